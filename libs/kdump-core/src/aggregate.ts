@@ -1,0 +1,156 @@
+/**
+ * Mergeable aggregates of simulated outcomes. An aggregate is one Float64Array of
+ * integer slots (counters, histogram buckets, microsecond sums in 32-bit limbs)
+ * laid out by {@link AggregateLayout}. Merging adds slot by slot; every slot is an
+ * integer below 2^53, so a merge is exact, commutative and associative: shards
+ * merged in any order give the same bytes.
+ */
+import { HISTOGRAM_STRIDE, normaliseSum, SUM_HI, SUM_LO } from './histogram';
+import { FAILURE_REASONS, JOB_KINDS } from './outcome';
+
+/** Histograms kept per strategy and job kind, before the per-device-class ones. */
+export const Hist = {
+  /** Crash: capture kernel boot incl. device init. Reboot: next kernel boot incl. devices. */
+  KernelBoot: 0,
+  /** Crash: filtering and writing the dump. */
+  Dump: 1,
+  /** From the fault (or the planned reboot) until back in service. */
+  Downtime: 2,
+  /** First of the per-device-class reinitialisation histograms. */
+  DeviceReinit: 3,
+} as const;
+
+/** Counters per strategy and job kind, before the failure reasons. */
+export const Counter = {
+  Jobs: 0,
+  Successes: 1,
+  /** First of the failure-reason counters, in {@link FAILURE_REASONS} order. */
+  Reasons: 2,
+} as const;
+
+/** Where everything lives in an aggregate's slots. */
+export class AggregateLayout {
+  readonly counterCount = Counter.Reasons + FAILURE_REASONS.length;
+  readonly histogramCount: number;
+  /** Slots per (strategy, job kind) block. */
+  readonly blockSize: number;
+  /** Start of the pair-discordance matrices: one S×S matrix per job kind. */
+  readonly pairsBase: number;
+  /** Start of the fleet-level counters (servers simulated). */
+  readonly fleetBase: number;
+  readonly size: number;
+
+  constructor(
+    readonly strategies: readonly string[],
+    readonly deviceClasses: readonly string[],
+  ) {
+    this.histogramCount = Hist.DeviceReinit + deviceClasses.length;
+    // Histograms first so each starts on a fixed stride.
+    this.blockSize = this.histogramCount * HISTOGRAM_STRIDE + this.counterCount;
+    this.pairsBase = strategies.length * JOB_KINDS.length * this.blockSize;
+    this.fleetBase = this.pairsBase + JOB_KINDS.length * strategies.length * strategies.length;
+    this.size = this.fleetBase + 1;
+  }
+
+  /** Start of the block of strategy `s`, job kind `k` (0 crash, 1 reboot). */
+  block(s: number, k: number): number {
+    return (s * JOB_KINDS.length + k) * this.blockSize;
+  }
+
+  /** Start of histogram `h` in block (s, k). */
+  histogram(s: number, k: number, h: number): number {
+    return this.block(s, k) + h * HISTOGRAM_STRIDE;
+  }
+
+  /** Slot of counter `c` in block (s, k). */
+  counter(s: number, k: number, c: number): number {
+    return this.block(s, k) + this.histogramCount * HISTOGRAM_STRIDE + c;
+  }
+
+  /** Slot counting jobs where strategy a succeeded and strategy b did not. */
+  pair(k: number, a: number, b: number): number {
+    const n = this.strategies.length;
+    return this.pairsBase + (k * n + a) * n + b;
+  }
+
+  /** Slot counting servers simulated. */
+  get serversSlot(): number {
+    return this.fleetBase;
+  }
+}
+
+/** An aggregate: a layout and its slots. */
+export interface Aggregate {
+  layout: AggregateLayout;
+  slots: Float64Array;
+}
+
+export function emptyAggregate(layout: AggregateLayout): Aggregate {
+  return { layout, slots: new Float64Array(layout.size) };
+}
+
+/** Adds `from` into `into` (same layout), then normalises sums. Exact for integer slots. */
+export function mergeInto(into: Aggregate, from: Aggregate): Aggregate {
+  if (into.slots.length !== from.slots.length) {
+    throw new RangeError(
+      `cannot merge aggregates of different layouts (${into.slots.length} vs ${from.slots.length} slots)`,
+    );
+  }
+  const a = into.slots;
+  const b = from.slots;
+  for (let i = 0; i < a.length; i++) {
+    a[i]! += b[i]!;
+  }
+  normaliseAll(into);
+  return into;
+}
+
+/** Moves every sum's whole multiples of 2^32 into its high limb. */
+export function normaliseAll(agg: Aggregate): void {
+  const { layout, slots } = agg;
+  for (let s = 0; s < layout.strategies.length; s++) {
+    for (let k = 0; k < JOB_KINDS.length; k++) {
+      for (let h = 0; h < layout.histogramCount; h++) {
+        normaliseSum(slots, layout.histogram(s, k, h));
+      }
+    }
+  }
+}
+
+/**
+ * Sparse, JSON-safe encoding: `[index, value, index, value, ...]` of non-zero
+ * slots in index order. Identical aggregates encode to identical arrays.
+ */
+export function encodeSparse(agg: Aggregate): number[] {
+  const out: number[] = [];
+  const s = agg.slots;
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] !== 0) {
+      out.push(i, s[i]!);
+    }
+  }
+  return out;
+}
+
+/** Inverse of {@link encodeSparse}; checks every index and value. */
+export function decodeSparse(layout: AggregateLayout, sparse: readonly number[]): Aggregate {
+  if (sparse.length % 2 !== 0) {
+    throw new RangeError(`sparse aggregate has an odd length ${sparse.length}`);
+  }
+  const agg = emptyAggregate(layout);
+  for (let i = 0; i < sparse.length; i += 2) {
+    const index = sparse[i]!;
+    const value = sparse[i + 1]!;
+    if (!Number.isInteger(index) || index < 0 || index >= layout.size) {
+      throw new RangeError(`sparse aggregate index ${index} outside [0, ${layout.size})`);
+    }
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new RangeError(`sparse aggregate slot ${index} holds ${value}, not a count`);
+    }
+    agg.slots[index] = value;
+  }
+  return agg;
+}
+
+/** SUM slot offsets, re-exported for the engine's hot path. */
+export { SUM_HI, SUM_LO };

@@ -1,0 +1,267 @@
+/**
+ * Bringing devices up in a kernel that did not get them from firmware: the
+ * capture kernel after a crash (kdump boot path) or the next kernel of a planned
+ * kexec reboot. Three phases, in kernel order:
+ *
+ * 1. Resets before probe, as the strategy orders them: config-restore (preinit
+ *    from the configuration save_state kept in the first kernel), device-specific
+ *    soft reset, FLR, PM reset, secondary bus reset. A step the device or bus
+ *    does not offer is skipped; a step that leaves the device wedged (it does not
+ *    answer) falls through to the next one.
+ * 2. IOMMU initialisation: in-flight DMA that no reset stopped meets the new
+ *    translation tables (DMAR faults, possibly SERR and a panic).
+ * 3. Probe, device by device in bus order: memory from the crashkernel=
+ *    reservation, the driver's own reset under reset_devices, hardened init, and
+ *    the driver's reaction to a state it did not expect.
+ */
+import { busReset } from './bus-reset';
+import type { CompiledProfile, CompiledStrategy } from './compile';
+import { DEV_DISTS, DevDist, Step } from './compile';
+import { busSlot, deviceBase, DeviceSlot } from './crash-layout';
+import { resetRecovers } from './device-reset';
+import type { Sampler } from './sampler';
+import { Reason, State } from './outcome';
+
+/** Most devices a profile may have (validation enforces it). */
+export const MAX_DEVICES = 64;
+
+/** Scratch state and results of one bring-up. Reused across jobs: no allocation per job. */
+export class DeviceBringUp {
+  /** Device states as the bring-up goes. */
+  readonly state = new Int32Array(MAX_DEVICES);
+  /** Time each device took: resets, bus reset share, driver reset, probe. */
+  readonly reinitUs = new Float64Array(MAX_DEVICES);
+  /** 1 when the device was probed (its driver loaded and probe ran). */
+  readonly probed = new Uint8Array(MAX_DEVICES);
+  /** 1 when the device works after probe. */
+  readonly present = new Uint8Array(MAX_DEVICES);
+  /** Buses marked for a secondary bus reset. */
+  readonly busMarked = new Uint8Array(MAX_DEVICES);
+  /** Total time of the bring-up until it finished or failed, µs. */
+  elapsedUs = 0;
+  /** Device whose driver ended the bring-up, or -1. */
+  culprit = -1;
+
+  private readonly timeCache = new Float64Array(MAX_DEVICES * DEV_DISTS);
+  private readonly busTimeCache = new Float64Array(MAX_DEVICES);
+  private uniforms: Float64Array = new Float64Array(0);
+
+  constructor(private readonly sampler: Sampler) {}
+
+  /** Starts a new job: its uniforms, with every lazily drawn time forgotten. */
+  beginJob(profile: CompiledProfile, uniforms: Float64Array): void {
+    this.uniforms = uniforms;
+    this.timeCache.fill(-1, 0, profile.deviceCount * DEV_DISTS);
+    this.busTimeCache.fill(-1, 0, profile.busCount);
+  }
+
+  /** Initialisation time of every device when all come up clean (after POST), µs. */
+  cleanDevicesMicros(p: CompiledProfile): number {
+    let t = 0;
+    for (let d = 0; d < p.deviceCount; d++) {
+      t += this.time(p, d, DevDist.Init);
+    }
+    return t;
+  }
+
+  /** This job's secondary bus reset time of bus `b`, µs, drawn on first use. */
+  busResetTime(p: CompiledProfile, b: number): number {
+    let t = this.busTimeCache[b]!;
+    if (t < 0) {
+      t = this.sampler.draw(p.busResetDist[b]!, this.uniforms[busSlot(p.deviceCount, b)]!);
+      this.busTimeCache[b] = t;
+    }
+    return t;
+  }
+
+  /**
+   * A device time of this job, drawn on first use and then shared by every
+   * strategy (common random numbers; only the strategies that need it pay).
+   */
+  time(p: CompiledProfile, d: number, slot: number): number {
+    const i = d * DEV_DISTS + slot;
+    let t = this.timeCache[i]!;
+    if (t < 0) {
+      t = this.sampler.draw(p.devDist[i]!, this.uniforms[deviceBase(d) + DeviceSlot.Init + slot]!);
+      this.timeCache[i] = t;
+    }
+    return t;
+  }
+
+  /**
+   * Brings every device up under one strategy.
+   * @param initial device states the previous kernel left, `initial[d]`
+   * @param loadedBase offset of this strategy's row in `p.loaded`, or -1 when
+   *   every driver loads (a production kernel after kexec)
+   * @param reservationMiB memory for drivers (crashkernel= minus the capture
+   *   kernel's own needs), or Infinity for a production kernel
+   * @returns a {@link Reason} code, or -1 when the kernel survived probing
+   */
+  run(
+    p: CompiledProfile,
+    strategy: CompiledStrategy,
+    initial: Int32Array,
+    loadedBase: number,
+    reservationMiB: number,
+    panicOnOops: boolean,
+  ): number {
+    const n = p.deviceCount;
+    const u = this.uniforms;
+    const state = this.state;
+    const reinit = this.reinitUs;
+    for (let d = 0; d < n; d++) {
+      state[d] = initial[d]!;
+      reinit[d] = 0;
+      this.probed[d] = 0;
+      this.present[d] = 0;
+    }
+    this.culprit = -1;
+    this.elapsedUs = 0;
+
+    // Phase 1: resets before probe.
+    const steps = strategy.steps;
+    if (steps.length > 0) {
+      for (let b = 0; b < p.busCount; b++) {
+        this.busMarked[b] = 0;
+      }
+      let anyBus = false;
+      for (let d = 0; d < n; d++) {
+        const loaded = loadedBase < 0 || p.loaded[loadedBase + d] === 1;
+        const base = deviceBase(d);
+        for (let i = 0; i < steps.length; i++) {
+          const step = steps[i]!;
+          let recovers: number;
+          let slot: number;
+          let uRecover: number;
+          switch (step) {
+            case Step.ConfigRestore:
+              // preinit is a driver method: it needs the driver loaded, and save_state in the first kernel.
+              if (!loaded || p.canConfigRestore[d] === 0) {
+                continue;
+              }
+              reinit[d]! += this.time(p, d, DevDist.ConfigRestore);
+              if (state[d] === State.Wedged) {
+                continue; // a restored configuration does not bring back a device that does not answer
+              }
+              if (
+                state[d] !== State.Quiescent &&
+                u[base + DeviceSlot.ConfigRestoreRecovers]! < p.configRestoreRecovers[d]!
+              ) {
+                state[d] = State.Quiescent;
+              }
+              break;
+            case Step.BusReset:
+              if (p.busSecondaryReset[p.devBus[d]!] === 0) {
+                continue; // refused: root bus or NO_BUS_RESET
+              }
+              this.busMarked[p.devBus[d]!] = 1;
+              anyBus = true;
+              break;
+            default:
+              if (step === Step.DeviceSpecific) {
+                recovers = p.deviceSpecificRecovers[d]!;
+                slot = DevDist.DeviceSpecific;
+                uRecover = u[base + DeviceSlot.DeviceSpecificRecovers]!;
+              } else if (step === Step.Flr) {
+                recovers = p.flrRecovers[d]!;
+                slot = DevDist.Flr;
+                uRecover = u[base + DeviceSlot.FlrRecovers]!;
+              } else {
+                recovers = p.pmRecovers[d]!;
+                slot = DevDist.Pm;
+                uRecover = u[base + DeviceSlot.PmRecovers]!;
+              }
+              if (recovers < 0) {
+                continue; // the device does not have this reset
+              }
+              reinit[d]! += this.time(p, d, slot);
+              state[d] = resetRecovers(state[d]!, recovers, uRecover);
+              if (state[d] === State.Wedged) {
+                continue; // still not answering: fall back to the next step
+              }
+              break;
+          }
+          break;
+        }
+      }
+      if (anyBus) {
+        busReset(this, p, u);
+      }
+      for (let d = 0; d < n; d++) {
+        this.elapsedUs += reinit[d]!;
+      }
+    }
+
+    // Phase 2: the IOMMU comes up; unstopped in-flight DMA faults.
+    for (let d = 0; d < n; d++) {
+      if (
+        state[d] === State.InFlightDma &&
+        u[deviceBase(d) + DeviceSlot.DmarFault]! < p.dmarFatal[d]!
+      ) {
+        this.culprit = d;
+        return Reason.DmarFault;
+      }
+    }
+
+    // Phase 3: probe.
+    let memoryMiB = 0;
+    for (let d = 0; d < n; d++) {
+      if (loadedBase >= 0 && p.loaded[loadedBase + d] === 0) {
+        continue;
+      }
+      const base = deviceBase(d);
+      const driverResets = strategy.resetDevices && p.honoursResetDevices[d] === 1;
+      memoryMiB += p.kdumpAware[d] === 1 || driverResets ? p.minimalMemoryMiB[d]! : p.memoryMiB[d]!;
+      if (memoryMiB > reservationMiB) {
+        this.culprit = d;
+        return Reason.CaptureKernelOom;
+      }
+      this.probed[d] = 1;
+      const before = reinit[d]!;
+      if (driverResets) {
+        // The driver's own hard reset in init (doorbell, D3hot→D0): clears any dirty state,
+        // brings back a wedged device as its device-specific reset would.
+        reinit[d]! += this.time(p, d, DevDist.ResetDevicesInit);
+        if (state[d] !== State.Wedged) {
+          state[d] = State.Quiescent;
+        } else {
+          const r = p.deviceSpecificRecovers[d]!;
+          if (u[base + DeviceSlot.DeviceSpecificRecovers]! < (r < 0 ? 0.5 : r)) {
+            state[d] = State.Quiescent;
+          }
+        }
+      }
+      if (strategy.hardening) {
+        reinit[d]! += this.time(p, d, DevDist.HardeningInit);
+      }
+      const s = state[d]!;
+      if (s === State.Quiescent) {
+        reinit[d]! += this.time(p, d, DevDist.Init);
+        this.present[d] = 1;
+      } else if (s === State.Wedged) {
+        reinit[d]! += this.time(p, d, DevDist.ProbeTimeout);
+      } else {
+        const table = strategy.hardening ? p.hardenedCum : p.reactCum;
+        const r = u[base + DeviceSlot.Reaction]!;
+        if (r < table[d * 3]!) {
+          reinit[d]! += this.time(p, d, DevDist.Init); // copes
+          this.present[d] = 1;
+        } else if (r < table[d * 3 + 1]!) {
+          reinit[d]! += this.time(p, d, DevDist.Init); // probe fails after trying
+        } else if (r < table[d * 3 + 2]!) {
+          if (panicOnOops) {
+            this.elapsedUs += reinit[d]! - before;
+            this.culprit = d;
+            return Reason.CaptureKernelOops;
+          }
+        } else {
+          this.elapsedUs += reinit[d]! - before;
+          this.culprit = d;
+          return Reason.CaptureKernelPanic;
+        }
+      }
+      this.elapsedUs += reinit[d]! - before;
+    }
+    return -1;
+  }
+}

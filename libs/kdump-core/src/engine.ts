@@ -1,0 +1,390 @@
+/**
+ * The fleet engine: simulates the crash and reboot jobs of a range of servers
+ * under every strategy of an experiment, into a mergeable aggregate.
+ *
+ * Per job, everything that does not depend on the strategy (the crash cause,
+ * detection, crash_kexec, machine shutdown, purgatory, post-crash device states,
+ * dump size, firmware and kernel boot times) is decided once; each strategy then
+ * only runs the device bring-up. Every strategy meets the same crash (common
+ * random numbers), so strategy differences are paired comparisons.
+ */
+import { Counter, emptyAggregate, Hist, type Aggregate, AggregateLayout } from './aggregate';
+import type { CompiledExperiment, CompiledProfile, CompiledStrategy } from './compile';
+import { pickCause, pickDeviceState } from './crash-detection';
+import { CrashSlot, deviceBase, DeviceSlot, uniformsPerJob } from './crash-layout';
+import { DeviceBringUp, MAX_DEVICES } from './device-bring-up';
+import { dumpMicros } from './dump';
+import { recordMicros } from './histogram';
+import { crashShutdownMicros } from './machine-crash-shutdown';
+import { Reason, State } from './outcome';
+import { KeyedStream, poissonDraw, StreamPurpose } from './prng';
+import { purgatoryMismatch } from './purgatory';
+import { Sampler } from './sampler';
+
+/** A batch of servers: the unit of work of a thread or a BullMQ job. */
+export interface ShardTask {
+  /** Shard number in the plan. */
+  index: number;
+  /** First server index, inclusive. */
+  serverStart: number;
+  /** Last server index, exclusive. */
+  serverEnd: number;
+}
+
+const CRASH = 0;
+const REBOOT = 1;
+
+/** Work counters of an engine, for progress and for the benchmark's floor loop. */
+export interface EngineCounters {
+  uniforms: number;
+  histogramInserts: number;
+  crashJobs: number;
+  rebootJobs: number;
+  /** One job × one strategy. */
+  evaluations: number;
+  /** Transforms by distribution kind (constant, uniform, exponential, lognormal, empirical). */
+  drawsByKind: Float64Array;
+}
+
+const NO_STRATEGY: CompiledStrategy = {
+  name: '(firmware boot)',
+  resetDevices: false,
+  hardening: false,
+  steps: new Int32Array(0),
+};
+
+/** Simulates shards of one compiled experiment. Reusable; not shareable across threads. */
+export class FleetEngine {
+  readonly layout: AggregateLayout;
+  readonly counters: EngineCounters;
+  private readonly sampler = new Sampler();
+  private readonly bringUp = new DeviceBringUp(this.sampler);
+  private readonly stream = new KeyedStream();
+  private readonly uniforms: Float64Array;
+  private readonly states = new Int32Array(MAX_DEVICES);
+  private slots: Float64Array = new Float64Array(0);
+
+  constructor(readonly model: CompiledExperiment) {
+    this.layout = new AggregateLayout(
+      model.strategies.map((s) => s.name),
+      model.deviceClasses,
+    );
+    let most = 0;
+    for (const p of model.profiles) {
+      most = Math.max(most, uniformsPerJob(p.deviceCount, p.busCount));
+    }
+    this.uniforms = new Float64Array(most);
+    this.counters = {
+      uniforms: 0,
+      histogramInserts: 0,
+      crashJobs: 0,
+      rebootJobs: 0,
+      evaluations: 0,
+      drawsByKind: this.sampler.drawsByKind,
+    };
+  }
+
+  /** Simulates servers [serverStart, serverEnd) into `into` (a fresh aggregate by default). */
+  runShard(task: ShardTask, into: Aggregate = emptyAggregate(this.layout)): Aggregate {
+    const m = this.model;
+    if (
+      !(Number.isInteger(task.serverStart) && Number.isInteger(task.serverEnd)) ||
+      task.serverStart < 0 ||
+      task.serverEnd > m.servers ||
+      task.serverStart > task.serverEnd
+    ) {
+      throw new RangeError(
+        `shard ${task.index}: servers [${task.serverStart}, ${task.serverEnd}) outside the fleet of ${m.servers}`,
+      );
+    }
+    if (into.slots.length !== this.layout.size) {
+      throw new RangeError(
+        `aggregate has ${into.slots.length} slots, layout needs ${this.layout.size}`,
+      );
+    }
+    this.slots = into.slots;
+    let segment = 0;
+    for (let server = task.serverStart; server < task.serverEnd; server++) {
+      while (server >= m.segmentStart[segment + 1]!) {
+        segment++;
+      }
+      this.simulateServer(m.profiles[m.segmentProfile[segment]!]!, server);
+    }
+    return into;
+  }
+
+  /** The events of one server: its crashes, then its planned reboots. */
+  private simulateServer(p: CompiledProfile, server: number): void {
+    const m = this.model;
+    this.slots[this.layout.serversSlot]! += 1;
+    if (m.crashes) {
+      const count =
+        m.crashes.fixed ??
+        poissonDraw(
+          this.stream.rekey(m.seed, server, 0, StreamPurpose.EventCount),
+          m.crashes.poissonMean,
+        );
+      for (let e = 0; e < count; e++) {
+        this.simulateCrash(p, server, e);
+      }
+    }
+    if (m.reboots) {
+      const count =
+        m.reboots.fixed ??
+        poissonDraw(
+          this.stream.rekey(m.seed, server, 1, StreamPurpose.EventCount),
+          m.reboots.poissonMean,
+        );
+      for (let e = 0; e < count; e++) {
+        this.simulateReboot(p, server, e, m.reboots.viaKexec);
+      }
+    }
+  }
+
+  private record(s: number, kind: number, hist: number, micros: number): void {
+    recordMicros(this.slots, this.layout.histogram(s, kind, hist), micros);
+    this.counters.histogramInserts++;
+  }
+
+  private count(s: number, kind: number, success: boolean, reason: number): void {
+    const slots = this.slots;
+    slots[this.layout.counter(s, kind, Counter.Jobs)]! += 1;
+    if (success) {
+      slots[this.layout.counter(s, kind, Counter.Successes)]! += 1;
+    } else {
+      slots[this.layout.counter(s, kind, Counter.Reasons + reason)]! += 1;
+    }
+    this.counters.evaluations++;
+  }
+
+  private recordDevices(p: CompiledProfile, s: number, kind: number): void {
+    const b = this.bringUp;
+    for (let d = 0; d < p.deviceCount; d++) {
+      if (b.probed[d] === 1) {
+        this.record(s, kind, Hist.DeviceReinit + p.devClass[d]!, b.reinitUs[d]!);
+      }
+    }
+  }
+
+  /** Paired outcomes: for every ordered pair, count jobs where a succeeded and b did not. */
+  private countPairs(kind: number, successMask: number): void {
+    const n = this.model.strategies.length;
+    const all = n >= 32 ? -1 : (1 << n) - 1;
+    if (successMask === 0 || (successMask | 0) === (all | 0)) {
+      return;
+    }
+    for (let a = 0; a < n; a++) {
+      if ((successMask & (1 << a)) === 0) {
+        continue;
+      }
+      for (let b = 0; b < n; b++) {
+        if ((successMask & (1 << b)) === 0) {
+          this.slots[this.layout.pair(kind, a, b)]! += 1;
+        }
+      }
+    }
+  }
+
+  private beginJob(
+    p: CompiledProfile,
+    server: number,
+    event: number,
+    purpose: StreamPurpose,
+  ): Float64Array {
+    const u = this.uniforms;
+    const count = uniformsPerJob(p.deviceCount, p.busCount);
+    this.stream.rekey(this.model.seed, server, event, purpose).fillUniforms(u, count);
+    this.counters.uniforms += count;
+    this.bringUp.beginJob(p, u);
+    return u;
+  }
+
+  /** One crash down the kdump path, under every strategy. */
+  private simulateCrash(p: CompiledProfile, server: number, event: number): void {
+    const m = this.model;
+    const sampler = this.sampler;
+    const u = this.beginJob(p, server, event, StreamPurpose.Crash);
+    this.counters.crashJobs++;
+    const strategies = m.strategies;
+    const n = p.deviceCount;
+
+    // Crash detection.
+    const cause = pickCause(m.causeCum, u[CrashSlot.Cause]!);
+    const detectUs = sampler.draw(m.causeDetection[cause]!, u[CrashSlot.Detection]!);
+    const postUs = sampler.draw(p.firmwarePost, u[CrashSlot.FirmwarePost]!);
+    const bootUs = sampler.draw(p.kernelBoot, u[CrashSlot.KernelBoot]!);
+    const cleanDevicesUs = this.bringUp.cleanDevicesMicros(p);
+    const backViaFirmwareUs = postUs + bootUs + cleanDevicesUs;
+
+    let common = -1;
+    let downtimeUs = 0;
+    let beforeCaptureUs = 0;
+    if (u[CrashSlot.UndetectedHang]! < m.causeUndetected[cause]!) {
+      common = Reason.HangUndetected;
+      downtimeUs = p.hangWatchdogUs + backViaFirmwareUs;
+    } else {
+      // crash_kexec
+      const kexecUs = sampler.draw(p.crashKexec, u[CrashSlot.CrashKexec]!);
+      if (u[CrashSlot.CaptureKernelLoaded]! >= p.captureKernelLoaded) {
+        common = Reason.CaptureKernelNotLoaded;
+        downtimeUs = detectUs + kexecUs + p.panicRebootUs + backViaFirmwareUs;
+      } else {
+        // machine_crash_shutdown, then purgatory
+        const stale = u[CrashSlot.StaleCpu]! < m.causeStaleCpu[cause]!;
+        const cpuStopUs = stale ? 0 : sampler.draw(p.cpuStop, u[CrashSlot.CpuStop]!);
+        const shutdownUs = crashShutdownMicros(stale, cpuStopUs, p.nmiShootdownLimitUs);
+        beforeCaptureUs = detectUs + kexecUs + shutdownUs + p.purgatoryDigestUs;
+        if (stale && u[CrashSlot.StaleCpuBreaksCapture]! < p.staleCpuBreaksCapture) {
+          common = Reason.StaleCpu;
+          downtimeUs = beforeCaptureUs + p.hangWatchdogUs + backViaFirmwareUs;
+        } else if (purgatoryMismatch(p.purgatoryDigestMismatch, u[CrashSlot.PurgatoryMismatch]!)) {
+          common = Reason.PurgatoryDigestMismatch;
+          downtimeUs = beforeCaptureUs + p.hangWatchdogUs + backViaFirmwareUs;
+        }
+      }
+    }
+    if (common >= 0) {
+      for (let s = 0; s < strategies.length; s++) {
+        this.count(s, CRASH, false, common);
+        this.record(s, CRASH, Hist.Downtime, downtimeUs);
+      }
+      return;
+    }
+
+    // The capture kernel boots from the reservation; devices are as the crash left them.
+    const captureBaseUs = sampler.draw(p.captureKernelBoot, u[CrashSlot.CaptureKernelBoot]!);
+    const states = this.states;
+    const stateBase = cause * n * 4;
+    for (let d = 0; d < n; d++) {
+      states[d] = pickDeviceState(
+        p.stateCum,
+        stateBase + d * 4,
+        u[deviceBase(d) + DeviceSlot.State]!,
+      );
+    }
+    const reservationMiB = p.crashkernelMiB - p.captureKernelBaseMiB;
+    // After the dump the capture kernel's own shutdown quiesces devices; they come up clean.
+    const backAfterDumpUs = p.rebootViaKexec ? bootUs + cleanDevicesUs : backViaFirmwareUs;
+    let dumpUs = -1;
+    let successMask = 0;
+    const b = this.bringUp;
+    for (let s = 0; s < strategies.length; s++) {
+      let reason = b.run(p, strategies[s]!, states, s * n, reservationMiB, p.panicOnOops);
+      this.recordDevices(p, s, CRASH);
+      const kernelBootUs = captureBaseUs + b.elapsedUs;
+      if (reason < 0 && b.present[p.dumpTarget] === 0) {
+        reason = Reason.DumpTargetMissing;
+      }
+      if (reason < 0) {
+        if (dumpUs < 0) {
+          const percent = sampler.draw(p.dumpPercent, u[CrashSlot.DumpPercent]!) / 1000;
+          const usPerGiB = sampler.draw(p.dumpUsPerGiB, u[CrashSlot.DumpRate]!);
+          dumpUs = dumpMicros(p.ramGiB, percent, usPerGiB, p.filterUsPerGiB);
+        }
+        this.record(s, CRASH, Hist.KernelBoot, kernelBootUs);
+        this.record(s, CRASH, Hist.Dump, dumpUs);
+        this.record(
+          s,
+          CRASH,
+          Hist.Downtime,
+          beforeCaptureUs + kernelBootUs + dumpUs + backAfterDumpUs,
+        );
+        this.count(s, CRASH, true, -1);
+        successMask |= 1 << s;
+      } else if (reason === Reason.DumpTargetMissing) {
+        // The capture kernel came up but has nowhere to write: kdump's failure action reboots.
+        this.record(s, CRASH, Hist.KernelBoot, kernelBootUs);
+        this.record(s, CRASH, Hist.Downtime, beforeCaptureUs + kernelBootUs + backAfterDumpUs);
+        this.count(s, CRASH, false, reason);
+      } else {
+        // The capture kernel died: panic=N reboots it through firmware.
+        this.record(
+          s,
+          CRASH,
+          Hist.Downtime,
+          beforeCaptureUs + kernelBootUs + p.panicRebootUs + backViaFirmwareUs,
+        );
+        this.count(s, CRASH, false, reason);
+      }
+    }
+    this.countPairs(CRASH, successMask);
+  }
+
+  /** One planned reboot: firmware (POST resets every device) or kexec (shutdown methods ran). */
+  private simulateReboot(
+    p: CompiledProfile,
+    server: number,
+    event: number,
+    viaKexec: boolean,
+  ): void {
+    const m = this.model;
+    const sampler = this.sampler;
+    const u = this.beginJob(p, server, event, StreamPurpose.Reboot);
+    this.counters.rebootJobs++;
+    const n = p.deviceCount;
+    const postUs = sampler.draw(p.firmwarePost, u[CrashSlot.FirmwarePost]!);
+    const bootUs = sampler.draw(p.kernelBoot, u[CrashSlot.KernelBoot]!);
+    const states = this.states;
+    const b = this.bringUp;
+
+    if (!viaKexec) {
+      // Firmware: POST resets and pre-initialises every device; the strategy has nothing to do.
+      for (let d = 0; d < n; d++) {
+        states[d] = State.Quiescent;
+      }
+      b.run(p, NO_STRATEGY, states, -1, Infinity, false);
+      for (let s = 0; s < m.strategies.length; s++) {
+        this.recordDevices(p, s, REBOOT);
+        this.record(s, REBOOT, Hist.KernelBoot, bootUs + b.elapsedUs);
+        this.record(s, REBOOT, Hist.Downtime, postUs + bootUs + b.elapsedUs);
+        this.count(s, REBOOT, true, -1);
+      }
+      return;
+    }
+
+    // kexec: each driver's shutdown method should have quiesced its device; some do not.
+    for (let d = 0; d < n; d++) {
+      const base = deviceBase(d);
+      if (p.hasShutdown[d] === 0) {
+        states[d] = pickDeviceState(p.idleCum, d * 4, u[base + DeviceSlot.State]!);
+      } else if (u[base + DeviceSlot.ShutdownQuiesce]! < p.shutdownFailsToQuiesce[d]!) {
+        states[d] = pickDeviceState(p.dirtyCum, d * 4, u[base + DeviceSlot.State]!);
+      } else {
+        states[d] = State.Quiescent;
+      }
+    }
+    let successMask = 0;
+    for (let s = 0; s < m.strategies.length; s++) {
+      const reason = b.run(p, m.strategies[s]!, states, -1, Infinity, false);
+      this.recordDevices(p, s, REBOOT);
+      const kernelBootUs = bootUs + b.elapsedUs;
+      if (reason >= 0) {
+        // The new kernel died: panic, reboot through firmware, devices reset by POST.
+        this.record(
+          s,
+          REBOOT,
+          Hist.Downtime,
+          kernelBootUs + p.panicRebootUs + postUs + bootUs + b.cleanDevicesMicros(p),
+        );
+        this.count(s, REBOOT, false, reason === Reason.DmarFault ? reason : Reason.KexecBootPanic);
+        continue;
+      }
+      this.record(s, REBOOT, Hist.KernelBoot, kernelBootUs);
+      this.record(s, REBOOT, Hist.Downtime, kernelBootUs);
+      let missing = false;
+      for (let d = 0; d < n; d++) {
+        if (b.present[d] === 0) {
+          missing = true;
+          break;
+        }
+      }
+      if (missing) {
+        this.count(s, REBOOT, false, Reason.DeviceMissing);
+      } else {
+        this.count(s, REBOOT, true, -1);
+        successMask |= 1 << s;
+      }
+    }
+    this.countPairs(REBOOT, successMask);
+  }
+}

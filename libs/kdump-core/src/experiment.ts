@@ -1,0 +1,38 @@
+/**
+ * One-call entry points: compile a spec, run its shard plan in this thread, and
+ * build the report. Threads and distributed workers do the same shard by shard.
+ */
+import { emptyAggregate, mergeInto, type Aggregate } from './aggregate';
+import { compileExperiment, type CompiledExperiment } from './compile';
+import { FleetEngine } from './engine';
+import { buildReport } from './report';
+import type { Report } from './report-schema';
+import { planShards } from './shard-plan';
+import type { ResolvedSpec } from './spec';
+
+/** Result of a whole experiment run in one thread. */
+export interface ExperimentResult {
+  model: CompiledExperiment;
+  aggregate: Aggregate;
+  report: Report;
+  shards: number;
+}
+
+/**
+ * Runs every shard of the plan in this thread, merging as it goes.
+ * @param onShard called after each shard with shards done and total
+ */
+export function runExperiment(
+  resolved: ResolvedSpec,
+  options: { shardSize?: number; onShard?: (done: number, total: number) => void } = {},
+): ExperimentResult {
+  const model = compileExperiment(resolved);
+  const engine = new FleetEngine(model);
+  const shards = planShards(model, options.shardSize);
+  const total = emptyAggregate(engine.layout);
+  shards.forEach((shard, i) => {
+    mergeInto(total, engine.runShard(shard));
+    options.onShard?.(i + 1, shards.length);
+  });
+  return { model, aggregate: total, report: buildReport(model, total), shards: shards.length };
+}

@@ -1,0 +1,22 @@
+/**
+ * kdump-core: the pure simulation of a fleet crashing down the kdump path and
+ * rebooting. No I/O, no clock, no global randomness: the same spec and seed give
+ * the same bytes in a worker thread, a BullMQ worker or a unit test.
+ */
+export * from './aggregate';
+export * from './catalogue';
+export * from './compile';
+export * from './crash-layout';
+export * from './distribution';
+export * from './engine';
+export * from './experiment';
+export * from './histogram';
+export * from './outcome';
+export * from './prng';
+export * from './report';
+export * from './report-format';
+export * from './report-schema';
+export * from './shard-plan';
+export * from './spec';
+export * from './spec-schema';
+export * from './statistics';

@@ -1,0 +1,74 @@
+/**
+ * Outcome and failure-reason codes: one list of stable strings, used as-is for
+ * report keys and Prometheus labels. Append only; never rename.
+ */
+
+/** Why a job did not end in success (captured dump / server back in service). */
+export const FAILURE_REASONS = [
+  /** Nothing called crash_kexec: the machine hung until the hardware watchdog. */
+  'hang-undetected',
+  /** No capture kernel was loaded (kdump service down): panic, reboot, no dump. */
+  'capture-kernel-not-loaded',
+  /** A CPU ignored the NMI shootdown and broke the capture kernel. */
+  'stale-cpu',
+  /** Purgatory's SHA-256 check of the loaded segments failed: it loops forever. */
+  'purgatory-digest-mismatch',
+  /** In-flight DMA from the old kernel met the new IOMMU tables: DMAR fault / SERR. */
+  'dmar-fault',
+  /** Drivers needed more memory than the crashkernel= reservation had. */
+  'capture-kernel-oom',
+  /** A driver panicked the capture kernel on an unexpected device state. */
+  'capture-kernel-panic',
+  /** A driver oopsed and the capture kernel has panic_on_oops. */
+  'capture-kernel-oops',
+  /** The dump target's device is absent in the capture kernel. */
+  'dump-target-missing',
+  /** Planned kexec reboot: the new kernel panicked on a device left dirty. */
+  'kexec-boot-panic',
+  /** Planned reboot: a device failed to come back (probe failed, oops, timeout). */
+  'device-missing',
+] as const;
+
+export type FailureReason = (typeof FAILURE_REASONS)[number];
+
+/** Index of each reason in {@link FAILURE_REASONS}; the engine counts by index. */
+export const Reason = {
+  HangUndetected: 0,
+  CaptureKernelNotLoaded: 1,
+  StaleCpu: 2,
+  PurgatoryDigestMismatch: 3,
+  DmarFault: 4,
+  CaptureKernelOom: 5,
+  CaptureKernelPanic: 6,
+  CaptureKernelOops: 7,
+  DumpTargetMissing: 8,
+  KexecBootPanic: 9,
+  DeviceMissing: 10,
+} as const;
+
+/** Job kinds: an unplanned crash down the kdump path, or a planned reboot. */
+export const JOB_KINDS = ['crash', 'reboot'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+/** Post-crash device states, in the order the engine encodes them. */
+export const DEVICE_STATES = [
+  'quiescent',
+  'in-flight-dma',
+  'pending-interrupt',
+  'stale-ring',
+  'wedged',
+] as const;
+export type DeviceState = (typeof DEVICE_STATES)[number];
+
+/** Device state codes. */
+export const State = {
+  Quiescent: 0,
+  InFlightDma: 1,
+  PendingInterrupt: 2,
+  StaleRing: 3,
+  Wedged: 4,
+} as const;
+
+/** Boot paths: how the next kernel comes up, and what happens to devices on the way. */
+export const BOOT_PATHS = ['firmware', 'kexec', 'kdump'] as const;
+export type BootPath = (typeof BOOT_PATHS)[number];

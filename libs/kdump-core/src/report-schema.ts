@@ -1,0 +1,127 @@
+/**
+ * The report's documented schema. Everything in a report except `run` is a pure
+ * function of the spec and its seed.
+ */
+import { z } from 'zod';
+import { FAILURE_REASONS } from './outcome';
+
+const nullableNumber = z.number().nullable();
+
+export const RateIntervalSchema = z
+  .strictObject({
+    value: nullableNumber.describe('the observed rate, 0..1 (null without jobs)'),
+    lower: nullableNumber.describe('95 % Wilson interval, lower bound'),
+    upper: nullableNumber.describe('95 % Wilson interval, upper bound'),
+  })
+  .describe('a rate with its 95 % Wilson score interval');
+
+export const TimeSummarySchema = z
+  .strictObject({
+    count: z.number().int().min(0),
+    meanSeconds: nullableNumber,
+    p50Seconds: nullableNumber,
+    p95Seconds: nullableNumber,
+    p99Seconds: nullableNumber,
+  })
+  .describe(
+    'simulated seconds; quantiles from a log-scale histogram, within 1.6 % of the exact order statistic; mean exact to the microsecond',
+  );
+
+const failureReasons = z
+  .partialRecord(z.enum(FAILURE_REASONS), z.number().int().min(1))
+  .describe('jobs that failed, by reason (reasons with no job are left out)');
+
+export const CrashStrategyResultSchema = z.strictObject({
+  strategy: z.string(),
+  jobs: z.number().int().min(0),
+  captured: z.number().int().min(0),
+  captureRate: RateIntervalSchema,
+  failureReasons,
+  captureKernelBootSeconds: TimeSummarySchema.describe(
+    'capture kernel boot incl. resets and device initialisation, when it came up',
+  ),
+  dumpSeconds: TimeSummarySchema,
+  downtimeSeconds: TimeSummarySchema.describe('from the fault until back in service'),
+  deviceReinitSeconds: z
+    .record(z.string(), TimeSummarySchema)
+    .describe('per device class: resets plus probe, for devices whose driver loaded'),
+});
+
+export const RebootStrategyResultSchema = z.strictObject({
+  strategy: z.string(),
+  jobs: z.number().int().min(0),
+  inService: z.number().int().min(0).describe('jobs where every device came back'),
+  inServiceRate: RateIntervalSchema,
+  failureReasons,
+  kernelBootSeconds: TimeSummarySchema,
+  downtimeSeconds: TimeSummarySchema,
+  deviceReinitSeconds: z.record(z.string(), TimeSummarySchema),
+});
+
+export const PairSchema = z
+  .strictObject({
+    a: z.string(),
+    b: z.string(),
+    aOnly: z.number().int().min(0).describe('jobs where only a succeeded'),
+    bOnly: z.number().int().min(0).describe('jobs where only b succeeded'),
+    difference: nullableNumber.describe('rate(a) - rate(b) on the same jobs'),
+    lower: nullableNumber.describe('95 % interval (Newcombe, paired)'),
+    upper: nullableNumber,
+  })
+  .describe('paired comparison: both strategies met exactly the same jobs');
+
+export const ReportSchema = z.strictObject({
+  schemaVersion: z.literal(1),
+  experiment: z.strictObject({
+    name: z.string(),
+    description: z.string().nullable(),
+    seed: z.number().int(),
+    servers: z.number().int(),
+    fleet: z.array(z.strictObject({ profile: z.string(), count: z.number().int() })),
+    strategies: z.array(z.string()),
+    deviceClasses: z.array(z.string()),
+  }),
+  assumptions: z
+    .array(z.string())
+    .describe('defaults in use that are assumptions, not published figures'),
+  crash: z
+    .strictObject({
+      jobs: z.number().int(),
+      strategies: z.array(CrashStrategyResultSchema),
+      pairs: z.array(PairSchema),
+    })
+    .nullable(),
+  reboot: z
+    .strictObject({
+      path: z.enum(['kexec', 'firmware']),
+      jobs: z.number().int(),
+      strategies: z.array(RebootStrategyResultSchema),
+      pairs: z.array(PairSchema),
+    })
+    .nullable(),
+  run: z
+    .strictObject({
+      wallSeconds: z.number(),
+      threads: z.number().int(),
+      shards: z.number().int(),
+      shardSize: z.number().int(),
+      host: z.string(),
+      mode: z.enum(['embedded', 'distributed']),
+      fleetsimVersion: z.string(),
+    })
+    .optional()
+    .describe('how this run went: the only part that is not a function of spec and seed'),
+});
+
+export type RateIntervalJson = z.infer<typeof RateIntervalSchema>;
+export type TimeSummaryJson = z.infer<typeof TimeSummarySchema>;
+export type CrashStrategyResult = z.infer<typeof CrashStrategyResultSchema>;
+export type RebootStrategyResult = z.infer<typeof RebootStrategyResultSchema>;
+export type PairResult = z.infer<typeof PairSchema>;
+export type Report = z.infer<typeof ReportSchema>;
+export type RunInfo = NonNullable<Report['run']>;
+
+/** The report's JSON Schema (draft 2020-12). */
+export function reportJsonSchema(): unknown {
+  return z.toJSONSchema(ReportSchema, { io: 'output' });
+}

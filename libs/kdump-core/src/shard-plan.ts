@@ -1,0 +1,48 @@
+/**
+ * The shard plan: the fleet cut into contiguous ranges of servers. The embedded
+ * CLI's threads and the distributed workers run the same plan; since every draw
+ * is keyed by server and event, results do not depend on how the fleet is cut.
+ */
+import type { CompiledExperiment } from './compile';
+import type { ShardTask } from './engine';
+
+/** Evaluations (job × strategy) a default shard aims for: tens of ms of work. */
+export const TARGET_EVALUATIONS_PER_SHARD = 200_000;
+
+/** Most shards a plan may have, so a plan stays cheap to hold and enqueue. */
+export const MAX_SHARDS = 1_000_000;
+
+/** Servers per shard when neither the spec nor the caller says. */
+export function defaultShardSize(model: CompiledExperiment): number {
+  const eventsPerServer =
+    (model.crashes?.poissonMean ?? 0) + (model.reboots?.poissonMean ?? 0) || 1;
+  const perServer = eventsPerServer * model.strategies.length;
+  return Math.max(1, Math.ceil(TARGET_EVALUATIONS_PER_SHARD / perServer));
+}
+
+/**
+ * Cuts the fleet into shards of `shardSize` servers (the last may be smaller).
+ * @param shardSize servers per shard; defaults to the spec's `run.shardSize`,
+ *   then to {@link defaultShardSize}
+ */
+export function planShards(model: CompiledExperiment, shardSize?: number): ShardTask[] {
+  const size = shardSize ?? model.resolved.spec.run?.shardSize ?? defaultShardSize(model);
+  if (!Number.isInteger(size) || size < 1) {
+    throw new RangeError(`shard size must be a positive integer, got ${size}`);
+  }
+  const count = Math.ceil(model.servers / size);
+  if (count > MAX_SHARDS) {
+    throw new RangeError(
+      `shard size ${size} cuts ${model.servers} servers into ${count} shards; at most ${MAX_SHARDS}`,
+    );
+  }
+  const shards: ShardTask[] = [];
+  for (let i = 0; i < count; i++) {
+    shards.push({
+      index: i,
+      serverStart: i * size,
+      serverEnd: Math.min(model.servers, (i + 1) * size),
+    });
+  }
+  return shards;
+}

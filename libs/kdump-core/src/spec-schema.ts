@@ -1,0 +1,270 @@
+/**
+ * The experiment spec: its schema (zod, exported as JSON Schema for editors) and
+ * the types of every catalogue entry. Units are in field names.
+ */
+import { z } from 'zod';
+
+const probability = z.number().min(0).max(1);
+const positive = z.number().positive();
+const nonNegative = z.number().min(0);
+const name = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_.+-]*$/, 'names are lowercase letters, digits and _ . + -');
+
+/** A time distribution in milliseconds; every draw inverts one uniform. */
+export const TimeDistributionSchema = z
+  .discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('constant'), ms: nonNegative }),
+    z.strictObject({ kind: z.literal('uniform'), minMs: nonNegative, maxMs: nonNegative }),
+    z.strictObject({ kind: z.literal('exponential'), meanMs: positive }),
+    z.strictObject({ kind: z.literal('lognormal'), medianMs: positive, p95Ms: positive }),
+    z.strictObject({
+      kind: z.literal('empirical'),
+      valuesMs: z.array(nonNegative).min(1),
+    }),
+  ])
+  .describe('A duration distribution in milliseconds.');
+
+/** Where a default comes from: a citation from DOMAIN.md, or "assumption: …". */
+const source = z.string().min(1).describe('Where the figures come from, or "assumption: ..."');
+
+/** Post-crash device states other than quiescent; quiescent takes the rest. */
+export const DeviceStateOddsSchema = z
+  .strictObject({
+    inFlightDma: probability.describe('still doing DMA into the dead kernel'),
+    pendingInterrupt: probability.describe('an interrupt raised in the old kernel is pending'),
+    staleRing: probability.describe('queue/ring state from the old kernel context'),
+    wedged: probability.describe('does not respond until reset'),
+  })
+  .refine((s) => s.inFlightDma + s.pendingInterrupt + s.staleRing + s.wedged <= 1 + 1e-9, {
+    message: 'state probabilities add up to more than 1',
+  });
+
+/** What a driver does when probe finds its device in a state it did not expect. */
+export const DriverReactionSchema = z
+  .strictObject({
+    cope: probability,
+    failProbe: probability,
+    oops: probability,
+    panic: probability,
+  })
+  .refine((r) => Math.abs(r.cope + r.failProbe + r.oops + r.panic - 1) < 1e-9, {
+    message: 'cope + failProbe + oops + panic must add up to 1',
+  });
+
+/** A reset mechanism a device offers, with its duration and odds of recovering a wedged device. */
+export const ResetMethodSchema = z.strictObject({
+  durationMs: TimeDistributionSchema,
+  recoversWedged: probability.describe(
+    'odds that it brings back a wedged device (0 for a broken reset that takes time and does nothing)',
+  ),
+});
+
+export const DriverMethodSchema = z.enum([
+  'probe',
+  'remove',
+  'shutdown',
+  'suspend',
+  'resume',
+  'save_state',
+  'preinit',
+]);
+
+export const DriverSchema = z.strictObject({
+  description: z.string().optional(),
+  methods: z.array(DriverMethodSchema).describe('the driver method table'),
+  honoursResetDevices: z
+    .boolean()
+    .describe('resets its device in init when the reset_devices parameter is given'),
+  resetDevicesInitMs: TimeDistributionSchema.describe(
+    "duration of the driver's own reset in init under reset_devices",
+  ),
+  kdumpAware: z
+    .boolean()
+    .describe('checks is_kdump_kernel() and uses minimal queues/rings in the capture kernel'),
+  memoryMiB: nonNegative.describe('memory it needs in the capture kernel with default rings'),
+  minimalMemoryMiB: nonNegative.describe(
+    'memory with minimal rings (kdump-aware or reset_devices)',
+  ),
+  onUnexpectedState: DriverReactionSchema,
+  hardenedReaction: DriverReactionSchema.describe('reaction once hardened'),
+  hardeningInitMs: TimeDistributionSchema.describe('extra probe time of the hardened init code'),
+  probeTimeoutMs: TimeDistributionSchema.describe('how long probe waits on a wedged device'),
+  shutdownFailsToQuiesce: probability.describe(
+    'kexec reboot: odds that its shutdown method leaves the device dirty',
+  ),
+  knownKdumpProblems: z.boolean().describe('on the built-in blacklist'),
+  source,
+});
+
+export const DeviceModelSchema = z.strictObject({
+  description: z.string().optional(),
+  class: name.describe('device class used as a report key and metric label'),
+  driver: name,
+  initMs: TimeDistributionSchema.describe('probe and initialisation of a quiescent device'),
+  postCrashState: DeviceStateOddsSchema,
+  deviceSpecificReset: ResetMethodSchema.nullable(),
+  flr: ResetMethodSchema.nullable().describe('PCIe function-level reset; null when absent'),
+  pmReset: ResetMethodSchema.nullable().describe('D3hot to D0; null when No_Soft_Reset is set'),
+  busResetRecoversWedged: probability,
+  configRestoreRecovers: probability.describe(
+    'odds that preinit from the saved configuration brings a dirty (not wedged) device to a known good state',
+  ),
+  configRestoreMs: TimeDistributionSchema,
+  behindIommu: z.boolean(),
+  dmarFaultFatal: probability.describe(
+    'odds that in-flight DMA left unstopped ends the capture kernel through DMAR faults / SERR',
+  ),
+  source,
+});
+
+export const BusSchema = z.strictObject({
+  name,
+  secondaryBusReset: z
+    .boolean()
+    .describe('false on the root bus (integrated endpoints) and bridges flagged NO_BUS_RESET'),
+  busResetMs: TimeDistributionSchema,
+  devices: z.array(z.strictObject({ name, model: name })).min(1),
+});
+
+export const KdumpConfigSchema = z.strictObject({
+  captureKernelLoaded: probability.describe('odds a capture kernel is loaded (kdump service up)'),
+  crashKexecMs: TimeDistributionSchema,
+  cpuStopMs: TimeDistributionSchema.describe('NMI shootdown when every CPU stops'),
+  nmiShootdownLimitMs: positive.describe('how long machine_crash_shutdown waits for CPUs'),
+  staleCpuBreaksCapture: probability,
+  purgatoryDigestMiBPerSecond: positive,
+  loadedSegmentsMiB: positive.describe('capture kernel + initramfs checked by purgatory'),
+  purgatoryDigestMismatch: probability,
+  captureKernelBaseMiB: nonNegative.describe('kernel + modules + initramfs + runtime'),
+  captureKernelBootMs: TimeDistributionSchema.describe('capture kernel boot, devices excluded'),
+  panicOnOops: z.boolean().describe('capture kernel panics on an oops'),
+  panicRebootMs: nonNegative.describe('panic=N on the capture kernel command line'),
+  hangWatchdogMs: positive.describe('until a hardware/BMC watchdog resets a hung machine'),
+  rebootPath: z.enum(['firmware', 'kexec']).describe('back to production after the dump'),
+});
+
+export const PercentDistributionSchema = z.strictObject({
+  medianPercent: positive.max(100),
+  p95Percent: positive.max(100),
+});
+
+export const ServerProfileSchema = z.strictObject({
+  description: z.string().optional(),
+  ramGiB: positive,
+  crashkernelMiB: positive.describe('crashkernel= reservation'),
+  buses: z.array(BusSchema).min(1),
+  dumpTarget: name.describe('device the dump is written through (disk HBA, NVMe, or NIC)'),
+  dumpMsPerGiB: TimeDistributionSchema.describe('write time per GiB through the dump target'),
+  dumpPercentOfRam: PercentDistributionSchema.describe('dump size after makedumpfile filtering'),
+  filterMsPerTiB: nonNegative.describe('makedumpfile filtering time per TiB of RAM'),
+  firmwarePostMs: TimeDistributionSchema,
+  kernelBootMs: TimeDistributionSchema.describe('production kernel boot to service'),
+  kdump: KdumpConfigSchema,
+  source,
+});
+
+export const CrashCauseSchema = z.strictObject({
+  description: z.string().optional(),
+  detectionMs: TimeDistributionSchema.describe('from the fault to crash_kexec'),
+  undetectedHang: probability.describe('odds nothing calls crash_kexec (hang until the watchdog)'),
+  staleCpu: probability.describe('odds a CPU ignores the NMI shootdown'),
+  extraWedged: probability.describe('added odds that each device is wedged'),
+  source,
+});
+
+export const ResetStepSchema = z.enum([
+  'config-restore',
+  'device-specific',
+  'flr',
+  'pm',
+  'bus-reset',
+  'device-reset',
+]);
+
+export const StrategyDefinitionSchema = z.strictObject({
+  description: z.string().optional(),
+  extends: name.optional().describe('a strategy whose settings this one starts from'),
+  blacklist: z
+    .union([z.literal('known-problems'), z.array(name)])
+    .optional()
+    .describe('drivers the capture kernel does not load'),
+  whitelist: z
+    .union([z.literal('dump-target'), z.array(name)])
+    .optional()
+    .describe('the only drivers the capture kernel loads'),
+  resetDevices: z.boolean().optional().describe('reset_devices on the capture kernel command line'),
+  hardening: z.boolean().optional().describe('drivers run their hardened init'),
+  resets: z
+    .array(ResetStepSchema)
+    .optional()
+    .describe('ordered fallbacks tried on every device before probe'),
+});
+
+const countOrRate = {
+  perServer: z.number().int().min(0).max(1000).optional(),
+  ratePerServerYear: nonNegative.max(1000).optional(),
+  horizonDays: positive.max(36500).optional(),
+};
+
+export const ExperimentSpecSchema = z.strictObject({
+  name: name.describe('experiment name'),
+  description: z.string().optional(),
+  seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  fleet: z
+    .array(z.strictObject({ profile: name, count: z.number().int().min(1).max(100_000_000) }))
+    .min(1),
+  events: z.strictObject({
+    crash: z
+      .strictObject({
+        ...countOrRate,
+        causes: z.record(name, nonNegative).describe('relative weights of crash causes'),
+      })
+      .optional(),
+    reboot: z
+      .strictObject({
+        ...countOrRate,
+        path: z.enum(['kexec', 'firmware']),
+      })
+      .optional(),
+  }),
+  strategies: z
+    .array(z.union([name, StrategyDefinitionSchema.extend({ name })]))
+    .min(1)
+    .max(32),
+  catalogue: z
+    .strictObject({
+      devices: z.record(name, DeviceModelSchema.partial().extend({ extends: name.optional() })),
+      drivers: z.record(name, DriverSchema.partial().extend({ extends: name.optional() })),
+      profiles: z.record(name, ServerProfileSchema.partial().extend({ extends: name.optional() })),
+      crashCauses: z.record(name, CrashCauseSchema.partial().extend({ extends: name.optional() })),
+    })
+    .partial()
+    .optional()
+    .describe('overrides of and additions to the built-in catalogue; nested objects replace whole'),
+  run: z
+    .strictObject({
+      shardSize: z.number().int().min(1).optional().describe('servers per shard'),
+    })
+    .optional(),
+});
+
+export type TimeDistributionSpec = z.infer<typeof TimeDistributionSchema>;
+export type DeviceStateOdds = z.infer<typeof DeviceStateOddsSchema>;
+export type DriverReaction = z.infer<typeof DriverReactionSchema>;
+export type ResetMethod = z.infer<typeof ResetMethodSchema>;
+export type DriverMethod = z.infer<typeof DriverMethodSchema>;
+export type Driver = z.infer<typeof DriverSchema>;
+export type DeviceModel = z.infer<typeof DeviceModelSchema>;
+export type Bus = z.infer<typeof BusSchema>;
+export type KdumpConfig = z.infer<typeof KdumpConfigSchema>;
+export type ServerProfile = z.infer<typeof ServerProfileSchema>;
+export type CrashCause = z.infer<typeof CrashCauseSchema>;
+export type ResetStep = z.infer<typeof ResetStepSchema>;
+export type StrategyDefinition = z.infer<typeof StrategyDefinitionSchema>;
+export type ExperimentSpec = z.infer<typeof ExperimentSpecSchema>;
+
+/** The spec's JSON Schema (draft 2020-12), for editors. */
+export function specJsonSchema(): unknown {
+  return z.toJSONSchema(ExperimentSpecSchema, { io: 'input', unrepresentable: 'any' });
+}

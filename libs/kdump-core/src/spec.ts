@@ -1,0 +1,496 @@
+/**
+ * Reading an experiment spec: YAML or JSON text → validated, resolved spec with
+ * every built-in default merged in. Every error carries its field path and the
+ * line of the spec it points at; when there is any error, nothing runs.
+ */
+import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import {
+  BUILTIN_CRASH_CAUSES,
+  BUILTIN_DEVICES,
+  BUILTIN_DRIVERS,
+  BUILTIN_PROFILES,
+  BUILTIN_STRATEGIES,
+} from './catalogue';
+import { compileDistribution, type TimeDistribution } from './distribution';
+import {
+  CrashCauseSchema,
+  DeviceModelSchema,
+  DriverSchema,
+  ExperimentSpecSchema,
+  ServerProfileSchema,
+  type CrashCause,
+  type DeviceModel,
+  type Driver,
+  type ExperimentSpec,
+  type ResetStep,
+  type ServerProfile,
+  type StrategyDefinition,
+} from './spec-schema';
+
+/** One problem in a spec. */
+export interface SpecError {
+  /** Field path, e.g. `fleet[0].count`; empty for the document itself. */
+  path: string;
+  /** 1-based line in the spec text, when the text was given. */
+  line?: number;
+  message: string;
+}
+
+/** A strategy with every field decided. */
+export interface ResolvedStrategy {
+  name: string;
+  description: string;
+  /** Drivers not loaded in the capture kernel, or null. */
+  blacklist: 'known-problems' | string[] | null;
+  /** The only drivers loaded in the capture kernel, or null for all. */
+  whitelist: 'dump-target' | string[] | null;
+  resetDevices: boolean;
+  hardening: boolean;
+  /** Reset steps in the order they are tried; `device-reset` expanded. */
+  resets: Exclude<ResetStep, 'device-reset'>[];
+}
+
+/** A spec with the catalogue merged in, every reference checked. */
+export interface ResolvedSpec {
+  spec: ExperimentSpec;
+  drivers: Record<string, Driver>;
+  devices: Record<string, DeviceModel>;
+  profiles: Record<string, ServerProfile>;
+  crashCauses: Record<string, CrashCause>;
+  strategies: ResolvedStrategy[];
+  /** Total servers in the fleet. */
+  servers: number;
+}
+
+export type SpecResult = { ok: true; resolved: ResolvedSpec } | { ok: false; errors: SpecError[] };
+
+/** Thrown by {@link parseSpecOrThrow}; carries every error. */
+export class SpecValidationError extends Error {
+  constructor(readonly errors: SpecError[]) {
+    super(
+      `invalid spec:\n${errors
+        .map((e) => `  ${e.path || '(spec)'}${e.line ? ` (line ${e.line})` : ''}: ${e.message}`)
+        .join('\n')}`,
+    );
+    this.name = 'SpecValidationError';
+  }
+}
+
+type PathPart = string | number;
+
+/** `a.b[0].c` from ['a', 'b', 0, 'c']. */
+export function formatPath(path: readonly PathPart[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') {
+      out += `[${p}]`;
+    } else {
+      out += out ? `.${p}` : p;
+    }
+  }
+  return out;
+}
+
+class LineFinder {
+  constructor(
+    private readonly doc: Document | null,
+    private readonly lines: LineCounter | null,
+  ) {}
+
+  /** Line of the deepest existing node on the path (a key, when asked for one). */
+  lineOf(path: readonly PathPart[], key?: string): number | undefined {
+    if (!this.doc || !this.lines) {
+      return undefined;
+    }
+    for (let i = path.length; i >= 0; i--) {
+      const node: unknown = i === 0 ? this.doc.contents : this.doc.getIn(path.slice(0, i), true);
+      if (key !== undefined && i === path.length && isMap(node)) {
+        const pair = node.items.find((it) => isScalar(it.key) && it.key.value === key);
+        if (pair && isScalar(pair.key) && pair.key.range) {
+          return this.lines.linePos(pair.key.range[0]).line;
+        }
+      }
+      const range = (node as { range?: [number, number, number] } | null)?.range;
+      if (range) {
+        return this.lines.linePos(range[0]).line;
+      }
+    }
+    return undefined;
+  }
+}
+
+/** Parses YAML or JSON text (JSON is read as YAML, so lines line up either way). */
+export function parseSpecText(text: string): SpecResult {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      errors: doc.errors.map((e) => ({
+        path: '',
+        line: e.linePos?.[0]?.line,
+        message: e.message.split('\n')[0]!,
+      })),
+    };
+  }
+  return validateSpec(doc.toJS({ maxAliasCount: 100 }) as unknown, new LineFinder(doc, lines));
+}
+
+/** Validates an already parsed spec object (from an HTTP JSON body, say). */
+export function validateSpec(input: unknown, finder = new LineFinder(null, null)): SpecResult {
+  const parsed = ExperimentSpecSchema.safeParse(input);
+  if (!parsed.success) {
+    return { ok: false, errors: zodErrors(parsed.error.issues, [], finder) };
+  }
+  const errors: SpecError[] = [];
+  const resolved = resolve(parsed.data, errors, finder);
+  if (errors.length > 0 || !resolved) {
+    return { ok: false, errors };
+  }
+  return { ok: true, resolved };
+}
+
+/** Parses and validates, throwing {@link SpecValidationError} with every error. */
+export function parseSpecOrThrow(text: string): ResolvedSpec {
+  const r = parseSpecText(text);
+  if (!r.ok) {
+    throw new SpecValidationError(r.errors);
+  }
+  return r.resolved;
+}
+
+function zodErrors(
+  issues: readonly z.core.$ZodIssue[],
+  prefix: readonly PathPart[],
+  finder: LineFinder,
+): SpecError[] {
+  const out: SpecError[] = [];
+  for (const issue of issues) {
+    const path = [...prefix, ...(issue.path as PathPart[])];
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        out.push({
+          path: formatPath([...path, key]),
+          line: finder.lineOf(path, key),
+          message: `unknown field "${key}"`,
+        });
+      }
+      continue;
+    }
+    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      // Report the branch that got furthest rather than "invalid input".
+      const best = [...issue.errors].sort((a, b) => depth(b) - depth(a))[0]!;
+      out.push(...zodErrors(best, path, finder));
+      continue;
+    }
+    out.push({ path: formatPath(path), line: finder.lineOf(path), message: issue.message });
+  }
+  return out;
+}
+
+function depth(issues: readonly z.core.$ZodIssue[]): number {
+  return Math.max(0, ...issues.map((i) => i.path.length)) - issues.length * 0.01;
+}
+
+type WithExtends<T> = Partial<T> & { extends?: string };
+
+function mergeEntries<T extends object>(
+  kind: string,
+  builtins: Record<string, T>,
+  overrides: Record<string, WithExtends<T>> | undefined,
+  schema: z.ZodType<T>,
+  errors: SpecError[],
+  finder: LineFinder,
+): Record<string, T> {
+  const out: Record<string, T> = { ...builtins };
+  for (const [key, override] of Object.entries(overrides ?? {})) {
+    const path: PathPart[] = ['catalogue', kind, key];
+    const { extends: parentName, ...fields } = override;
+    let base: object = builtins[key] ?? {};
+    if (parentName !== undefined) {
+      const parent = builtins[parentName] ?? out[parentName];
+      if (!parent) {
+        errors.push({
+          path: formatPath([...path, 'extends']),
+          line: finder.lineOf([...path, 'extends']),
+          message: `extends unknown ${kind} "${parentName}" (known: ${Object.keys(out).join(', ')})`,
+        });
+        continue;
+      }
+      base = parent;
+    }
+    const merged = schema.safeParse({ ...base, ...fields });
+    if (!merged.success) {
+      const errs = zodErrors(merged.error.issues, path, finder);
+      for (const e of errs) {
+        if (!builtins[key] && parentName === undefined && /expected|required/i.test(e.message)) {
+          e.message += ` (a new ${kind} entry needs every field, or "extends" of an existing one)`;
+        }
+      }
+      errors.push(...errs);
+      continue;
+    }
+    out[key] = merged.data;
+  }
+  return out;
+}
+
+function resolve(
+  spec: ExperimentSpec,
+  errors: SpecError[],
+  finder: LineFinder,
+): ResolvedSpec | null {
+  const err = (path: PathPart[], message: string) =>
+    errors.push({ path: formatPath(path), line: finder.lineOf(path), message });
+  const cat = spec.catalogue ?? {};
+  const drivers = mergeEntries(
+    'drivers',
+    BUILTIN_DRIVERS,
+    cat.drivers,
+    DriverSchema,
+    errors,
+    finder,
+  );
+  const devices = mergeEntries(
+    'devices',
+    BUILTIN_DEVICES,
+    cat.devices,
+    DeviceModelSchema,
+    errors,
+    finder,
+  );
+  const profiles = mergeEntries(
+    'profiles',
+    BUILTIN_PROFILES,
+    cat.profiles,
+    ServerProfileSchema,
+    errors,
+    finder,
+  );
+  const crashCauses = mergeEntries(
+    'crashCauses',
+    BUILTIN_CRASH_CAUSES,
+    cat.crashCauses,
+    CrashCauseSchema,
+    errors,
+    finder,
+  );
+
+  // Distributions: compile each to catch min > max, p95 < median and the like.
+  const checkDistributions = (obj: unknown, path: PathPart[]) => {
+    walkDistributions(obj, path, (d, p) => {
+      try {
+        compileDistribution(d, formatPath(p));
+      } catch (e) {
+        err(p, (e as Error).message);
+      }
+    });
+  };
+  for (const [k, v] of Object.entries(drivers)) {
+    if (!BUILTIN_DRIVERS[k] || cat.drivers?.[k]) {
+      checkDistributions(v, ['catalogue', 'drivers', k]);
+    }
+  }
+  for (const [k, v] of Object.entries(devices)) {
+    if (!devices[k]) {
+      continue;
+    }
+    if (!BUILTIN_DEVICES[k] || cat.devices?.[k]) {
+      checkDistributions(v, ['catalogue', 'devices', k]);
+    }
+    if (!drivers[v.driver]) {
+      err(['catalogue', 'devices', k, 'driver'], `unknown driver "${v.driver}"`);
+    }
+    const s = v.postCrashState;
+    if (s.inFlightDma + s.pendingInterrupt + s.staleRing + s.wedged > 1 + 1e-9) {
+      err(
+        ['catalogue', 'devices', k, 'postCrashState'],
+        'state probabilities add up to more than 1',
+      );
+    }
+  }
+  for (const [k, p] of Object.entries(profiles)) {
+    if (BUILTIN_PROFILES[k] && !cat.profiles?.[k]) {
+      continue;
+    }
+    const path: PathPart[] = ['catalogue', 'profiles', k];
+    checkDistributions(p, path);
+    const names = new Set<string>();
+    p.buses.forEach((bus, b) =>
+      bus.devices.forEach((d, i) => {
+        if (names.has(d.name)) {
+          err([...path, 'buses', b, 'devices', i, 'name'], `device name "${d.name}" used twice`);
+        }
+        names.add(d.name);
+        if (!devices[d.model]) {
+          err(
+            [...path, 'buses', b, 'devices', i, 'model'],
+            `unknown device model "${d.model}" (known: ${Object.keys(devices).join(', ')})`,
+          );
+        }
+      }),
+    );
+    if (!names.has(p.dumpTarget)) {
+      err([...path, 'dumpTarget'], `dump target "${p.dumpTarget}" is not a device of this profile`);
+    }
+    if (p.dumpPercentOfRam.p95Percent < p.dumpPercentOfRam.medianPercent) {
+      err([...path, 'dumpPercentOfRam'], 'p95Percent is below medianPercent');
+    }
+    const devCount = names.size;
+    if (devCount > 64) {
+      err([...path, 'buses'], `at most 64 devices per profile, got ${devCount}`);
+    }
+  }
+
+  let servers = 0;
+  spec.fleet.forEach((f, i) => {
+    servers += f.count;
+    if (!profiles[f.profile]) {
+      err(
+        ['fleet', i, 'profile'],
+        `unknown profile "${f.profile}" (known: ${Object.keys(profiles).join(', ')})`,
+      );
+    }
+  });
+
+  const checkCountOrRate = (
+    ev: { perServer?: number; ratePerServerYear?: number; horizonDays?: number },
+    path: PathPart[],
+  ) => {
+    const hasCount = ev.perServer !== undefined;
+    const hasRate = ev.ratePerServerYear !== undefined;
+    if (hasCount === hasRate) {
+      err(path, 'give either perServer, or ratePerServerYear with horizonDays');
+    } else if (hasRate && ev.horizonDays === undefined) {
+      err([...path, 'horizonDays'], 'ratePerServerYear needs horizonDays');
+    } else if (hasRate && (ev.ratePerServerYear! * ev.horizonDays!) / 365 > 500) {
+      err(path, 'more than 500 expected events per server: shorten the horizon');
+    }
+  };
+  if (!spec.events.crash && !spec.events.reboot) {
+    err(['events'], 'give crash events, reboot events, or both');
+  }
+  if (spec.events.crash) {
+    checkCountOrRate(spec.events.crash, ['events', 'crash']);
+    const causes = Object.entries(spec.events.crash.causes);
+    if (causes.length === 0 || causes.every(([, w]) => w === 0)) {
+      err(['events', 'crash', 'causes'], 'give at least one crash cause with a weight above 0');
+    }
+    for (const [cause] of causes) {
+      if (!crashCauses[cause]) {
+        err(
+          ['events', 'crash', 'causes', cause],
+          `unknown crash cause "${cause}" (known: ${Object.keys(crashCauses).join(', ')})`,
+        );
+      }
+    }
+  }
+  if (spec.events.reboot) {
+    checkCountOrRate(spec.events.reboot, ['events', 'reboot']);
+  }
+
+  const strategies = resolveStrategies(spec, drivers, err);
+  if (errors.length > 0) {
+    return null;
+  }
+  return { spec, drivers, devices, profiles, crashCauses, strategies, servers };
+}
+
+function walkDistributions(
+  obj: unknown,
+  path: PathPart[],
+  visit: (d: TimeDistribution, path: PathPart[]) => void,
+): void {
+  if (obj === null || typeof obj !== 'object') {
+    return;
+  }
+  if (
+    'kind' in obj &&
+    typeof (obj as { kind: unknown }).kind === 'string' &&
+    ['constant', 'uniform', 'exponential', 'lognormal', 'empirical'].includes(
+      (obj as { kind: string }).kind,
+    )
+  ) {
+    visit(obj as TimeDistribution, path);
+    return;
+  }
+  for (const [k, v] of Object.entries(obj)) {
+    walkDistributions(v, [...path, Array.isArray(obj) ? Number(k) : k], visit);
+  }
+}
+
+function resolveStrategies(
+  spec: ExperimentSpec,
+  drivers: Record<string, Driver>,
+  err: (path: PathPart[], message: string) => void,
+): ResolvedStrategy[] {
+  const defined: Record<string, StrategyDefinition> = { ...BUILTIN_STRATEGIES };
+  const out: ResolvedStrategy[] = [];
+  const seen = new Set<string>();
+  spec.strategies.forEach((entry, i) => {
+    const path: PathPart[] = ['strategies', i];
+    let strategyName: string;
+    let def: StrategyDefinition;
+    if (typeof entry === 'string') {
+      strategyName = entry;
+      const found = defined[entry];
+      if (!found) {
+        err(path, `unknown strategy "${entry}" (known: ${Object.keys(defined).join(', ')})`);
+        return;
+      }
+      def = found;
+    } else {
+      const { name: n, ...rest } = entry;
+      strategyName = n;
+      if (rest.extends !== undefined) {
+        const parent = defined[rest.extends];
+        if (!parent) {
+          err([...path, 'extends'], `extends unknown strategy "${rest.extends}"`);
+          return;
+        }
+        def = { ...parent, ...rest };
+      } else {
+        def = rest;
+      }
+      defined[n] = def;
+    }
+    if (seen.has(strategyName)) {
+      err(path, `strategy "${strategyName}" listed twice`);
+      return;
+    }
+    seen.add(strategyName);
+    if (def.blacklist && def.whitelist) {
+      err(path, 'a strategy has a blacklist or a whitelist, not both');
+      return;
+    }
+    for (const list of ['blacklist', 'whitelist'] as const) {
+      const v = def[list];
+      if (Array.isArray(v)) {
+        v.forEach((d, j) => {
+          if (!drivers[d]) {
+            err([...path, list, j], `unknown driver "${d}"`);
+          }
+        });
+      }
+    }
+    const resets: ResolvedStrategy['resets'] = [];
+    for (const step of def.resets ?? []) {
+      if (step === 'device-reset') {
+        resets.push('device-specific', 'flr', 'pm');
+      } else {
+        resets.push(step);
+      }
+    }
+    out.push({
+      name: strategyName,
+      description: def.description ?? '',
+      blacklist: def.blacklist ?? null,
+      whitelist: def.whitelist ?? null,
+      resetDevices: def.resetDevices ?? false,
+      hardening: def.hardening ?? false,
+      resets,
+    });
+  });
+  return out;
+}

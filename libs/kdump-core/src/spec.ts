@@ -120,8 +120,14 @@ class LineFinder {
   }
 }
 
+/** Changes applied to a spec after parsing and before validation (CLI flags). */
+export interface SpecOverrides {
+  /** Replaces the spec's seed. */
+  seed?: number;
+}
+
 /** Parses YAML or JSON text (JSON is read as YAML, so lines line up either way). */
-export function parseSpecText(text: string): SpecResult {
+export function parseSpecText(text: string, overrides: SpecOverrides = {}): SpecResult {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -134,7 +140,11 @@ export function parseSpecText(text: string): SpecResult {
       })),
     };
   }
-  return validateSpec(doc.toJS({ maxAliasCount: 100 }) as unknown, new LineFinder(doc, lines));
+  const input = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  if (overrides.seed !== undefined && input !== null && typeof input === 'object') {
+    (input as Record<string, unknown>).seed = overrides.seed;
+  }
+  return validateSpec(input, new LineFinder(doc, lines));
 }
 
 /** Validates an already parsed spec object (from an HTTP JSON body, say). */
@@ -152,8 +162,8 @@ export function validateSpec(input: unknown, finder = new LineFinder(null, null)
 }
 
 /** Parses and validates, throwing {@link SpecValidationError} with every error. */
-export function parseSpecOrThrow(text: string): ResolvedSpec {
-  const r = parseSpecText(text);
+export function parseSpecOrThrow(text: string, overrides: SpecOverrides = {}): ResolvedSpec {
+  const r = parseSpecText(text, overrides);
   if (!r.ok) {
     throw new SpecValidationError(r.errors);
   }

@@ -5,7 +5,7 @@
  * Refused on the root bus (root-complex integrated endpoints) and on bridges
  * flagged NO_BUS_RESET; the caller checks that before marking a bus.
  */
-import type { CompiledProfile } from './compile';
+import { Step, type CompiledProfile } from './compile';
 import { deviceBase, DeviceSlot } from './crash-layout';
 import type { DeviceBringUp } from './device-bring-up';
 import { State } from './outcome';
@@ -26,6 +26,7 @@ export function busReset(bringUp: DeviceBringUp, p: CompiledProfile, u: Float64A
         continue;
       }
       bringUp.reinitUs[d]! += t;
+      bringUp.resetsApplied[d]! |= 1 << Step.BusReset;
       const s = bringUp.state[d]!;
       if (s === State.Wedged) {
         if (u[deviceBase(d) + DeviceSlot.BusResetRecovers]! < p.busRecovers[d]!) {

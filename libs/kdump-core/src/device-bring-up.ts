@@ -25,6 +25,9 @@ import { Reason, State } from './outcome';
 /** Most devices a profile may have (validation enforces it). */
 export const MAX_DEVICES = 64;
 
+/** Bit of {@link DeviceBringUp.resetsApplied} for the driver's own reset under reset_devices. */
+export const DRIVER_RESET_BIT = 1 << 5;
+
 /** Scratch state and results of one bring-up. Reused across jobs: no allocation per job. */
 export class DeviceBringUp {
   /** Device states as the bring-up goes. */
@@ -35,6 +38,8 @@ export class DeviceBringUp {
   readonly probed = new Uint8Array(MAX_DEVICES);
   /** 1 when the device works after probe. */
   readonly present = new Uint8Array(MAX_DEVICES);
+  /** Resets each device went through: bit `1 << Step.*`, and {@link DRIVER_RESET_BIT}. */
+  readonly resetsApplied = new Uint8Array(MAX_DEVICES);
   /** Buses marked for a secondary bus reset. */
   readonly busMarked = new Uint8Array(MAX_DEVICES);
   /** Total time of the bring-up until it finished or failed, µs. */
@@ -114,6 +119,7 @@ export class DeviceBringUp {
       reinit[d] = 0;
       this.probed[d] = 0;
       this.present[d] = 0;
+      this.resetsApplied[d] = 0;
     }
     this.culprit = -1;
     this.elapsedUs = 0;
@@ -140,6 +146,7 @@ export class DeviceBringUp {
                 continue;
               }
               reinit[d]! += this.time(p, d, DevDist.ConfigRestore);
+              this.resetsApplied[d]! |= 1 << Step.ConfigRestore;
               if (state[d] === State.Wedged) {
                 continue; // a restored configuration does not bring back a device that does not answer
               }
@@ -175,6 +182,7 @@ export class DeviceBringUp {
                 continue; // the device does not have this reset
               }
               reinit[d]! += this.time(p, d, slot);
+              this.resetsApplied[d]! |= 1 << step;
               state[d] = resetRecovers(state[d]!, recovers, uRecover);
               if (state[d] === State.Wedged) {
                 continue; // still not answering: fall back to the next step
@@ -222,6 +230,7 @@ export class DeviceBringUp {
         // The driver's own hard reset in init (doorbell, D3hot→D0): clears any dirty state,
         // brings back a wedged device as its device-specific reset would.
         reinit[d]! += this.time(p, d, DevDist.ResetDevicesInit);
+        this.resetsApplied[d]! |= DRIVER_RESET_BIT;
         if (state[d] !== State.Wedged) {
           state[d] = State.Quiescent;
         } else {

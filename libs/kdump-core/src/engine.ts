@@ -16,10 +16,11 @@ import { DeviceBringUp, MAX_DEVICES } from './device-bring-up';
 import { dumpMicros } from './dump';
 import { recordMicros } from './histogram';
 import { crashShutdownMicros } from './machine-crash-shutdown';
-import { Reason, State } from './outcome';
+import { Reason, State, type JobKind } from './outcome';
 import { KeyedStream, poissonDraw, StreamPurpose } from './prng';
 import { purgatoryMismatch } from './purgatory';
 import { Sampler } from './sampler';
+import { JobTraceBuilder, type JobTrace } from './trace';
 
 /** A batch of servers: the unit of work of a thread or a BullMQ job. */
 export interface ShardTask {
@@ -63,6 +64,8 @@ export class FleetEngine {
   private readonly uniforms: Float64Array;
   private readonly states = new Int32Array(MAX_DEVICES);
   private slots: Float64Array = new Float64Array(0);
+  /** Set only while {@link traceJob} runs; the shard path checks it and moves on. */
+  private trace: JobTraceBuilder | null = null;
 
   constructor(readonly model: CompiledExperiment) {
     this.layout = new AggregateLayout(
@@ -207,6 +210,7 @@ export class FleetEngine {
     this.counters.crashJobs++;
     const strategies = m.strategies;
     const n = p.deviceCount;
+    const trace = this.trace;
 
     // Crash detection.
     const cause = pickCause(m.causeCum, u[CrashSlot.Cause]!);
@@ -219,20 +223,23 @@ export class FleetEngine {
     let common = -1;
     let downtimeUs = 0;
     let beforeCaptureUs = 0;
+    let kexecUs = -1;
+    let shutdownUs = -1;
+    let stale = false;
     if (u[CrashSlot.UndetectedHang]! < m.causeUndetected[cause]!) {
       common = Reason.HangUndetected;
       downtimeUs = p.hangWatchdogUs + backViaFirmwareUs;
     } else {
       // crash_kexec
-      const kexecUs = sampler.draw(p.crashKexec, u[CrashSlot.CrashKexec]!);
+      kexecUs = sampler.draw(p.crashKexec, u[CrashSlot.CrashKexec]!);
       if (u[CrashSlot.CaptureKernelLoaded]! >= p.captureKernelLoaded) {
         common = Reason.CaptureKernelNotLoaded;
         downtimeUs = detectUs + kexecUs + p.panicRebootUs + backViaFirmwareUs;
       } else {
         // machine_crash_shutdown, then purgatory
-        const stale = u[CrashSlot.StaleCpu]! < m.causeStaleCpu[cause]!;
+        stale = u[CrashSlot.StaleCpu]! < m.causeStaleCpu[cause]!;
         const cpuStopUs = stale ? 0 : sampler.draw(p.cpuStop, u[CrashSlot.CpuStop]!);
-        const shutdownUs = crashShutdownMicros(stale, cpuStopUs, p.nmiShootdownLimitUs);
+        shutdownUs = crashShutdownMicros(stale, cpuStopUs, p.nmiShootdownLimitUs);
         beforeCaptureUs = detectUs + kexecUs + shutdownUs + p.purgatoryDigestUs;
         if (stale && u[CrashSlot.StaleCpuBreaksCapture]! < p.staleCpuBreaksCapture) {
           common = Reason.StaleCpu;
@@ -243,10 +250,24 @@ export class FleetEngine {
         }
       }
     }
+    if (trace) {
+      trace.crashStages(m.causeNames[cause]!, {
+        detectionUs: detectUs,
+        crashKexecUs: kexecUs,
+        machineShutdownUs: shutdownUs,
+        staleCpu: stale,
+        purgatoryUs: shutdownUs < 0 ? -1 : p.purgatoryDigestUs,
+        firmwarePostUs: postUs,
+        kernelBootUs: bootUs,
+      });
+    }
     if (common >= 0) {
       for (let s = 0; s < strategies.length; s++) {
         this.count(s, CRASH, false, common);
         this.record(s, CRASH, Hist.Downtime, downtimeUs);
+        if (trace) {
+          trace.commonOutcome(strategies[s]!.name, common, downtimeUs);
+        }
       }
       return;
     }
@@ -262,6 +283,9 @@ export class FleetEngine {
         u[deviceBase(d) + DeviceSlot.State]!,
       );
     }
+    if (trace) {
+      trace.initialStates(p, states);
+    }
     const reservationMiB = p.crashkernelMiB - p.captureKernelBaseMiB;
     // After the dump the capture kernel's own shutdown quiesces devices; they come up clean.
     const backAfterDumpUs = p.rebootViaKexec ? bootUs + cleanDevicesUs : backViaFirmwareUs;
@@ -275,36 +299,33 @@ export class FleetEngine {
       if (reason < 0 && b.present[p.dumpTarget] === 0) {
         reason = Reason.DumpTargetMissing;
       }
+      let jobDowntimeUs: number;
       if (reason < 0) {
         if (dumpUs < 0) {
           const percent = sampler.draw(p.dumpPercent, u[CrashSlot.DumpPercent]!) / 1000;
           const usPerGiB = sampler.draw(p.dumpUsPerGiB, u[CrashSlot.DumpRate]!);
           dumpUs = dumpMicros(p.ramGiB, percent, usPerGiB, p.filterUsPerGiB);
         }
+        jobDowntimeUs = beforeCaptureUs + kernelBootUs + dumpUs + backAfterDumpUs;
         this.record(s, CRASH, Hist.KernelBoot, kernelBootUs);
         this.record(s, CRASH, Hist.Dump, dumpUs);
-        this.record(
-          s,
-          CRASH,
-          Hist.Downtime,
-          beforeCaptureUs + kernelBootUs + dumpUs + backAfterDumpUs,
-        );
-        this.count(s, CRASH, true, -1);
         successMask |= 1 << s;
       } else if (reason === Reason.DumpTargetMissing) {
         // The capture kernel came up but has nowhere to write: kdump's failure action reboots.
+        jobDowntimeUs = beforeCaptureUs + kernelBootUs + backAfterDumpUs;
         this.record(s, CRASH, Hist.KernelBoot, kernelBootUs);
-        this.record(s, CRASH, Hist.Downtime, beforeCaptureUs + kernelBootUs + backAfterDumpUs);
-        this.count(s, CRASH, false, reason);
       } else {
         // The capture kernel died: panic=N reboots it through firmware.
-        this.record(
-          s,
-          CRASH,
-          Hist.Downtime,
-          beforeCaptureUs + kernelBootUs + p.panicRebootUs + backViaFirmwareUs,
-        );
-        this.count(s, CRASH, false, reason);
+        jobDowntimeUs = beforeCaptureUs + kernelBootUs + p.panicRebootUs + backViaFirmwareUs;
+      }
+      this.record(s, CRASH, Hist.Downtime, jobDowntimeUs);
+      this.count(s, CRASH, reason < 0, reason);
+      if (trace) {
+        trace.strategyOutcome(p, strategies[s]!.name, s * n, b, reason, {
+          kernelBootUs,
+          dumpUs: reason < 0 ? dumpUs : -1,
+          downtimeUs: jobDowntimeUs,
+        });
       }
     }
     this.countPairs(CRASH, successMask);
@@ -326,11 +347,18 @@ export class FleetEngine {
     const bootUs = sampler.draw(p.kernelBoot, u[CrashSlot.KernelBoot]!);
     const states = this.states;
     const b = this.bringUp;
+    const trace = this.trace;
+    if (trace) {
+      trace.rebootStages(viaKexec ? 'kexec' : 'firmware', postUs, bootUs);
+    }
 
     if (!viaKexec) {
       // Firmware: POST resets and pre-initialises every device; the strategy has nothing to do.
       for (let d = 0; d < n; d++) {
         states[d] = State.Quiescent;
+      }
+      if (trace) {
+        trace.initialStates(p, states);
       }
       b.run(p, NO_STRATEGY, states, -1, Infinity, false);
       for (let s = 0; s < m.strategies.length; s++) {
@@ -338,6 +366,13 @@ export class FleetEngine {
         this.record(s, REBOOT, Hist.KernelBoot, bootUs + b.elapsedUs);
         this.record(s, REBOOT, Hist.Downtime, postUs + bootUs + b.elapsedUs);
         this.count(s, REBOOT, true, -1);
+        if (trace) {
+          trace.strategyOutcome(p, m.strategies[s]!.name, -1, b, -1, {
+            kernelBootUs: bootUs + b.elapsedUs,
+            dumpUs: -1,
+            downtimeUs: postUs + bootUs + b.elapsedUs,
+          });
+        }
       }
       return;
     }
@@ -353,38 +388,85 @@ export class FleetEngine {
         states[d] = State.Quiescent;
       }
     }
+    if (trace) {
+      trace.initialStates(p, states);
+    }
     let successMask = 0;
     for (let s = 0; s < m.strategies.length; s++) {
-      const reason = b.run(p, m.strategies[s]!, states, -1, Infinity, false);
+      let reason = b.run(p, m.strategies[s]!, states, -1, Infinity, false);
       this.recordDevices(p, s, REBOOT);
       const kernelBootUs = bootUs + b.elapsedUs;
+      let jobDowntimeUs = kernelBootUs;
       if (reason >= 0) {
         // The new kernel died: panic, reboot through firmware, devices reset by POST.
-        this.record(
-          s,
-          REBOOT,
-          Hist.Downtime,
-          kernelBootUs + p.panicRebootUs + postUs + bootUs + b.cleanDevicesMicros(p),
-        );
-        this.count(s, REBOOT, false, reason === Reason.DmarFault ? reason : Reason.KexecBootPanic);
-        continue;
-      }
-      this.record(s, REBOOT, Hist.KernelBoot, kernelBootUs);
-      this.record(s, REBOOT, Hist.Downtime, kernelBootUs);
-      let missing = false;
-      for (let d = 0; d < n; d++) {
-        if (b.present[d] === 0) {
-          missing = true;
-          break;
+        reason = reason === Reason.DmarFault ? reason : Reason.KexecBootPanic;
+        jobDowntimeUs = kernelBootUs + p.panicRebootUs + postUs + bootUs + b.cleanDevicesMicros(p);
+      } else {
+        this.record(s, REBOOT, Hist.KernelBoot, kernelBootUs);
+        for (let d = 0; d < n; d++) {
+          if (b.present[d] === 0) {
+            reason = Reason.DeviceMissing;
+            break;
+          }
         }
       }
-      if (missing) {
-        this.count(s, REBOOT, false, Reason.DeviceMissing);
-      } else {
-        this.count(s, REBOOT, true, -1);
+      this.record(s, REBOOT, Hist.Downtime, jobDowntimeUs);
+      this.count(s, REBOOT, reason < 0, reason);
+      if (reason < 0) {
         successMask |= 1 << s;
+      }
+      if (trace) {
+        trace.strategyOutcome(p, m.strategies[s]!.name, -1, b, reason, {
+          kernelBootUs,
+          dumpUs: -1,
+          downtimeUs: jobDowntimeUs,
+        });
       }
     }
     this.countPairs(REBOOT, successMask);
+  }
+
+  /**
+   * Simulates one job of one server and returns what happened, stage by stage and
+   * strategy by strategy: the same code path and draws as a shard run, so the
+   * trace is exactly what that job contributed to the aggregate.
+   * @param server server index in the fleet
+   * @param kind crash (down the kdump path) or reboot (planned, by the spec's path)
+   * @param event event index of that server (0 for its first crash or reboot)
+   */
+  traceJob(server: number, kind: JobKind, event = 0): JobTrace {
+    const m = this.model;
+    if (!Number.isInteger(server) || server < 0 || server >= m.servers) {
+      throw new RangeError(`server ${server} is outside the fleet of ${m.servers}`);
+    }
+    if (!Number.isInteger(event) || event < 0) {
+      throw new RangeError(`event must be a non-negative integer, got ${event}`);
+    }
+    if (kind === 'crash' && !m.crashes) {
+      throw new RangeError('the spec has no crash events');
+    }
+    if (kind === 'reboot' && !m.reboots) {
+      throw new RangeError('the spec has no reboot events');
+    }
+    let segment = 0;
+    while (server >= m.segmentStart[segment + 1]!) {
+      segment++;
+    }
+    const p = m.profiles[m.segmentProfile[segment]!]!;
+    const builder = new JobTraceBuilder(server, p.name, kind, event);
+    const saved = this.slots;
+    this.slots = new Float64Array(this.layout.size);
+    this.trace = builder;
+    try {
+      if (kind === 'crash') {
+        this.simulateCrash(p, server, event);
+      } else {
+        this.simulateReboot(p, server, event, m.reboots!.viaKexec);
+      }
+    } finally {
+      this.trace = null;
+      this.slots = saved;
+    }
+    return builder.result();
   }
 }

@@ -20,3 +20,4 @@ export * from './shard-plan';
 export * from './spec';
 export * from './spec-schema';
 export * from './statistics';
+export * from './trace';

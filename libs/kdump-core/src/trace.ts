@@ -1,0 +1,195 @@
+/**
+ * Traces of single jobs: what one crash or reboot of one server did, stage by
+ * stage and strategy by strategy, for ops who fire one job and look, and for
+ * exact-trace tests. Times in milliseconds (simulated), rounded to the µs.
+ */
+import { Step, type CompiledProfile } from './compile';
+import { DRIVER_RESET_BIT, type DeviceBringUp } from './device-bring-up';
+import {
+  DEVICE_STATES,
+  FAILURE_REASONS,
+  Reason,
+  type DeviceState,
+  type FailureReason,
+  type JobKind,
+} from './outcome';
+
+/** What happened to one device under one strategy. */
+export interface DeviceTrace {
+  name: string;
+  /** Driver loaded in the (capture) kernel. */
+  loaded: boolean;
+  /** Resets it went through, in kernel order of the phases. */
+  resets: ('config-restore' | 'device-specific' | 'flr' | 'pm' | 'bus-reset' | 'driver-reset')[];
+  /** State after the resets and the driver's own reset, as probe found it. */
+  stateAtProbe: DeviceState;
+  probed: boolean;
+  present: boolean;
+  reinitMs: number;
+}
+
+/** One strategy's outcome of the job. */
+export interface StrategyTrace {
+  strategy: string;
+  /** `captured` (crash), `in-service` (reboot), or the failure reason. */
+  outcome: 'captured' | 'in-service' | FailureReason;
+  /** Device whose driver ended the kernel (panic, oops, OOM, DMAR fault), or null. */
+  culprit: string | null;
+  kernelBootMs: number | null;
+  dumpMs: number | null;
+  downtimeMs: number;
+  devices: DeviceTrace[];
+}
+
+/** A whole job. Stage times are null where the job never got there. */
+export interface JobTrace {
+  server: number;
+  profile: string;
+  kind: JobKind;
+  event: number;
+  /** Crash cause, or null for a planned reboot. */
+  cause: string | null;
+  /** Boot path of the next kernel: kdump after a crash, kexec or firmware for a reboot. */
+  bootPath: 'kdump' | 'kexec' | 'firmware';
+  stages: {
+    detectionMs: number | null;
+    crashKexecMs: number | null;
+    machineShutdownMs: number | null;
+    staleCpu: boolean;
+    purgatoryMs: number | null;
+    firmwarePostMs: number;
+    kernelBootMs: number;
+  };
+  /** Device states the previous kernel left: after the crash, or after kexec's shutdown methods. */
+  initialStates: Record<string, DeviceState>;
+  strategies: StrategyTrace[];
+}
+
+const ms = (us: number): number | null => (us < 0 ? null : Math.round(us) / 1000);
+
+const STEP_NAMES: [number, DeviceTrace['resets'][number]][] = [
+  [1 << Step.ConfigRestore, 'config-restore'],
+  [1 << Step.DeviceSpecific, 'device-specific'],
+  [1 << Step.Flr, 'flr'],
+  [1 << Step.Pm, 'pm'],
+  [1 << Step.BusReset, 'bus-reset'],
+  [DRIVER_RESET_BIT, 'driver-reset'],
+];
+
+/** Collects a trace while the engine simulates one job. */
+export class JobTraceBuilder {
+  private readonly trace: JobTrace;
+
+  constructor(server: number, profile: string, kind: JobKind, event: number) {
+    this.trace = {
+      server,
+      profile,
+      kind,
+      event,
+      cause: null,
+      bootPath: kind === 'crash' ? 'kdump' : 'kexec',
+      stages: {
+        detectionMs: null,
+        crashKexecMs: null,
+        machineShutdownMs: null,
+        staleCpu: false,
+        purgatoryMs: null,
+        firmwarePostMs: 0,
+        kernelBootMs: 0,
+      },
+      initialStates: {},
+      strategies: [],
+    };
+  }
+
+  crashStages(
+    cause: string,
+    t: {
+      detectionUs: number;
+      crashKexecUs: number;
+      machineShutdownUs: number;
+      staleCpu: boolean;
+      purgatoryUs: number;
+      firmwarePostUs: number;
+      kernelBootUs: number;
+    },
+  ): void {
+    this.trace.cause = cause;
+    this.trace.stages = {
+      detectionMs: ms(t.detectionUs),
+      crashKexecMs: ms(t.crashKexecUs),
+      machineShutdownMs: ms(t.machineShutdownUs),
+      staleCpu: t.staleCpu,
+      purgatoryMs: ms(t.purgatoryUs),
+      firmwarePostMs: ms(t.firmwarePostUs)!,
+      kernelBootMs: ms(t.kernelBootUs)!,
+    };
+  }
+
+  rebootStages(path: 'kexec' | 'firmware', postUs: number, bootUs: number): void {
+    this.trace.bootPath = path;
+    this.trace.stages.firmwarePostMs = ms(postUs)!;
+    this.trace.stages.kernelBootMs = ms(bootUs)!;
+  }
+
+  initialStates(p: CompiledProfile, states: Int32Array): void {
+    for (let d = 0; d < p.deviceCount; d++) {
+      this.trace.initialStates[p.deviceNames[d]!] = DEVICE_STATES[states[d]!]!;
+    }
+  }
+
+  /** A failure every strategy shares (the job never reached device bring-up). */
+  commonOutcome(strategy: string, reason: number, downtimeUs: number): void {
+    this.trace.strategies.push({
+      strategy,
+      outcome: FAILURE_REASONS[reason]!,
+      culprit: null,
+      kernelBootMs: null,
+      dumpMs: null,
+      downtimeMs: ms(downtimeUs)!,
+      devices: [],
+    });
+  }
+
+  strategyOutcome(
+    p: CompiledProfile,
+    strategy: string,
+    loadedBase: number,
+    b: DeviceBringUp,
+    reason: number,
+    t: { kernelBootUs: number; dumpUs: number; downtimeUs: number },
+  ): void {
+    const devices: DeviceTrace[] = [];
+    for (let d = 0; d < p.deviceCount; d++) {
+      devices.push({
+        name: p.deviceNames[d]!,
+        loaded: loadedBase < 0 || p.loaded[loadedBase + d] === 1,
+        resets: STEP_NAMES.filter(([bit]) => (b.resetsApplied[d]! & bit) !== 0).map(([, n]) => n),
+        stateAtProbe: DEVICE_STATES[b.state[d]!]!,
+        probed: b.probed[d] === 1,
+        present: b.present[d] === 1,
+        reinitMs: ms(b.reinitUs[d]!)!,
+      });
+    }
+    const kernelDied =
+      reason >= 0 && reason !== Reason.DumpTargetMissing && reason !== Reason.DeviceMissing;
+    this.trace.strategies.push({
+      strategy,
+      outcome:
+        reason < 0
+          ? this.trace.kind === 'crash'
+            ? 'captured'
+            : 'in-service'
+          : FAILURE_REASONS[reason]!,
+      culprit: kernelDied && b.culprit >= 0 ? p.deviceNames[b.culprit]! : null,
+      kernelBootMs: ms(t.kernelBootUs),
+      dumpMs: ms(t.dumpUs),
+      downtimeMs: ms(t.downtimeUs)!,
+      devices,
+    });
+  }
+
+  result(): JobTrace {
+    return this.trace;
+  }
+}

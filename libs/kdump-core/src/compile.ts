@@ -95,6 +95,12 @@ export interface CompiledProfile {
   busResetDist: CompiledDistribution[];
   /** `loaded[s * deviceCount + d]`: the capture kernel loads this device's driver. */
   loaded: Uint8Array;
+  /**
+   * Per strategy: the first device whose driver, loading in probe order, takes the
+   * capture kernel past its crashkernel= reservation (-1 when all fit). Memory
+   * needs do not depend on chance, so this is decided here once.
+   */
+  oomAt: Int32Array;
   // kdump stage parameters
   captureKernelLoaded: number;
   crashKexec: CompiledDistribution;
@@ -324,6 +330,24 @@ function compileProfile(
     }),
   );
 
+  const reservationMiB = p.crashkernelMiB - p.kdump.captureKernelBaseMiB;
+  const oomAt = new Int32Array(strategies.length).fill(-1);
+  strategies.forEach((s, si) => {
+    let memoryMiB = 0;
+    for (let i = 0; i < n; i++) {
+      if (loaded[si * n + i] === 0) {
+        continue;
+      }
+      const drv = drivers[i]!;
+      const minimal = drv.kdumpAware || (s.resetDevices && drv.honoursResetDevices);
+      memoryMiB += minimal ? drv.minimalMemoryMiB : drv.memoryMiB;
+      if (memoryMiB > reservationMiB) {
+        oomAt[si] = i;
+        break;
+      }
+    }
+  });
+
   const recovers = (r: ResetMethod | null) => (r ? r.recoversWedged : ABSENT);
   const k = p.kdump;
   return {
@@ -368,6 +392,7 @@ function compileProfile(
       compileDistribution(b.busResetMs, `${where}.buses[${i}].busResetMs`),
     ),
     loaded,
+    oomAt,
     captureKernelLoaded: k.captureKernelLoaded,
     crashKexec: compileDistribution(k.crashKexecMs, `${where}.kdump.crashKexecMs`),
     cpuStop: compileDistribution(k.cpuStopMs, `${where}.kdump.cpuStopMs`),

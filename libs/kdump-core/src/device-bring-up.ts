@@ -28,6 +28,19 @@ export const MAX_DEVICES = 64;
 /** Bit of {@link DeviceBringUp.resetsApplied} for the driver's own reset under reset_devices. */
 export const DRIVER_RESET_BIT = 1 << 5;
 
+/** What a driver does on probe when its device is in a state it did not expect. */
+export const Reaction = { Cope: 0, FailProbe: 1, Oops: 2, Panic: 3 } as const;
+
+function pickReaction(cum: Float64Array, offset: number, u: number): number {
+  if (u < cum[offset]!) {
+    return Reaction.Cope;
+  }
+  if (u < cum[offset + 1]!) {
+    return Reaction.FailProbe;
+  }
+  return u < cum[offset + 2]! ? Reaction.Oops : Reaction.Panic;
+}
+
 /** Scratch state and results of one bring-up. Reused across jobs: no allocation per job. */
 export class DeviceBringUp {
   /** Device states as the bring-up goes. */
@@ -47,6 +60,13 @@ export class DeviceBringUp {
   /** Device whose driver ended the bring-up, or -1. */
   culprit = -1;
 
+  /** This job's driver reactions to an unexpected state, {@link Reaction} codes. */
+  private readonly reaction = new Uint8Array(MAX_DEVICES);
+  private readonly hardenedReaction = new Uint8Array(MAX_DEVICES);
+  /** 1 where this job's in-flight DMA, left unstopped, ends the kernel. */
+  private readonly dmarFatalHere = new Uint8Array(MAX_DEVICES);
+  /** First device whose post-crash in-flight DMA is fatal when nothing resets it, or -1. */
+  private firstDmarFault = -1;
   private readonly timeCache = new Float64Array(MAX_DEVICES * DEV_DISTS);
   private readonly busTimeCache = new Float64Array(MAX_DEVICES);
   private uniforms: Float64Array = new Float64Array(0);
@@ -58,6 +78,28 @@ export class DeviceBringUp {
     this.uniforms = uniforms;
     this.timeCache.fill(-1, 0, profile.deviceCount * DEV_DISTS);
     this.busTimeCache.fill(-1, 0, profile.busCount);
+  }
+
+  /**
+   * Decides, once per job, everything about the devices that does not depend on
+   * the strategy: each driver's reaction to an unexpected state (normal and
+   * hardened) and whether unstopped in-flight DMA would be fatal.
+   * @param initial the device states the previous kernel left
+   */
+  prepareDevices(p: CompiledProfile, initial: Int32Array): void {
+    const u = this.uniforms;
+    this.firstDmarFault = -1;
+    for (let d = 0; d < p.deviceCount; d++) {
+      const base = deviceBase(d);
+      const r = u[base + DeviceSlot.Reaction]!;
+      this.reaction[d] = pickReaction(p.reactCum, d * 3, r);
+      this.hardenedReaction[d] = pickReaction(p.hardenedCum, d * 3, r);
+      const fatal = u[base + DeviceSlot.DmarFault]! < p.dmarFatal[d]! ? 1 : 0;
+      this.dmarFatalHere[d] = fatal;
+      if (fatal === 1 && initial[d] === State.InFlightDma && this.firstDmarFault < 0) {
+        this.firstDmarFault = d;
+      }
+    }
   }
 
   /** Initialisation time of every device when all come up clean (after POST), µs. */
@@ -98,8 +140,8 @@ export class DeviceBringUp {
    * @param initial device states the previous kernel left, `initial[d]`
    * @param loadedBase offset of this strategy's row in `p.loaded`, or -1 when
    *   every driver loads (a production kernel after kexec)
-   * @param reservationMiB memory for drivers (crashkernel= minus the capture
-   *   kernel's own needs), or Infinity for a production kernel
+   * @param oomAt the device whose driver runs the capture kernel out of its
+   *   reservation under this strategy ({@link CompiledProfile.oomAt}), or -1
    * @returns a {@link Reason} code, or -1 when the kernel survived probing
    */
   run(
@@ -107,7 +149,7 @@ export class DeviceBringUp {
     strategy: CompiledStrategy,
     initial: Int32Array,
     loadedBase: number,
-    reservationMiB: number,
+    oomAt: number,
     panicOnOops: boolean,
   ): number {
     const n = p.deviceCount;
@@ -201,29 +243,31 @@ export class DeviceBringUp {
     }
 
     // Phase 2: the IOMMU comes up; unstopped in-flight DMA faults.
-    for (let d = 0; d < n; d++) {
-      if (
-        state[d] === State.InFlightDma &&
-        u[deviceBase(d) + DeviceSlot.DmarFault]! < p.dmarFatal[d]!
-      ) {
-        this.culprit = d;
+    if (steps.length === 0) {
+      if (this.firstDmarFault >= 0) {
+        this.culprit = this.firstDmarFault;
         return Reason.DmarFault;
+      }
+    } else {
+      for (let d = 0; d < n; d++) {
+        if (state[d] === State.InFlightDma && this.dmarFatalHere[d] === 1) {
+          this.culprit = d;
+          return Reason.DmarFault;
+        }
       }
     }
 
     // Phase 3: probe.
-    let memoryMiB = 0;
     for (let d = 0; d < n; d++) {
       if (loadedBase >= 0 && p.loaded[loadedBase + d] === 0) {
         continue;
       }
-      const base = deviceBase(d);
-      const driverResets = strategy.resetDevices && p.honoursResetDevices[d] === 1;
-      memoryMiB += p.kdumpAware[d] === 1 || driverResets ? p.minimalMemoryMiB[d]! : p.memoryMiB[d]!;
-      if (memoryMiB > reservationMiB) {
+      if (d === oomAt) {
         this.culprit = d;
         return Reason.CaptureKernelOom;
       }
+      const base = deviceBase(d);
+      const driverResets = strategy.resetDevices && p.honoursResetDevices[d] === 1;
       this.probed[d] = 1;
       const before = reinit[d]!;
       if (driverResets) {
@@ -250,14 +294,13 @@ export class DeviceBringUp {
       } else if (s === State.Wedged) {
         reinit[d]! += this.time(p, d, DevDist.ProbeTimeout);
       } else {
-        const table = strategy.hardening ? p.hardenedCum : p.reactCum;
-        const r = u[base + DeviceSlot.Reaction]!;
-        if (r < table[d * 3]!) {
-          reinit[d]! += this.time(p, d, DevDist.Init); // copes
+        const reaction = strategy.hardening ? this.hardenedReaction[d]! : this.reaction[d]!;
+        if (reaction === Reaction.Cope) {
+          reinit[d]! += this.time(p, d, DevDist.Init);
           this.present[d] = 1;
-        } else if (r < table[d * 3 + 1]!) {
+        } else if (reaction === Reaction.FailProbe) {
           reinit[d]! += this.time(p, d, DevDist.Init); // probe fails after trying
-        } else if (r < table[d * 3 + 2]!) {
+        } else if (reaction === Reaction.Oops) {
           if (panicOnOops) {
             this.elapsedUs += reinit[d]! - before;
             this.culprit = d;

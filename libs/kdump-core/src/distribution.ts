@@ -80,6 +80,35 @@ export function normalQuantile(u: number): number {
   );
 }
 
+/** Intervals of the standard normal quantile table. */
+const NORMAL_TABLE_INTERVALS = 4096;
+/** The table serves u in [1/64, 1 − 1/64]; the tails, where Φ⁻¹ curves hard, are computed exactly. */
+const TABLE_FIRST = NORMAL_TABLE_INTERVALS / 64;
+/** Φ⁻¹ at k / 4096, k = 1 .. 4095 (the ends are infinite and never used). */
+const NORMAL_TABLE = (() => {
+  const t = new Float64Array(NORMAL_TABLE_INTERVALS + 1);
+  for (let k = 1; k < NORMAL_TABLE_INTERVALS; k++) {
+    t[k] = normalQuantile(k / NORMAL_TABLE_INTERVALS);
+  }
+  return t;
+})();
+
+/**
+ * Φ⁻¹(u) for sampling: linear interpolation in a 4096-interval table for u in
+ * [1/64, 1 − 1/64] (absolute error below 2e-5 there), the exact rational
+ * approximation in the tails. Deterministic, and cheaper than the rational
+ * function on every draw.
+ */
+export function normalQuantileFast(u: number): number {
+  const x = u * NORMAL_TABLE_INTERVALS;
+  const i = x | 0;
+  if (i < TABLE_FIRST || i >= NORMAL_TABLE_INTERVALS - TABLE_FIRST) {
+    return normalQuantile(u);
+  }
+  const lo = NORMAL_TABLE[i]!;
+  return lo + (x - i) * (NORMAL_TABLE[i + 1]! - lo);
+}
+
 /**
  * A compiled distribution: a kind code and two parameters, plus a sorted table
  * for empirical ones. Plain data so it can be copied into worker threads.
@@ -165,7 +194,7 @@ export function sampleMicros(d: CompiledDistribution, u: number): number {
     case DistributionKind.Exponential:
       return Math.round(-d.a * Math.log(u));
     case DistributionKind.Lognormal:
-      return Math.round(Math.exp(d.a + d.b * normalQuantile(u)));
+      return Math.round(Math.exp(d.a + d.b * normalQuantileFast(u)));
     default: {
       const v = d.values;
       return Math.round(v[Math.floor(u * v.length)]!);

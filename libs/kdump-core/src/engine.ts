@@ -286,14 +286,14 @@ export class FleetEngine {
     if (trace) {
       trace.initialStates(p, states);
     }
-    const reservationMiB = p.crashkernelMiB - p.captureKernelBaseMiB;
+    this.bringUp.prepareDevices(p, states);
     // After the dump the capture kernel's own shutdown quiesces devices; they come up clean.
     const backAfterDumpUs = p.rebootViaKexec ? bootUs + cleanDevicesUs : backViaFirmwareUs;
     let dumpUs = -1;
     let successMask = 0;
     const b = this.bringUp;
     for (let s = 0; s < strategies.length; s++) {
-      let reason = b.run(p, strategies[s]!, states, s * n, reservationMiB, p.panicOnOops);
+      let reason = b.run(p, strategies[s]!, states, s * n, p.oomAt[s]!, p.panicOnOops);
       this.recordDevices(p, s, CRASH);
       const kernelBootUs = captureBaseUs + b.elapsedUs;
       if (reason < 0 && b.present[p.dumpTarget] === 0) {
@@ -360,7 +360,8 @@ export class FleetEngine {
       if (trace) {
         trace.initialStates(p, states);
       }
-      b.run(p, NO_STRATEGY, states, -1, Infinity, false);
+      b.prepareDevices(p, states);
+      b.run(p, NO_STRATEGY, states, -1, -1, false);
       for (let s = 0; s < m.strategies.length; s++) {
         this.recordDevices(p, s, REBOOT);
         this.record(s, REBOOT, Hist.KernelBoot, bootUs + b.elapsedUs);
@@ -391,9 +392,10 @@ export class FleetEngine {
     if (trace) {
       trace.initialStates(p, states);
     }
+    b.prepareDevices(p, states);
     let successMask = 0;
     for (let s = 0; s < m.strategies.length; s++) {
-      let reason = b.run(p, m.strategies[s]!, states, -1, Infinity, false);
+      let reason = b.run(p, m.strategies[s]!, states, -1, -1, false);
       this.recordDevices(p, s, REBOOT);
       const kernelBootUs = bootUs + b.elapsedUs;
       let jobDowntimeUs = kernelBootUs;

@@ -77,11 +77,7 @@ export function pairedDifference(
   const u2 = wb.upper!;
   // phi: correlation of the paired outcomes; 0 when a margin is empty.
   const margins = successesA * (n - successesA) * successesB * (n - successesB);
-  let phi = margins > 0 ? (both * neither - aOnly * bOnly) / Math.sqrt(margins) : 0;
-  // Newcombe's continuity-free hybrid: phi is used as is, capped at 0 from below for A=B agreement.
-  if (!Number.isFinite(phi)) {
-    phi = 0;
-  }
+  const phi = margins > 0 ? (both * neither - aOnly * bOnly) / Math.sqrt(margins) : 0;
   const dl = Math.sqrt(
     Math.max(0, (pA - l1) ** 2 - 2 * phi * (pA - l1) * (u2 - pB) + (u2 - pB) ** 2),
   );

@@ -136,6 +136,18 @@ function sections(report: Report): { intro: string[]; sections: Section[]; notes
   return { intro, sections: out, notes: report.assumptions };
 }
 
+function plural(n: number, word: string): string {
+  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function runLine(report: Report): string | null {
+  const r = report.run;
+  if (!r) {
+    return null;
+  }
+  return `Run: ${r.mode}, ${plural(r.shards, 'shard')} of up to ${plural(r.shardSize, 'server')} on ${plural(r.threads, 'thread')}, ${r.wallSeconds.toFixed(2)} s wall (fleetsim ${r.fleetsimVersion} on ${r.host}).`;
+}
+
 /** An aligned plain-text rendering for terminals. */
 export function formatReportTable(report: Report): string {
   const { intro, sections: secs_, notes } = sections(report);
@@ -153,10 +165,9 @@ export function formatReportTable(report: Report): string {
     lines.push('');
   }
   lines.push(...notes.map((n) => `Note: ${n}`));
-  if (report.run) {
-    lines.push(
-      `Run: ${report.run.mode}, ${report.run.shards} shards of ${report.run.shardSize} servers on ${report.run.threads} thread(s), ${report.run.wallSeconds.toFixed(2)} s wall.`,
-    );
+  const run = runLine(report);
+  if (run) {
+    lines.push(run);
   }
   return lines.join('\n') + '\n';
 }
@@ -174,5 +185,9 @@ export function formatReportMarkdown(report: Report): string {
     lines.push('');
   }
   lines.push('## Assumptions', '', ...notes.map((n) => `- ${n}`), '');
+  const run = runLine(report);
+  if (run) {
+    lines.push(run, '');
+  }
   return lines.join('\n');
 }

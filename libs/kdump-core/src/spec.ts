@@ -135,7 +135,7 @@ export function parseSpecText(text: string, overrides: SpecOverrides = {}): Spec
       ok: false,
       errors: doc.errors.map((e) => ({
         path: '',
-        line: e.linePos?.[0]?.line,
+        line: lines.linePos(e.pos[0]).line,
         message: e.message.split('\n')[0]!,
       })),
     };
@@ -151,7 +151,16 @@ export function parseSpecText(text: string, overrides: SpecOverrides = {}): Spec
 export function validateSpec(input: unknown, finder = new LineFinder(null, null)): SpecResult {
   const parsed = ExperimentSpecSchema.safeParse(input);
   if (!parsed.success) {
-    return { ok: false, errors: zodErrors(parsed.error.issues, [], finder) };
+    // The shape is wrong somewhere; still name the unknown references we can see,
+    // so one round of fixes is enough.
+    const errors = zodErrors(parsed.error.issues, [], finder);
+    const seen = new Set(errors.map((e) => e.path));
+    for (const e of referenceErrors(input, finder)) {
+      if (!seen.has(e.path)) {
+        errors.push(e);
+      }
+    }
+    return { ok: false, errors };
   }
   const errors: SpecError[] = [];
   const resolved = resolve(parsed.data, errors, finder);
@@ -201,6 +210,67 @@ function zodErrors(
 
 function depth(issues: readonly z.core.$ZodIssue[]): number {
   return Math.max(0, ...issues.map((i) => i.path.length)) - issues.length * 0.01;
+}
+
+function keysOf(v: unknown): string[] {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.keys(v) : [];
+}
+
+/**
+ * Unknown profile, strategy and crash-cause names in a spec that failed its
+ * schema, read from the raw input wherever it has the expected shape.
+ */
+function referenceErrors(input: unknown, finder: LineFinder): SpecError[] {
+  const out: SpecError[] = [];
+  if (input === null || typeof input !== 'object') {
+    return out;
+  }
+  const spec = input as Record<string, unknown>;
+  const cat = (spec.catalogue ?? {}) as Record<string, unknown>;
+  const known = (builtins: object, extra: unknown) =>
+    new Set([...Object.keys(builtins), ...keysOf(extra)]);
+  const push = (path: PathPart[], message: string) =>
+    out.push({ path: formatPath(path), line: finder.lineOf(path), message });
+  const profiles = known(BUILTIN_PROFILES, cat.profiles);
+  if (Array.isArray(spec.fleet)) {
+    spec.fleet.forEach((f: unknown, i) => {
+      const profile = (f as { profile?: unknown } | null)?.profile;
+      if (typeof profile === 'string' && !profiles.has(profile)) {
+        push(
+          ['fleet', i, 'profile'],
+          `unknown profile "${profile}" (known: ${[...profiles].join(', ')})`,
+        );
+      }
+    });
+  }
+  if (Array.isArray(spec.strategies)) {
+    const strategies = known(BUILTIN_STRATEGIES, {});
+    spec.strategies.forEach((entry: unknown, i) => {
+      if (typeof entry === 'string' && !strategies.has(entry)) {
+        push(
+          ['strategies', i],
+          `unknown strategy "${entry}" (known: ${[...strategies].join(', ')})`,
+        );
+      } else if (
+        entry !== null &&
+        typeof entry === 'object' &&
+        typeof (entry as { name?: unknown }).name === 'string'
+      ) {
+        strategies.add((entry as { name: string }).name);
+      }
+    });
+  }
+  const crash = (spec.events as { crash?: { causes?: unknown } } | undefined)?.crash;
+  const causes = known(BUILTIN_CRASH_CAUSES, cat.crashCauses);
+  for (const cause of keysOf(crash?.causes)) {
+    if (!causes.has(cause)) {
+      push(
+        ['events', 'crash', 'causes', cause],
+        `unknown crash cause "${cause}" (known: ${[...causes].join(', ')})`,
+      );
+    }
+  }
+  return out;
 }
 
 type WithExtends<T> = Partial<T> & { extends?: string };

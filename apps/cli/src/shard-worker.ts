@@ -1,0 +1,60 @@
+/**
+ * A worker thread of the embedded run. It compiles the spec itself (from the same
+ * text and seed override as the main thread, so the same model), then simulates
+ * one shard per message and posts the shard's aggregate back.
+ *
+ * Input (workerData): {@link ShardWorkerData}.
+ * Input (message):    {@link ShardRequest}, one at a time.
+ * Output (message):   {@link ShardResponse}, `slots.buffer` transferred.
+ * A failure is thrown: the main thread sees it as the worker's `error` event.
+ */
+import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import {
+  compileExperiment,
+  FleetEngine,
+  parseSpecText,
+  type ShardTask,
+} from '../../../libs/kdump-core/src';
+
+export interface ShardWorkerData {
+  specText: string;
+  seed?: number;
+}
+
+export interface ShardRequest {
+  task: ShardTask;
+  /** A buffer of layout size to simulate into (zeroed here), recycled from an earlier result. */
+  buffer?: ArrayBuffer;
+}
+
+export interface ShardResponse {
+  index: number;
+  slots: Float64Array;
+}
+
+/** Compiles the spec and serves shard requests on `port`. */
+export function serveShards(data: ShardWorkerData, port: MessagePort): void {
+  const parsed = parseSpecText(data.specText, { seed: data.seed });
+  if (!parsed.ok) {
+    throw new Error(
+      `the spec does not validate in the worker thread: ${parsed.errors
+        .map((e) => `${e.path}: ${e.message}`)
+        .join('; ')}`,
+    );
+  }
+  const engine = new FleetEngine(compileExperiment(parsed.resolved));
+  const size = engine.layout.size;
+  port.on('message', (request: ShardRequest) => {
+    const slots =
+      request.buffer && request.buffer.byteLength === size * Float64Array.BYTES_PER_ELEMENT
+        ? new Float64Array(request.buffer).fill(0)
+        : new Float64Array(size);
+    engine.runShard(request.task, { layout: engine.layout, slots });
+    const response: ShardResponse = { index: request.task.index, slots };
+    port.postMessage(response, [slots.buffer]);
+  });
+}
+
+if (!isMainThread && parentPort) {
+  serveShards(workerData as ShardWorkerData, parentPort);
+}

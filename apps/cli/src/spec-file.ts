@@ -1,0 +1,47 @@
+/**
+ * Reading a spec file for `run` and `validate`, and printing its errors the way
+ * compilers do (`SPEC:LINE: PATH: MESSAGE`), so editors can jump to them.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseSpecText, type ResolvedSpec, type SpecError } from '../../../libs/kdump-core/src';
+
+/** A spec read and validated, with its text kept for the worker threads. */
+export type LoadedSpec =
+  | { ok: true; text: string; resolved: ResolvedSpec }
+  /** The file could not be read: a bad argument. */
+  | { ok: false; kind: 'unreadable'; message: string }
+  /** The spec is invalid: every error, formatted. */
+  | { ok: false; kind: 'invalid'; lines: string[] };
+
+export async function loadSpec(file: string, seed: number | undefined): Promise<LoadedSpec> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    return { ok: false, kind: 'unreadable', message: `cannot read SPEC "${file}": ${reason(e)}` };
+  }
+  const parsed = parseSpecText(text, { seed });
+  if (!parsed.ok) {
+    return { ok: false, kind: 'invalid', lines: formatSpecErrors(file, parsed.errors) };
+  }
+  return { ok: true, text, resolved: parsed.resolved };
+}
+
+/** One line per error: `SPEC:LINE: PATH: MESSAGE`; line and path left out when unknown. */
+export function formatSpecErrors(file: string, errors: readonly SpecError[]): string[] {
+  return errors.map((e) => {
+    const where = e.line === undefined ? file : `${file}:${e.line}`;
+    return e.path ? `${where}: ${e.path}: ${e.message}` : `${where}: ${e.message}`;
+  });
+}
+
+const ERRNO_REASONS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EISDIR: 'is a directory',
+  EACCES: 'permission denied',
+};
+
+function reason(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return (err.code && ERRNO_REASONS[err.code]) || err.message || String(e);
+}

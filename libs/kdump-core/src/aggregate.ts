@@ -5,7 +5,7 @@
  * integer below 2^53, so a merge is exact, commutative and associative: shards
  * merged in any order give the same bytes.
  */
-import { HISTOGRAM_STRIDE, normaliseSum, SUM_HI, SUM_LO } from './histogram';
+import { HISTOGRAM_STRIDE, normaliseSum } from './histogram';
 import { FAILURE_REASONS, JOB_KINDS } from './outcome';
 
 /** Histograms kept per strategy and job kind, before the per-device-class ones. */
@@ -89,11 +89,19 @@ export function emptyAggregate(layout: AggregateLayout): Aggregate {
   return { layout, slots: new Float64Array(layout.size) };
 }
 
+function sameLayout(a: AggregateLayout, b: AggregateLayout): boolean {
+  return (
+    a === b ||
+    (a.strategies.join('\n') === b.strategies.join('\n') &&
+      a.deviceClasses.join('\n') === b.deviceClasses.join('\n'))
+  );
+}
+
 /** Adds `from` into `into` (same layout), then normalises sums. Exact for integer slots. */
 export function mergeInto(into: Aggregate, from: Aggregate): Aggregate {
-  if (into.slots.length !== from.slots.length) {
+  if (!sameLayout(into.layout, from.layout) || into.slots.length !== from.slots.length) {
     throw new RangeError(
-      `cannot merge aggregates of different layouts (${into.slots.length} vs ${from.slots.length} slots)`,
+      `cannot merge aggregates of different layouts (strategies ${into.layout.strategies.join(',')} / ${from.layout.strategies.join(',')}; classes ${into.layout.deviceClasses.join(',')} / ${from.layout.deviceClasses.join(',')})`,
     );
   }
   const a = into.slots;
@@ -138,12 +146,17 @@ export function decodeSparse(layout: AggregateLayout, sparse: readonly number[])
     throw new RangeError(`sparse aggregate has an odd length ${sparse.length}`);
   }
   const agg = emptyAggregate(layout);
+  let previous = -1;
   for (let i = 0; i < sparse.length; i += 2) {
     const index = sparse[i]!;
     const value = sparse[i + 1]!;
     if (!Number.isInteger(index) || index < 0 || index >= layout.size) {
       throw new RangeError(`sparse aggregate index ${index} outside [0, ${layout.size})`);
     }
+    if (index <= previous) {
+      throw new RangeError(`sparse aggregate indices must increase: ${index} after ${previous}`);
+    }
+    previous = index;
     if (!Number.isSafeInteger(value) || value < 0) {
       throw new RangeError(`sparse aggregate slot ${index} holds ${value}, not a count`);
     }
@@ -151,6 +164,3 @@ export function decodeSparse(layout: AggregateLayout, sparse: readonly number[])
   }
   return agg;
 }
-
-/** SUM slot offsets, re-exported for the engine's hot path. */
-export { SUM_HI, SUM_LO };

@@ -155,9 +155,17 @@ export function validateSpec(input: unknown, finder = new LineFinder(null, null)
     // so one round of fixes is enough.
     const errors = zodErrors(parsed.error.issues, [], finder);
     const seen = new Set(errors.map((e) => e.path));
-    for (const e of referenceErrors(input, finder)) {
+    const more = referenceErrors(input, finder);
+    const catalogue = ExperimentSpecSchema.shape.catalogue.safeParse(
+      (input as { catalogue?: unknown } | null)?.catalogue,
+    );
+    if (catalogue.success) {
+      resolveCatalogue(catalogue.data ?? {}, more, finder);
+    }
+    for (const e of more) {
       if (!seen.has(e.path)) {
         errors.push(e);
+        seen.add(e.path);
       }
     }
     return { ok: false, errors };
@@ -284,21 +292,53 @@ function mergeEntries<T extends object>(
   finder: LineFinder,
 ): Record<string, T> {
   const out: Record<string, T> = { ...builtins };
-  for (const [key, override] of Object.entries(overrides ?? {})) {
+  const entries = overrides ?? {};
+  const state = new Map<string, 'resolving' | 'done' | 'failed'>();
+  // Resolves an entry after the one it extends (built-in, overridden, or defined
+  // anywhere in the spec), so `extends` sees the spec's version of its parent.
+  const resolveEntry = (key: string): boolean => {
+    const seen = state.get(key);
+    if (seen === 'done') {
+      return true;
+    }
+    if (seen === 'failed') {
+      return false;
+    }
+    const override = entries[key];
+    if (!override) {
+      return key in builtins;
+    }
     const path: PathPart[] = ['catalogue', kind, key];
+    if (seen === 'resolving') {
+      errors.push({
+        path: formatPath([...path, 'extends']),
+        line: finder.lineOf([...path, 'extends']),
+        message: `"extends" goes round in a circle through ${kind} "${key}"`,
+      });
+      state.set(key, 'failed');
+      return false;
+    }
+    state.set(key, 'resolving');
     const { extends: parentName, ...fields } = override;
     let base: object = builtins[key] ?? {};
     if (parentName !== undefined) {
-      const parent = builtins[parentName] ?? out[parentName];
-      if (!parent) {
-        errors.push({
-          path: formatPath([...path, 'extends']),
-          line: finder.lineOf([...path, 'extends']),
-          message: `extends unknown ${kind} "${parentName}" (known: ${Object.keys(out).join(', ')})`,
-        });
-        continue;
+      if (parentName === key ? !(key in builtins) : !resolveEntry(parentName)) {
+        if (state.get(key) !== 'failed') {
+          errors.push({
+            path: formatPath([...path, 'extends']),
+            line: finder.lineOf([...path, 'extends']),
+            message:
+              parentName in builtins || parentName in entries
+                ? `extends ${kind} "${parentName}", which has errors of its own`
+                : `extends unknown ${kind} "${parentName}" (known: ${[
+                    ...new Set([...Object.keys(builtins), ...Object.keys(entries)]),
+                  ].join(', ')})`,
+          });
+        }
+        state.set(key, 'failed');
+        return false;
       }
-      base = parent;
+      base = parentName === key ? builtins[key]! : out[parentName]!;
     }
     const merged = schema.safeParse({ ...base, ...fields });
     if (!merged.success) {
@@ -309,21 +349,35 @@ function mergeEntries<T extends object>(
         }
       }
       errors.push(...errs);
-      continue;
+      state.set(key, 'failed');
+      return false;
     }
     out[key] = merged.data;
+    state.set(key, 'done');
+    return true;
+  };
+  for (const key of Object.keys(entries)) {
+    resolveEntry(key);
   }
   return out;
 }
 
-function resolve(
-  spec: ExperimentSpec,
+/** The catalogue a spec runs with: built-ins, overridden and extended by the spec. */
+interface Catalogue {
+  drivers: Record<string, Driver>;
+  devices: Record<string, DeviceModel>;
+  profiles: Record<string, ServerProfile>;
+  crashCauses: Record<string, CrashCause>;
+}
+
+/** Merges the spec's catalogue into the built-ins and checks its entries and references. */
+function resolveCatalogue(
+  cat: NonNullable<ExperimentSpec['catalogue']>,
   errors: SpecError[],
   finder: LineFinder,
-): ResolvedSpec | null {
+): Catalogue {
   const err = (path: PathPart[], message: string) =>
     errors.push({ path: formatPath(path), line: finder.lineOf(path), message });
-  const cat = spec.catalogue ?? {};
   const drivers = mergeEntries(
     'drivers',
     BUILTIN_DRIVERS,
@@ -356,7 +410,6 @@ function resolve(
     errors,
     finder,
   );
-
   // Distributions: compile each to catch min > max, p95 < median and the like.
   const checkDistributions = (obj: unknown, path: PathPart[]) => {
     walkDistributions(obj, path, (d, p) => {
@@ -412,6 +465,21 @@ function resolve(
       err([...path, 'buses'], `at most 64 devices per profile, got ${devCount}`);
     }
   }
+  return { drivers, devices, profiles, crashCauses };
+}
+
+function resolve(
+  spec: ExperimentSpec,
+  errors: SpecError[],
+  finder: LineFinder,
+): ResolvedSpec | null {
+  const err = (path: PathPart[], message: string) =>
+    errors.push({ path: formatPath(path), line: finder.lineOf(path), message });
+  const { drivers, devices, profiles, crashCauses } = resolveCatalogue(
+    spec.catalogue ?? {},
+    errors,
+    finder,
+  );
 
   let servers = 0;
   spec.fleet.forEach((f, i) => {

@@ -17,7 +17,13 @@ export interface RateInterval {
 
 /** Wilson score interval of `successes` out of `n`. Nulls when n = 0. */
 export function wilson(successes: number, n: number, z = Z_95): RateInterval {
-  if (!(n >= 0) || successes < 0 || successes > n) {
+  if (
+    !Number.isFinite(n) ||
+    !Number.isFinite(successes) ||
+    n < 0 ||
+    successes < 0 ||
+    successes > n
+  ) {
     throw new RangeError(`wilson: need 0 <= successes <= n, got ${successes} of ${n}`);
   }
   if (n === 0) {
@@ -56,6 +62,12 @@ export function pairedDifference(
   bOnly: number,
   z = Z_95,
 ): DifferenceInterval {
+  const counts = [n, successesA, successesB, aOnly, bOnly];
+  if (!counts.every((c) => Number.isInteger(c) && c >= 0)) {
+    throw new RangeError(
+      `pairedDifference: counts must be non-negative integers, got ${counts.join(', ')}`,
+    );
+  }
   if (n === 0) {
     return { difference: null, lower: null, upper: null };
   }
@@ -75,9 +87,12 @@ export function pairedDifference(
   const u1 = wa.upper!;
   const l2 = wb.lower!;
   const u2 = wb.upper!;
-  // phi: correlation of the paired outcomes; 0 when a margin is empty.
+  // phi: correlation of the paired outcomes, with Newcombe's continuity correction
+  // of a positive cross product; 0 when a margin is empty.
   const margins = successesA * (n - successesA) * successesB * (n - successesB);
-  const phi = margins > 0 ? (both * neither - aOnly * bOnly) / Math.sqrt(margins) : 0;
+  const cross = both * neither - aOnly * bOnly;
+  const corrected = cross > 0 ? Math.max(cross - n / 2, 0) : cross;
+  const phi = margins > 0 ? corrected / Math.sqrt(margins) : 0;
   const dl = Math.sqrt(
     Math.max(0, (pA - l1) ** 2 - 2 * phi * (pA - l1) * (u2 - pB) + (u2 - pB) ** 2),
   );

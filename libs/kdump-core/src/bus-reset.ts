@@ -14,13 +14,16 @@ import { State } from './outcome';
  * Resets every marked bus once and every device below it: each device pays the
  * bus's reset time; dirty states clear; a wedged device comes back with its
  * model's odds.
+ * @returns the time of all the bus resets, µs (each bus counted once)
  */
-export function busReset(bringUp: DeviceBringUp, p: CompiledProfile, u: Float64Array): void {
+export function busReset(bringUp: DeviceBringUp, p: CompiledProfile, u: Float64Array): number {
+  let totalUs = 0;
   for (let b = 0; b < p.busCount; b++) {
     if (bringUp.busMarked[b] === 0) {
       continue;
     }
     const t = bringUp.busResetTime(p, b);
+    totalUs += t;
     for (let d = 0; d < p.deviceCount; d++) {
       if (p.devBus[d] !== b) {
         continue;
@@ -37,4 +40,5 @@ export function busReset(bringUp: DeviceBringUp, p: CompiledProfile, u: Float64A
       }
     }
   }
+  return totalUs;
 }

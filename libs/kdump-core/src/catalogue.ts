@@ -31,6 +31,7 @@ export const BUILTIN_DRIVERS: Record<string, Driver> = {
     methods: ['probe', 'remove', 'shutdown', 'suspend', 'resume'],
     honoursResetDevices: false,
     resetDevicesInitMs: ms(0),
+    resetDevicesRecoversWedged: 0,
     kdumpAware: true,
     memoryMiB: 260,
     minimalMemoryMiB: 64,
@@ -49,6 +50,7 @@ export const BUILTIN_DRIVERS: Record<string, Driver> = {
     methods: ['probe', 'remove', 'shutdown', 'suspend', 'resume'],
     honoursResetDevices: false,
     resetDevicesInitMs: ms(0),
+    resetDevicesRecoversWedged: 0,
     kdumpAware: true,
     memoryMiB: 180,
     minimalMemoryMiB: 40,
@@ -67,6 +69,7 @@ export const BUILTIN_DRIVERS: Record<string, Driver> = {
     methods: ['probe', 'remove', 'shutdown', 'suspend', 'resume', 'save_state', 'preinit'],
     honoursResetDevices: false,
     resetDevicesInitMs: ms(0),
+    resetDevicesRecoversWedged: 0,
     kdumpAware: true,
     memoryMiB: 48,
     minimalMemoryMiB: 16,
@@ -85,6 +88,7 @@ export const BUILTIN_DRIVERS: Record<string, Driver> = {
     methods: ['probe', 'remove', 'shutdown', 'suspend', 'resume'],
     honoursResetDevices: true,
     resetDevicesInitMs: logn(4_000, 5_000),
+    resetDevicesRecoversWedged: 0.9,
     kdumpAware: false,
     memoryMiB: 220,
     minimalMemoryMiB: 72,
@@ -95,7 +99,7 @@ export const BUILTIN_DRIVERS: Record<string, Driver> = {
     shutdownFailsToQuiesce: 0.02,
     knownKdumpProblems: false,
     source:
-      'DOMAIN.md: megaraid_sas honours reset_devices (1 MSI-X vector, queue depth 100); 3-5 s after reset; ready up to 120-180 s; large memory need (value: assumption). ' +
+      'DOMAIN.md: megaraid_sas honours reset_devices (1 MSI-X vector, queue depth 100); 3-5 s after reset; ready up to 120-180 s; large memory need (value: assumption); its hard reset reviving a wedged HBA 90 %: assumption. ' +
       ASSUMED_REACTION,
   },
   nvidia: {
@@ -103,6 +107,7 @@ export const BUILTIN_DRIVERS: Record<string, Driver> = {
     methods: ['probe', 'remove', 'shutdown', 'suspend', 'resume'],
     honoursResetDevices: false,
     resetDevicesInitMs: ms(0),
+    resetDevicesRecoversWedged: 0,
     kdumpAware: false,
     memoryMiB: 150,
     minimalMemoryMiB: 150,
@@ -121,6 +126,7 @@ export const BUILTIN_DRIVERS: Record<string, Driver> = {
     methods: ['probe', 'remove', 'shutdown', 'suspend', 'resume', 'save_state', 'preinit'],
     honoursResetDevices: false,
     resetDevicesInitMs: ms(0),
+    resetDevicesRecoversWedged: 0,
     kdumpAware: false,
     memoryMiB: 8,
     minimalMemoryMiB: 8,

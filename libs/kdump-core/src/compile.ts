@@ -81,6 +81,8 @@ export interface CompiledProfile {
   pmRecovers: Float64Array;
   busRecovers: Float64Array;
   configRestoreRecovers: Float64Array;
+  /** Odds the driver's own reset under reset_devices revives a wedged device. */
+  driverResetRecovers: Float64Array;
   /** 1 when the driver has both save_state and preinit. */
   canConfigRestore: Uint8Array;
   honoursResetDevices: Uint8Array;
@@ -373,6 +375,7 @@ function compileProfile(
     pmRecovers: Float64Array.from(devs.map((d) => recovers(d.model.pmReset))),
     busRecovers: Float64Array.from(devs.map((d) => d.model.busResetRecoversWedged)),
     configRestoreRecovers: Float64Array.from(devs.map((d) => d.model.configRestoreRecovers)),
+    driverResetRecovers: Float64Array.from(drivers.map((drv) => drv.resetDevicesRecoversWedged)),
     canConfigRestore: Uint8Array.from(
       drivers.map((drv) =>
         drv.methods.includes('save_state') && drv.methods.includes('preinit') ? 1 : 0,

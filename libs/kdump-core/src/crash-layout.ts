@@ -47,8 +47,9 @@ export const DeviceSlot = {
   BusResetRecovers: 14,
   DmarFault: 15,
   ShutdownQuiesce: 16,
+  DriverResetRecovers: 17,
 } as const;
-export const DEVICE_SLOTS = 17;
+export const DEVICE_SLOTS = 18;
 
 /** Uniforms a job of a profile with this many devices and buses draws. */
 export function uniformsPerJob(deviceCount: number, busCount: number): number {

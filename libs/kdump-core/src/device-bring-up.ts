@@ -234,11 +234,12 @@ export class DeviceBringUp {
           break;
         }
       }
-      if (anyBus) {
-        busReset(this, p, u);
-      }
       for (let d = 0; d < n; d++) {
         this.elapsedUs += reinit[d]!;
+      }
+      if (anyBus) {
+        // Each device pays its bus's reset in its own reinit time; the kernel pays it once per bus.
+        this.elapsedUs += busReset(this, p, u);
       }
     }
 
@@ -272,14 +273,13 @@ export class DeviceBringUp {
       const before = reinit[d]!;
       if (driverResets) {
         // The driver's own hard reset in init (doorbell, D3hot→D0): clears any dirty state,
-        // brings back a wedged device as its device-specific reset would.
+        // brings back a wedged device with the driver's own odds.
         reinit[d]! += this.time(p, d, DevDist.ResetDevicesInit);
         this.resetsApplied[d]! |= DRIVER_RESET_BIT;
         if (state[d] !== State.Wedged) {
           state[d] = State.Quiescent;
         } else {
-          const r = p.deviceSpecificRecovers[d]!;
-          if (u[base + DeviceSlot.DeviceSpecificRecovers]! < (r < 0 ? 0.5 : r)) {
+          if (u[base + DeviceSlot.DriverResetRecovers]! < p.driverResetRecovers[d]!) {
             state[d] = State.Quiescent;
           }
         }

@@ -121,27 +121,33 @@ export class FleetEngine {
     const m = this.model;
     this.slots[this.layout.serversSlot]! += 1;
     if (m.crashes) {
-      const count =
-        m.crashes.fixed ??
-        poissonDraw(
-          this.stream.rekey(m.seed, server, 0, StreamPurpose.EventCount),
-          m.crashes.poissonMean,
-        );
+      const count = this.eventCount(server, 'crash');
       for (let e = 0; e < count; e++) {
         this.simulateCrash(p, server, e);
       }
     }
     if (m.reboots) {
-      const count =
-        m.reboots.fixed ??
-        poissonDraw(
-          this.stream.rekey(m.seed, server, 1, StreamPurpose.EventCount),
-          m.reboots.poissonMean,
-        );
+      const count = this.eventCount(server, 'reboot');
       for (let e = 0; e < count; e++) {
         this.simulateReboot(p, server, e, m.reboots.viaKexec);
       }
     }
+  }
+
+  /** How many crashes or planned reboots a server has (0 when the spec has none of that kind). */
+  eventCount(server: number, kind: JobKind): number {
+    const m = this.model;
+    const plan = kind === 'crash' ? m.crashes : m.reboots;
+    if (!plan) {
+      return 0;
+    }
+    return (
+      plan.fixed ??
+      poissonDraw(
+        this.stream.rekey(m.seed, server, kind === 'crash' ? 0 : 1, StreamPurpose.EventCount),
+        plan.poissonMean,
+      )
+    );
   }
 
   private record(s: number, kind: number, hist: number, micros: number): void {
@@ -444,11 +450,13 @@ export class FleetEngine {
     if (!Number.isInteger(event) || event < 0) {
       throw new RangeError(`event must be a non-negative integer, got ${event}`);
     }
-    if (kind === 'crash' && !m.crashes) {
-      throw new RangeError('the spec has no crash events');
-    }
-    if (kind === 'reboot' && !m.reboots) {
-      throw new RangeError('the spec has no reboot events');
+    const events = this.eventCount(server, kind);
+    if (event >= events) {
+      throw new RangeError(
+        events === 0
+          ? `server ${server} has no ${kind} events in this spec`
+          : `server ${server} has ${events} ${kind} event(s); event ${event} does not happen`,
+      );
     }
     let segment = 0;
     while (server >= m.segmentStart[segment + 1]!) {

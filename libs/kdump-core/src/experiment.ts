@@ -2,7 +2,7 @@
  * One-call entry points: compile a spec, run its shard plan in this thread, and
  * build the report. Threads and distributed workers do the same shard by shard.
  */
-import { emptyAggregate, mergeInto, type Aggregate } from './aggregate';
+import { emptyAggregate, normaliseAll, type Aggregate } from './aggregate';
 import { compileExperiment, type CompiledExperiment } from './compile';
 import { FleetEngine } from './engine';
 import { buildReport } from './report';
@@ -29,10 +29,12 @@ export function runExperiment(
   const model = compileExperiment(resolved);
   const engine = new FleetEngine(model);
   const shards = planShards(model, options.shardSize);
+  // Shards add into one aggregate: the same bytes as merging one aggregate per shard.
   const total = emptyAggregate(engine.layout);
   shards.forEach((shard, i) => {
-    mergeInto(total, engine.runShard(shard));
+    engine.runShard(shard, total);
     options.onShard?.(i + 1, shards.length);
   });
+  normaliseAll(total);
   return { model, aggregate: total, report: buildReport(model, total), shards: shards.length };
 }

@@ -79,6 +79,9 @@ export const DriverSchema = z.strictObject({
   resetDevicesInitMs: TimeDistributionSchema.describe(
     "duration of the driver's own reset in init under reset_devices",
   ),
+  resetDevicesRecoversWedged: probability.describe(
+    "odds that the driver's own reset under reset_devices brings back a wedged device",
+  ),
   kdumpAware: z
     .boolean()
     .describe('checks is_kdump_kernel() and uses minimal queues/rings in the capture kernel'),

@@ -1,0 +1,197 @@
+import { describe, expect, it } from 'vitest';
+import { runExperiment } from './experiment';
+import { FAILURE_REASONS } from './outcome';
+import { buildReport } from './report';
+import { ReportSchema, type Report, type RunInfo } from './report-schema';
+import { parseSpecOrThrow } from './spec';
+import { exampleText } from './test-fixtures';
+
+const sum = (o: Partial<Record<string, number>>) =>
+  Object.values(o).reduce<number>((a, v) => a + (v ?? 0), 0);
+
+describe('report of quickstart', () => {
+  const result = runExperiment(parseSpecOrThrow(exampleText('quickstart.yaml')));
+  const report = result.report;
+  const crash = report.crash!;
+
+  it('validates against ReportSchema, with nothing the schema does not know', () => {
+    expect(ReportSchema.parse(report)).toEqual(report);
+    expect(report.schemaVersion).toBe(1);
+  });
+
+  it('describes the experiment', () => {
+    expect(report.experiment).toEqual({
+      name: 'quickstart',
+      description: '3,000 servers of three profiles, one crash each, nine strategies',
+      seed: 42,
+      servers: 3000,
+      fleet: [
+        { profile: 'compute-2s', count: 1500 },
+        { profile: 'storage-2s', count: 1000 },
+        { profile: 'gpu-node', count: 500 },
+      ],
+      strategies: [
+        'none',
+        'blacklist',
+        'whitelist',
+        'reset_devices',
+        'device-reset',
+        'bus-reset',
+        'driver-hardening',
+        'config-restore',
+        'fallback',
+      ],
+      deviceClasses: ['gpu', 'nic-100g', 'nic-25g', 'nvme-ssd', 'sas-raid-hba', 'xhci'],
+    });
+    expect(report.reboot).toBeNull();
+    expect(report.assumptions.length).toBeGreaterThan(0);
+    expect(report.assumptions.join(' ')).toMatch(/assumption/);
+  });
+
+  it('adds up: captured + Σ reasons = jobs for every strategy', () => {
+    expect(crash.jobs).toBe(3000);
+    for (const s of crash.strategies) {
+      expect(s.jobs).toBe(3000);
+      expect(s.captured + sum(s.failureReasons)).toBe(s.jobs);
+      for (const [reason, n] of Object.entries(s.failureReasons)) {
+        expect(FAILURE_REASONS).toContain(reason);
+        expect(n).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('gives rates with their Wilson intervals', () => {
+    for (const s of crash.strategies) {
+      expect(s.captureRate.value).toBe(s.captured / s.jobs);
+      expect(s.captureRate.lower!).toBeLessThan(s.captureRate.value!);
+      expect(s.captureRate.upper!).toBeGreaterThan(s.captureRate.value!);
+    }
+  });
+
+  it('counts times where they happened', () => {
+    for (const s of crash.strategies) {
+      expect(s.downtimeSeconds.count).toBe(s.jobs);
+      expect(s.dumpSeconds.count).toBe(s.captured);
+      // The capture kernel came up: it captured, or found no dump target.
+      expect(s.captureKernelBootSeconds.count).toBe(
+        s.captured + (s.failureReasons['dump-target-missing'] ?? 0),
+      );
+      expect(Object.keys(s.deviceReinitSeconds)).toEqual(report.experiment.deviceClasses);
+      const d = s.downtimeSeconds;
+      expect(d.p50Seconds!).toBeLessThanOrEqual(d.p95Seconds!);
+      expect(d.p95Seconds!).toBeLessThanOrEqual(d.p99Seconds!);
+    }
+  });
+
+  it('pairs every two strategies consistently with their captured counts', () => {
+    const S = crash.strategies.length;
+    expect(crash.pairs).toHaveLength((S * (S - 1)) / 2);
+    const captured = new Map(crash.strategies.map((s) => [s.strategy, s.captured]));
+    let i = 0;
+    for (let a = 0; a < S; a++) {
+      for (let b = a + 1; b < S; b++) {
+        const p = crash.pairs[i++]!;
+        expect([p.a, p.b]).toEqual([crash.strategies[a]!.strategy, crash.strategies[b]!.strategy]);
+        expect(captured.get(p.a)! - captured.get(p.b)!).toBe(p.aOnly - p.bOnly);
+        expect(p.aOnly).toBeLessThanOrEqual(captured.get(p.a)!);
+        expect(p.bOnly).toBeLessThanOrEqual(captured.get(p.b)!);
+        expect(p.difference).toBeCloseTo((p.aOnly - p.bOnly) / crash.jobs, 12);
+        expect(p.lower!).toBeLessThanOrEqual(p.difference!);
+        expect(p.upper!).toBeGreaterThanOrEqual(p.difference!);
+      }
+    }
+    // Common random numbers at work: fallback beats none on paired jobs, rarely the other way.
+    const p = crash.pairs.find((x) => x.a === 'none' && x.b === 'fallback')!;
+    expect(p.bOnly).toBeGreaterThan(10 * p.aOnly);
+    expect(p.upper!).toBeLessThan(0);
+  });
+
+  it('has no run key without run info, and carries it when given', () => {
+    const bare = buildReport(result.model, result.aggregate);
+    expect('run' in bare).toBe(false);
+    expect(JSON.stringify(bare)).toBe(JSON.stringify(report));
+    const run: RunInfo = {
+      wallSeconds: 1.5,
+      threads: 2,
+      shards: 1,
+      shardSize: 3000,
+      host: 'test',
+      mode: 'embedded',
+      fleetsimVersion: '0.0.0',
+    };
+    const withRun = buildReport(result.model, result.aggregate, run);
+    expect(withRun.run).toEqual(run);
+    expect(ReportSchema.parse(withRun)).toEqual(withRun);
+    const { run: _run, ...rest } = withRun;
+    expect(rest).toEqual(bare);
+  });
+
+  it('is a pure function of the aggregate: building it leaves the aggregate as it was', () => {
+    const before = Float64Array.from(result.aggregate.slots);
+    buildReport(result.model, result.aggregate);
+    expect(Buffer.from(result.aggregate.slots.buffer).equals(Buffer.from(before.buffer))).toBe(
+      true,
+    );
+  });
+});
+
+describe('report of a reboot-only spec (kexec-rollout)', () => {
+  const report: Report = runExperiment(parseSpecOrThrow(exampleText('kexec-rollout.yaml'))).report;
+
+  it('has crash: null and a reboot section', () => {
+    expect(ReportSchema.parse(report)).toEqual(report);
+    expect(report.crash).toBeNull();
+    const reboot = report.reboot!;
+    expect(reboot.path).toBe('kexec');
+    expect(reboot.jobs).toBe(20_000);
+    expect(reboot.strategies.map((s) => s.strategy)).toEqual([
+      'none',
+      'reset_devices',
+      'device-reset',
+      'driver-hardening',
+      'restore-then-flr',
+    ]);
+    expect(reboot.pairs).toHaveLength(10);
+  });
+
+  it('adds up: in service + Σ reasons = jobs, with only reboot reasons', () => {
+    const rebootReasons = ['dmar-fault', 'kexec-boot-panic', 'device-missing'];
+    for (const s of report.reboot!.strategies) {
+      expect(s.jobs).toBe(20_000);
+      expect(s.inService + sum(s.failureReasons)).toBe(s.jobs);
+      expect(s.inServiceRate.value).toBe(s.inService / s.jobs);
+      for (const reason of Object.keys(s.failureReasons)) {
+        expect(rebootReasons).toContain(reason);
+      }
+      expect(s.downtimeSeconds.count).toBe(s.jobs);
+    }
+    for (const p of report.reboot!.pairs) {
+      const a = report.reboot!.strategies.find((s) => s.strategy === p.a)!;
+      const b = report.reboot!.strategies.find((s) => s.strategy === p.b)!;
+      expect(a.inService - b.inService).toBe(p.aOnly - p.bOnly);
+    }
+  });
+});
+
+describe('report of a spec with crashes and firmware reboots', () => {
+  const text = exampleText('quickstart.yaml')
+    .replace(/fleet:[\s\S]*?events:/, 'fleet:\n  - profile: gpu-node\n    count: 200\nevents:')
+    .replace('events:\n', 'events:\n  reboot:\n    perServer: 2\n    path: firmware\n');
+  const report = runExperiment(parseSpecOrThrow(text)).report;
+
+  it('has both sections; a firmware reboot always comes back in service', () => {
+    expect(ReportSchema.parse(report)).toEqual(report);
+    expect(report.crash!.jobs).toBe(200);
+    const reboot = report.reboot!;
+    expect(reboot.path).toBe('firmware');
+    expect(reboot.jobs).toBe(400);
+    for (const s of reboot.strategies) {
+      expect(s.inService).toBe(400);
+      expect(s.failureReasons).toEqual({});
+      expect(s.inServiceRate.upper).toBe(1);
+    }
+    for (const p of reboot.pairs) {
+      expect([p.aOnly, p.bOnly, p.difference]).toEqual([0, 0, 0]);
+    }
+  });
+});

@@ -233,7 +233,7 @@ describe('formatReportMarkdown', () => {
 
   it('every table has the same number of columns on every row, and a rule row', () => {
     const tables = markdownTables(markdown);
-    expect(tables).toHaveLength(4);
+    expect(tables).toHaveLength(5);
     for (const t of tables) {
       const widths = t.map((row) => markdownCells(row).length);
       expect(new Set(widths).size, t.join('\n')).toBe(1);

@@ -132,6 +132,11 @@ function sections(report: Report): { intro: string[]; sections: Section[]; notes
         topReasons(s.failureReasons, s.jobs),
       ]),
     });
+    out.push({
+      title: `Paired differences in in-service rate (a − b, same ${r.path} reboots; * = interval excludes 0)`,
+      header: ['a', 'b', 'only a', 'only b', 'difference [95% CI]'],
+      rows: r.pairs.map((p) => [p.a, p.b, String(p.aOnly), String(p.bOnly), diff(p)]),
+    });
   }
   return { intro, sections: out, notes: report.assumptions };
 }

@@ -9,29 +9,35 @@ import { HISTOGRAM_STRIDE, normaliseSum } from './histogram';
 import { FAILURE_REASONS, JOB_KINDS } from './outcome';
 
 /** Histograms kept per strategy and job kind, before the per-device-class ones. */
-export const Hist = {
+export const enum Hist {
   /** Crash: capture kernel boot incl. device init. Reboot: next kernel boot incl. devices. */
-  KernelBoot: 0,
+  KernelBoot = 0,
   /** Crash: filtering and writing the dump. */
-  Dump: 1,
+  Dump = 1,
   /** From the fault (or the planned reboot) until back in service. */
-  Downtime: 2,
+  Downtime = 2,
   /** First of the per-device-class reinitialisation histograms. */
-  DeviceReinit: 3,
-} as const;
+  DeviceReinit = 3,
+}
 
 /** Counters per strategy and job kind, before the failure reasons. */
-export const Counter = {
-  Jobs: 0,
-  Successes: 1,
+export const enum Counter {
+  Jobs = 0,
+  Successes = 1,
   /** First of the failure-reason counters, in {@link FAILURE_REASONS} order. */
-  Reasons: 2,
-} as const;
+  Reasons = 2,
+}
+
+// Module-local copies for the engine's hot path (imported constants are property loads).
+const KINDS = JOB_KINDS.length;
+const STRIDE = HISTOGRAM_STRIDE;
 
 /** Where everything lives in an aggregate's slots. */
 export class AggregateLayout {
   readonly counterCount = Counter.Reasons + FAILURE_REASONS.length;
   readonly histogramCount: number;
+  /** Offset of the counters inside a block, after its histograms. */
+  readonly countersOffset: number;
   /** Slots per (strategy, job kind) block. */
   readonly blockSize: number;
   /** Start of the pair-discordance matrices: one S×S matrix per job kind. */
@@ -46,7 +52,8 @@ export class AggregateLayout {
   ) {
     this.histogramCount = Hist.DeviceReinit + deviceClasses.length;
     // Histograms first so each starts on a fixed stride.
-    this.blockSize = this.histogramCount * HISTOGRAM_STRIDE + this.counterCount;
+    this.countersOffset = this.histogramCount * HISTOGRAM_STRIDE;
+    this.blockSize = this.countersOffset + this.counterCount;
     this.pairsBase = strategies.length * JOB_KINDS.length * this.blockSize;
     this.fleetBase = this.pairsBase + JOB_KINDS.length * strategies.length * strategies.length;
     this.size = this.fleetBase + 1;
@@ -54,17 +61,17 @@ export class AggregateLayout {
 
   /** Start of the block of strategy `s`, job kind `k` (0 crash, 1 reboot). */
   block(s: number, k: number): number {
-    return (s * JOB_KINDS.length + k) * this.blockSize;
+    return (s * KINDS + k) * this.blockSize;
   }
 
   /** Start of histogram `h` in block (s, k). */
   histogram(s: number, k: number, h: number): number {
-    return this.block(s, k) + h * HISTOGRAM_STRIDE;
+    return this.block(s, k) + h * STRIDE;
   }
 
   /** Slot of counter `c` in block (s, k). */
   counter(s: number, k: number, c: number): number {
-    return this.block(s, k) + this.histogramCount * HISTOGRAM_STRIDE + c;
+    return this.block(s, k) + this.countersOffset + c;
   }
 
   /** Slot counting jobs where strategy a succeeded and strategy b did not. */

@@ -10,26 +10,26 @@ import type { ResolvedSpec, ResolvedStrategy } from './spec';
 import type { DeviceModel, ResetMethod, TimeDistributionSpec } from './spec-schema';
 
 /** Per-device distribution slots, `devDist[d * DEV_DISTS + slot]`. */
-export const DevDist = {
-  Init: 0,
-  ResetDevicesInit: 1,
-  HardeningInit: 2,
-  ProbeTimeout: 3,
-  DeviceSpecific: 4,
-  Flr: 5,
-  Pm: 6,
-  ConfigRestore: 7,
-} as const;
+export const enum DevDist {
+  Init = 0,
+  ResetDevicesInit = 1,
+  HardeningInit = 2,
+  ProbeTimeout = 3,
+  DeviceSpecific = 4,
+  Flr = 5,
+  Pm = 6,
+  ConfigRestore = 7,
+}
 export const DEV_DISTS = 8;
 
 /** Reset steps, as the engine encodes them. */
-export const Step = {
-  ConfigRestore: 0,
-  DeviceSpecific: 1,
-  Flr: 2,
-  Pm: 3,
-  BusReset: 4,
-} as const;
+export const enum Step {
+  ConfigRestore = 0,
+  DeviceSpecific = 1,
+  Flr = 2,
+  Pm = 3,
+  BusReset = 4,
+}
 
 const STEP_CODES: Record<ResolvedStrategy['resets'][number], number> = {
   'config-restore': Step.ConfigRestore,

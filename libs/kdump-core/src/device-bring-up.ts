@@ -22,6 +22,9 @@ import { resetRecovers } from './device-reset';
 import type { Sampler } from './sampler';
 import { Reason, State } from './outcome';
 
+// A module-local copy: an imported constant is a property load on every use.
+const DISTS_PER_DEVICE = DEV_DISTS;
+
 /** Most devices a profile may have (validation enforces it). */
 export const MAX_DEVICES = 64;
 
@@ -29,7 +32,7 @@ export const MAX_DEVICES = 64;
 export const DRIVER_RESET_BIT = 1 << 5;
 
 /** What a driver does on probe when its device is in a state it did not expect. */
-export const Reaction = { Cope: 0, FailProbe: 1, Oops: 2, Panic: 3 } as const;
+export const enum Reaction { Cope = 0, FailProbe = 1, Oops = 2, Panic = 3 }
 
 function pickReaction(cum: Float64Array, offset: number, u: number): number {
   if (u < cum[offset]!) {
@@ -126,7 +129,7 @@ export class DeviceBringUp {
    * strategy (common random numbers; only the strategies that need it pay).
    */
   time(p: CompiledProfile, d: number, slot: number): number {
-    const i = d * DEV_DISTS + slot;
+    const i = d * DISTS_PER_DEVICE + slot;
     let t = this.timeCache[i]!;
     if (t < 0) {
       t = this.sampler.draw(p.devDist[i]!, this.uniforms[deviceBase(d) + DeviceSlot.Init + slot]!);

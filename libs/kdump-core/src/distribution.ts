@@ -14,13 +14,13 @@ export type TimeDistribution =
   | { kind: 'empirical'; valuesMs: number[] };
 
 /** Kind codes of a compiled distribution. */
-export const DistributionKind = {
-  Constant: 0,
-  Uniform: 1,
-  Exponential: 2,
-  Lognormal: 3,
-  Empirical: 4,
-} as const;
+export const enum DistributionKind {
+  Constant = 0,
+  Uniform = 1,
+  Exponential = 2,
+  Lognormal = 3,
+  Empirical = 4,
+}
 
 /** z of the standard normal at 0.95. */
 const Z95 = 1.6448536269514722;
@@ -186,18 +186,21 @@ function requirePositive(v: number, where: string): void {
  * @param u a uniform in (0, 1)
  */
 export function sampleMicros(d: CompiledDistribution, u: number): number {
+  // Values are never negative, so floor(x + 0.5) rounds as Math.round does, and costs
+  // a fraction of it on V8. Kind codes are literals: module constants would be
+  // property loads on every draw.
   switch (d.kind) {
-    case DistributionKind.Constant:
-      return Math.round(d.a);
-    case DistributionKind.Uniform:
-      return Math.round(d.a + d.b * u);
-    case DistributionKind.Exponential:
-      return Math.round(-d.a * Math.log(u));
-    case DistributionKind.Lognormal:
-      return Math.round(Math.exp(d.a + d.b * normalQuantileFast(u)));
+    case 0: // constant
+      return Math.floor(d.a + 0.5);
+    case 1: // uniform
+      return Math.floor(d.a + d.b * u + 0.5);
+    case 2: // exponential
+      return Math.floor(-d.a * Math.log(u) + 0.5);
+    case 3: // lognormal
+      return Math.floor(Math.exp(d.a + d.b * normalQuantileFast(u)) + 0.5);
     default: {
       const v = d.values;
-      return Math.round(v[Math.floor(u * v.length)]!);
+      return Math.floor(v[Math.floor(u * v.length)]! + 0.5);
     }
   }
 }

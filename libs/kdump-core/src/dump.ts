@@ -17,7 +17,7 @@ export function dumpMicros(
   usPerGiB: number,
   filterUsPerGiB: number,
 ): number {
-  return Math.round(
-    ramGiB * filterUsPerGiB + ((ramGiB * Math.min(percentOfRam, 100)) / 100) * usPerGiB,
-  );
+  // floor(x + 0.5) rounds a non-negative x as Math.round does, at a fraction of its cost.
+  const us = ramGiB * filterUsPerGiB + ((ramGiB * Math.min(percentOfRam, 100)) / 100) * usPerGiB;
+  return Math.floor(us + 0.5);
 }

@@ -14,10 +14,19 @@
  * integer, so adding histograms slot by slot is exact, commutative and associative.
  */
 
-export const SUB_BUCKET_BITS = 5;
-export const SUB_BUCKETS = 1 << SUB_BUCKET_BITS;
-export const OCTAVES = 40;
-export const BUCKETS = OCTAVES * SUB_BUCKETS;
+// Module-private copies for the hot path: an exported const is read through the
+// exports object on every use once compiled to CommonJS.
+const SUB_BITS = 5;
+const SUBS = 1 << SUB_BITS;
+const OCTAVE_COUNT = 40;
+const BUCKET_COUNT = OCTAVE_COUNT * SUBS;
+const LO = BUCKET_COUNT;
+const HI = BUCKET_COUNT + 1;
+
+export const SUB_BUCKET_BITS = SUB_BITS;
+export const SUB_BUCKETS = SUBS;
+export const OCTAVES = OCTAVE_COUNT;
+export const BUCKETS = BUCKET_COUNT;
 /** Slot of the low limb of the sum, relative to the histogram's start. */
 export const SUM_LO = BUCKETS;
 /** Slot of the high limb of the sum. */
@@ -41,24 +50,24 @@ export function bucketOf(micros: number): number {
   scratch[0] = micros;
   const hi = scratchWords[HIGH_WORD]!;
   const octave = (hi >>> 20) - 1023;
-  if (octave >= OCTAVES) {
-    return BUCKETS - 1;
+  if (octave >= OCTAVE_COUNT) {
+    return BUCKET_COUNT - 1;
   }
-  return (octave << SUB_BUCKET_BITS) | ((hi >>> (20 - SUB_BUCKET_BITS)) & (SUB_BUCKETS - 1));
+  return (octave << SUB_BITS) | ((hi >>> (20 - SUB_BITS)) & (SUBS - 1));
 }
 
 /** Inclusive lower bound of a bucket, µs. */
 export function bucketLowerMicros(bucket: number): number {
-  const octave = bucket >>> SUB_BUCKET_BITS;
-  const sub = bucket & (SUB_BUCKETS - 1);
-  return 2 ** octave * (1 + sub / SUB_BUCKETS);
+  const octave = bucket >>> SUB_BITS;
+  const sub = bucket & (SUBS - 1);
+  return 2 ** octave * (1 + sub / SUBS);
 }
 
 /** The value a quantile landing in this bucket reports: the bucket's midpoint, µs. */
 export function bucketMidpointMicros(bucket: number): number {
-  const octave = bucket >>> SUB_BUCKET_BITS;
-  const sub = bucket & (SUB_BUCKETS - 1);
-  return 2 ** octave * (1 + (sub + 0.5) / SUB_BUCKETS);
+  const octave = bucket >>> SUB_BITS;
+  const sub = bucket & (SUBS - 1);
+  return 2 ** octave * (1 + (sub + 0.5) / SUBS);
 }
 
 /**
@@ -67,23 +76,23 @@ export function bucketMidpointMicros(bucket: number): number {
  */
 export function recordMicros(slots: Float64Array, base: number, micros: number): void {
   slots[base + bucketOf(micros)]! += 1;
-  const lo = slots[base + SUM_LO]! + micros;
+  const lo = slots[base + LO]! + micros;
   if (lo >= LIMB) {
     const carry = Math.floor(lo / LIMB);
-    slots[base + SUM_HI]! += carry;
-    slots[base + SUM_LO] = lo - carry * LIMB;
+    slots[base + HI]! += carry;
+    slots[base + LO] = lo - carry * LIMB;
   } else {
-    slots[base + SUM_LO] = lo;
+    slots[base + LO] = lo;
   }
 }
 
 /** Moves whole multiples of 2^32 from the low limb of every sum to its high limb. */
 export function normaliseSum(slots: Float64Array, base: number): void {
-  const lo = slots[base + SUM_LO]!;
+  const lo = slots[base + LO]!;
   if (lo >= LIMB) {
     const carry = Math.floor(lo / LIMB);
-    slots[base + SUM_HI]! += carry;
-    slots[base + SUM_LO] = lo - carry * LIMB;
+    slots[base + HI]! += carry;
+    slots[base + LO] = lo - carry * LIMB;
   }
 }
 
@@ -99,7 +108,7 @@ export interface HistogramSummary {
 /** Count of values recorded in the histogram at `base`. */
 export function histogramCount(slots: Float64Array, base: number): number {
   let n = 0;
-  for (let i = 0; i < BUCKETS; i++) {
+  for (let i = 0; i < BUCKET_COUNT; i++) {
     n += slots[base + i]!;
   }
   return n;
@@ -119,18 +128,18 @@ export function quantileMicros(slots: Float64Array, base: number, q: number): nu
   }
   const rank = Math.ceil(q * n);
   let cumulative = 0;
-  for (let i = 0; i < BUCKETS; i++) {
+  for (let i = 0; i < BUCKET_COUNT; i++) {
     cumulative += slots[base + i]!;
     if (cumulative >= rank) {
       return bucketMidpointMicros(i);
     }
   }
-  return bucketMidpointMicros(BUCKETS - 1);
+  return bucketMidpointMicros(BUCKET_COUNT - 1);
 }
 
 /** Exact sum of recorded values, µs (a float; exact while below 2^53). */
 export function sumMicros(slots: Float64Array, base: number): number {
-  return slots[base + SUM_HI]! * LIMB + slots[base + SUM_LO]!;
+  return slots[base + HI]! * LIMB + slots[base + LO]!;
 }
 
 /** Rounds seconds to the microsecond so report numbers print short and stable. */

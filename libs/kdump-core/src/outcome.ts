@@ -32,19 +32,19 @@ export const FAILURE_REASONS = [
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
 /** Index of each reason in {@link FAILURE_REASONS}; the engine counts by index. */
-export const Reason = {
-  HangUndetected: 0,
-  CaptureKernelNotLoaded: 1,
-  StaleCpu: 2,
-  PurgatoryDigestMismatch: 3,
-  DmarFault: 4,
-  CaptureKernelOom: 5,
-  CaptureKernelPanic: 6,
-  CaptureKernelOops: 7,
-  DumpTargetMissing: 8,
-  KexecBootPanic: 9,
-  DeviceMissing: 10,
-} as const;
+export const enum Reason {
+  HangUndetected = 0,
+  CaptureKernelNotLoaded = 1,
+  StaleCpu = 2,
+  PurgatoryDigestMismatch = 3,
+  DmarFault = 4,
+  CaptureKernelOom = 5,
+  CaptureKernelPanic = 6,
+  CaptureKernelOops = 7,
+  DumpTargetMissing = 8,
+  KexecBootPanic = 9,
+  DeviceMissing = 10,
+}
 
 /** Job kinds: an unplanned crash down the kdump path, or a planned reboot. */
 export const JOB_KINDS = ['crash', 'reboot'] as const;
@@ -61,13 +61,13 @@ export const DEVICE_STATES = [
 export type DeviceState = (typeof DEVICE_STATES)[number];
 
 /** Device state codes. */
-export const State = {
-  Quiescent: 0,
-  InFlightDma: 1,
-  PendingInterrupt: 2,
-  StaleRing: 3,
-  Wedged: 4,
-} as const;
+export const enum State {
+  Quiescent = 0,
+  InFlightDma = 1,
+  PendingInterrupt = 2,
+  StaleRing = 3,
+  Wedged = 4,
+}
 
 /** Boot paths: how the next kernel comes up, and what happens to devices on the way. */
 export const BOOT_PATHS = ['firmware', 'kexec', 'kdump'] as const;

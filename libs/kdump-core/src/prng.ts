@@ -9,15 +9,14 @@
  */
 
 /** Why a stream is drawn; part of the key, so purposes never share draws. */
-export const StreamPurpose = {
+export const enum StreamPurpose {
   /** How many crash and reboot events a server has over the horizon. */
-  EventCount: 1,
+  EventCount = 1,
   /** Everything about one crash: cause, stage times, post-crash device states. */
-  Crash: 2,
+  Crash = 2,
   /** Everything about one planned reboot. */
-  Reboot: 3,
-} as const;
-export type StreamPurpose = (typeof StreamPurpose)[keyof typeof StreamPurpose];
+  Reboot = 3,
+}
 
 const TWO_POW_32 = 4294967296;
 
@@ -60,14 +59,24 @@ export class KeyedStream {
     h = combine(h, server >>> 0);
     h = combine(h, event >>> 0);
     h = combine(h, purpose);
-    this.a = h;
-    this.b = combine(h, 0x243f6a88);
-    this.c = combine(h, 0x85a308d3);
-    this.d = 1;
-    // A few rounds spread the hashed key through all four words.
+    let a = h;
+    let b = combine(h, 0x243f6a88);
+    let c = combine(h, 0x85a308d3);
+    let d = 1;
+    // A few rounds spread the hashed key through all four words (in locals: this
+    // runs once per job).
     for (let i = 0; i < 8; i++) {
-      this.nextUint32();
+      const t = (((a + b) | 0) + d) | 0;
+      d = (d + 1) | 0;
+      a = b ^ (b >>> 9);
+      b = (c + (c << 3)) | 0;
+      c = (c << 21) | (c >>> 11);
+      c = (c + t) | 0;
     }
+    this.a = a;
+    this.b = b;
+    this.c = c;
+    this.d = d;
     return this;
   }
 

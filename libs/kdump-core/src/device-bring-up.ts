@@ -32,7 +32,12 @@ export const MAX_DEVICES = 64;
 export const DRIVER_RESET_BIT = 1 << 5;
 
 /** What a driver does on probe when its device is in a state it did not expect. */
-export const enum Reaction { Cope = 0, FailProbe = 1, Oops = 2, Panic = 3 }
+export const enum Reaction {
+  Cope = 0,
+  FailProbe = 1,
+  Oops = 2,
+  Panic = 3,
+}
 
 function pickReaction(cum: Float64Array, offset: number, u: number): number {
   if (u < cum[offset]!) {

@@ -22,14 +22,15 @@ import { resetRecovers } from './device-reset';
 import type { Sampler } from './sampler';
 import { Reason, State } from './outcome';
 
-// A module-local copy: an imported constant is a property load on every use.
+// Module-local copies: an exported or imported constant is a property load on every use.
 const DISTS_PER_DEVICE = DEV_DISTS;
+const DRIVER_RESET = 1 << 5;
 
 /** Most devices a profile may have (validation enforces it). */
 export const MAX_DEVICES = 64;
 
 /** Bit of {@link DeviceBringUp.resetsApplied} for the driver's own reset under reset_devices. */
-export const DRIVER_RESET_BIT = 1 << 5;
+export const DRIVER_RESET_BIT = DRIVER_RESET;
 
 /** What a driver does on probe when its device is in a state it did not expect. */
 export const enum Reaction {
@@ -78,14 +79,31 @@ export class DeviceBringUp {
   private readonly timeCache = new Float64Array(MAX_DEVICES * DEV_DISTS);
   private readonly busTimeCache = new Float64Array(MAX_DEVICES);
   private uniforms: Float64Array = new Float64Array(0);
+  /** This job's initialisation time of each device from a quiescent state, µs. */
+  private readonly initUs = new Float64Array(MAX_DEVICES);
+  private cleanUs = 0;
 
   constructor(private readonly sampler: Sampler) {}
 
-  /** Starts a new job: its uniforms, with every lazily drawn time forgotten. */
-  beginJob(profile: CompiledProfile, uniforms: Float64Array): void {
+  /**
+   * Starts a new job: its uniforms, with every lazily drawn time forgotten. Each
+   * device's initialisation time is drawn now: every job needs them all (probe,
+   * or the clean bring-up after a firmware reboot).
+   */
+  beginJob(p: CompiledProfile, uniforms: Float64Array): void {
     this.uniforms = uniforms;
-    this.timeCache.fill(-1, 0, profile.deviceCount * DEV_DISTS);
-    this.busTimeCache.fill(-1, 0, profile.busCount);
+    const n = p.deviceCount;
+    this.timeCache.fill(-1, 0, n * DISTS_PER_DEVICE);
+    this.busTimeCache.fill(-1, 0, p.busCount);
+    let clean = 0;
+    for (let d = 0; d < n; d++) {
+      const i = d * DISTS_PER_DEVICE + DevDist.Init;
+      const t = this.sampler.draw(p.devDist[i]!, uniforms[deviceBase(d) + DeviceSlot.Init]!);
+      this.initUs[d] = t;
+      this.timeCache[i] = t;
+      clean += t;
+    }
+    this.cleanUs = clean;
   }
 
   /**
@@ -110,13 +128,9 @@ export class DeviceBringUp {
     }
   }
 
-  /** Initialisation time of every device when all come up clean (after POST), µs. */
-  cleanDevicesMicros(p: CompiledProfile): number {
-    let t = 0;
-    for (let d = 0; d < p.deviceCount; d++) {
-      t += this.time(p, d, DevDist.Init);
-    }
-    return t;
+  /** This job's initialisation time of every device when all come up clean (after POST), µs. */
+  cleanDevicesMicros(): number {
+    return this.cleanUs;
   }
 
   /** This job's secondary bus reset time of bus `b`, µs, drawn on first use. */
@@ -283,7 +297,7 @@ export class DeviceBringUp {
         // The driver's own hard reset in init (doorbell, D3hot→D0): clears any dirty state,
         // brings back a wedged device with the driver's own odds.
         reinit[d]! += this.time(p, d, DevDist.ResetDevicesInit);
-        this.resetsApplied[d]! |= DRIVER_RESET_BIT;
+        this.resetsApplied[d]! |= DRIVER_RESET;
         if (state[d] !== State.Wedged) {
           state[d] = State.Quiescent;
         } else {
@@ -297,17 +311,17 @@ export class DeviceBringUp {
       }
       const s = state[d]!;
       if (s === State.Quiescent) {
-        reinit[d]! += this.time(p, d, DevDist.Init);
+        reinit[d]! += this.initUs[d]!;
         this.present[d] = 1;
       } else if (s === State.Wedged) {
         reinit[d]! += this.time(p, d, DevDist.ProbeTimeout);
       } else {
         const reaction = strategy.hardening ? this.hardenedReaction[d]! : this.reaction[d]!;
         if (reaction === Reaction.Cope) {
-          reinit[d]! += this.time(p, d, DevDist.Init);
+          reinit[d]! += this.initUs[d]!;
           this.present[d] = 1;
         } else if (reaction === Reaction.FailProbe) {
-          reinit[d]! += this.time(p, d, DevDist.Init); // probe fails after trying
+          reinit[d]! += this.initUs[d]!; // probe fails after trying
         } else if (reaction === Reaction.Oops) {
           if (panicOnOops) {
             this.elapsedUs += reinit[d]! - before;

@@ -223,7 +223,7 @@ export class FleetEngine {
     const detectUs = sampler.draw(m.causeDetection[cause]!, u[CrashSlot.Detection]!);
     const postUs = sampler.draw(p.firmwarePost, u[CrashSlot.FirmwarePost]!);
     const bootUs = sampler.draw(p.kernelBoot, u[CrashSlot.KernelBoot]!);
-    const cleanDevicesUs = this.bringUp.cleanDevicesMicros(p);
+    const cleanDevicesUs = this.bringUp.cleanDevicesMicros();
     const backViaFirmwareUs = postUs + bootUs + cleanDevicesUs;
 
     let common = -1;
@@ -408,7 +408,7 @@ export class FleetEngine {
       if (reason >= 0) {
         // The new kernel died: panic, reboot through firmware, devices reset by POST.
         reason = reason === Reason.DmarFault ? reason : Reason.KexecBootPanic;
-        jobDowntimeUs = kernelBootUs + p.panicRebootUs + postUs + bootUs + b.cleanDevicesMicros(p);
+        jobDowntimeUs = kernelBootUs + p.panicRebootUs + postUs + bootUs + b.cleanDevicesMicros();
       } else {
         this.record(s, REBOOT, Hist.KernelBoot, kernelBootUs);
         for (let d = 0; d < n; d++) {

@@ -14,13 +14,16 @@ import { pickCause, pickDeviceState } from './crash-detection';
 import { CrashSlot, deviceBase, DeviceSlot, uniformsPerJob } from './crash-layout';
 import { DeviceBringUp, MAX_DEVICES } from './device-bring-up';
 import { dumpMicros } from './dump';
-import { recordMicros } from './histogram';
+import { HISTOGRAM_STRIDE, recordMicros } from './histogram';
 import { crashShutdownMicros } from './machine-crash-shutdown';
 import { Reason, State, type JobKind } from './outcome';
 import { KeyedStream, poissonDraw, StreamPurpose } from './prng';
 import { purgatoryMismatch } from './purgatory';
 import { Sampler } from './sampler';
 import { JobTraceBuilder, type JobTrace } from './trace';
+
+// A module-local copy: an imported constant is a property load on every use.
+const HISTOGRAM_STRIDE_ = HISTOGRAM_STRIDE;
 
 /** A batch of servers: the unit of work of a thread or a BullMQ job. */
 export interface ShardTask {
@@ -150,27 +153,26 @@ export class FleetEngine {
     );
   }
 
-  private record(s: number, kind: number, hist: number, micros: number): void {
-    recordMicros(this.slots, this.layout.histogram(s, kind, hist), micros);
+  /** Records a time into histogram `hist` of the (strategy, job kind) block at `block`. */
+  private record(block: number, hist: number, micros: number): void {
+    recordMicros(this.slots, block + hist * HISTOGRAM_STRIDE_, micros);
     this.counters.histogramInserts++;
   }
 
-  private count(s: number, kind: number, success: boolean, reason: number): void {
+  /** Counts one job of the block at `block`: a success, or a failure for `reason`. */
+  private count(block: number, success: boolean, reason: number): void {
     const slots = this.slots;
-    slots[this.layout.counter(s, kind, Counter.Jobs)]! += 1;
-    if (success) {
-      slots[this.layout.counter(s, kind, Counter.Successes)]! += 1;
-    } else {
-      slots[this.layout.counter(s, kind, Counter.Reasons + reason)]! += 1;
-    }
+    const counters = block + this.layout.countersOffset;
+    slots[counters + Counter.Jobs]! += 1;
+    slots[counters + (success ? Counter.Successes : Counter.Reasons + reason)]! += 1;
     this.counters.evaluations++;
   }
 
-  private recordDevices(p: CompiledProfile, s: number, kind: number): void {
+  private recordDevices(p: CompiledProfile, block: number): void {
     const b = this.bringUp;
     for (let d = 0; d < p.deviceCount; d++) {
       if (b.probed[d] === 1) {
-        this.record(s, kind, Hist.DeviceReinit + p.devClass[d]!, b.reinitUs[d]!);
+        this.record(block, Hist.DeviceReinit + p.devClass[d]!, b.reinitUs[d]!);
       }
     }
   }
@@ -269,8 +271,9 @@ export class FleetEngine {
     }
     if (common >= 0) {
       for (let s = 0; s < strategies.length; s++) {
-        this.count(s, CRASH, false, common);
-        this.record(s, CRASH, Hist.Downtime, downtimeUs);
+        const blk = this.layout.block(s, CRASH);
+        this.count(blk, false, common);
+        this.record(blk, Hist.Downtime, downtimeUs);
         if (trace) {
           trace.commonOutcome(strategies[s]!.name, common, downtimeUs);
         }
@@ -299,8 +302,9 @@ export class FleetEngine {
     let successMask = 0;
     const b = this.bringUp;
     for (let s = 0; s < strategies.length; s++) {
+      const blk = this.layout.block(s, CRASH);
       let reason = b.run(p, strategies[s]!, states, s * n, p.oomAt[s]!, p.panicOnOops);
-      this.recordDevices(p, s, CRASH);
+      this.recordDevices(p, blk);
       const kernelBootUs = captureBaseUs + b.elapsedUs;
       if (reason < 0 && b.present[p.dumpTarget] === 0) {
         reason = Reason.DumpTargetMissing;
@@ -313,19 +317,19 @@ export class FleetEngine {
           dumpUs = dumpMicros(p.ramGiB, percent, usPerGiB, p.filterUsPerGiB);
         }
         jobDowntimeUs = beforeCaptureUs + kernelBootUs + dumpUs + backAfterDumpUs;
-        this.record(s, CRASH, Hist.KernelBoot, kernelBootUs);
-        this.record(s, CRASH, Hist.Dump, dumpUs);
+        this.record(blk, Hist.KernelBoot, kernelBootUs);
+        this.record(blk, Hist.Dump, dumpUs);
         successMask |= 1 << s;
       } else if (reason === Reason.DumpTargetMissing) {
         // The capture kernel came up but has nowhere to write: kdump's failure action reboots.
         jobDowntimeUs = beforeCaptureUs + kernelBootUs + backAfterDumpUs;
-        this.record(s, CRASH, Hist.KernelBoot, kernelBootUs);
+        this.record(blk, Hist.KernelBoot, kernelBootUs);
       } else {
         // The capture kernel died: panic=N reboots it through firmware.
         jobDowntimeUs = beforeCaptureUs + kernelBootUs + p.panicRebootUs + backViaFirmwareUs;
       }
-      this.record(s, CRASH, Hist.Downtime, jobDowntimeUs);
-      this.count(s, CRASH, reason < 0, reason);
+      this.record(blk, Hist.Downtime, jobDowntimeUs);
+      this.count(blk, reason < 0, reason);
       if (trace) {
         trace.strategyOutcome(p, strategies[s]!.name, s * n, b, reason, {
           kernelBootUs,
@@ -369,10 +373,11 @@ export class FleetEngine {
       b.prepareDevices(p, states);
       b.run(p, NO_STRATEGY, states, -1, -1, false);
       for (let s = 0; s < m.strategies.length; s++) {
-        this.recordDevices(p, s, REBOOT);
-        this.record(s, REBOOT, Hist.KernelBoot, bootUs + b.elapsedUs);
-        this.record(s, REBOOT, Hist.Downtime, postUs + bootUs + b.elapsedUs);
-        this.count(s, REBOOT, true, -1);
+        const blk = this.layout.block(s, REBOOT);
+        this.recordDevices(p, blk);
+        this.record(blk, Hist.KernelBoot, bootUs + b.elapsedUs);
+        this.record(blk, Hist.Downtime, postUs + bootUs + b.elapsedUs);
+        this.count(blk, true, -1);
         if (trace) {
           trace.strategyOutcome(p, m.strategies[s]!.name, -1, b, -1, {
             kernelBootUs: bootUs + b.elapsedUs,
@@ -401,8 +406,9 @@ export class FleetEngine {
     b.prepareDevices(p, states);
     let successMask = 0;
     for (let s = 0; s < m.strategies.length; s++) {
+      const blk = this.layout.block(s, REBOOT);
       let reason = b.run(p, m.strategies[s]!, states, -1, -1, false);
-      this.recordDevices(p, s, REBOOT);
+      this.recordDevices(p, blk);
       const kernelBootUs = bootUs + b.elapsedUs;
       let jobDowntimeUs = kernelBootUs;
       if (reason >= 0) {
@@ -410,7 +416,7 @@ export class FleetEngine {
         reason = reason === Reason.DmarFault ? reason : Reason.KexecBootPanic;
         jobDowntimeUs = kernelBootUs + p.panicRebootUs + postUs + bootUs + b.cleanDevicesMicros();
       } else {
-        this.record(s, REBOOT, Hist.KernelBoot, kernelBootUs);
+        this.record(blk, Hist.KernelBoot, kernelBootUs);
         for (let d = 0; d < n; d++) {
           if (b.present[d] === 0) {
             reason = Reason.DeviceMissing;
@@ -418,8 +424,8 @@ export class FleetEngine {
           }
         }
       }
-      this.record(s, REBOOT, Hist.Downtime, jobDowntimeUs);
-      this.count(s, REBOOT, reason < 0, reason);
+      this.record(blk, Hist.Downtime, jobDowntimeUs);
+      this.count(blk, reason < 0, reason);
       if (reason < 0) {
         successMask |= 1 << s;
       }

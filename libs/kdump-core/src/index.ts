@@ -21,3 +21,4 @@ export * from './spec';
 export * from './spec-schema';
 export * from './statistics';
 export * from './trace';
+export * from './jobs';

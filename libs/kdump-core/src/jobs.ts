@@ -1,0 +1,180 @@
+/**
+ * The job contract between the coordinator and the node-workers. Both import it
+ * from here; neither defines a payload of its own.
+ *
+ * Queue {@link SHARD_QUEUE} (BullMQ, under the deployment's hash-tagged prefix):
+ *
+ * - job `shard` — Input: {@link ShardJobData}. Output: {@link ShardJobResult}.
+ *   Job id {@link shardJobId}: `<experimentId>-<shardIndex>`, so a re-enqueued
+ *   shard is a duplicate BullMQ ignores, and a re-run shard (its worker died)
+ *   computes the very same bytes.
+ * - job `trace` — Input: {@link TraceJobData}. Output: {@link JobTrace}.
+ *   One crash or reboot of one named server, for ops who fire one and look.
+ *
+ * A payload that fails validation is deterministic: it throws
+ * {@link InvalidJobError}, which a worker turns into BullMQ's
+ * `UnrecoverableError` (no retry). Anything else thrown is treated as transient.
+ */
+import { decodeSparse, encodeSparse, type Aggregate, type AggregateLayout } from './aggregate';
+import { compileExperiment, type CompiledExperiment } from './compile';
+import { FleetEngine, type ShardTask } from './engine';
+import type { JobKind } from './outcome';
+import { validateSpec } from './spec';
+import type { JobTrace } from './trace';
+
+/** Name of the queue of shard and trace jobs (before the deployment's prefix). */
+export const SHARD_QUEUE = 'shards';
+/** Job names on {@link SHARD_QUEUE}. */
+export const SHARD_JOB = 'shard';
+export const TRACE_JOB = 'trace';
+/** Version of the payloads below; a worker refuses any other. */
+export const JOB_CONTRACT_VERSION = 1;
+
+/** Input of a `shard` job. */
+export interface ShardJobData {
+  v: typeof JOB_CONTRACT_VERSION;
+  experimentId: string;
+  /** The experiment spec as validated by the coordinator (plain JSON). */
+  spec: unknown;
+  shard: ShardTask;
+}
+
+/** Output of a `shard` job: the shard's partial aggregate. */
+export interface ShardJobResult {
+  v: typeof JOB_CONTRACT_VERSION;
+  experimentId: string;
+  shardIndex: number;
+  servers: number;
+  /** Job × strategy evaluations simulated. */
+  evaluations: number;
+  /** {@link encodeSparse} of the shard's aggregate. */
+  aggregate: number[];
+}
+
+/** Input of a `trace` job. */
+export interface TraceJobData {
+  v: typeof JOB_CONTRACT_VERSION;
+  spec: unknown;
+  server: number;
+  kind: JobKind;
+  /** Event index of that server; 0 for its first crash or reboot. */
+  event: number;
+}
+
+/** A job payload that can never succeed: retrying it is pointless. */
+export class InvalidJobError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidJobError';
+  }
+}
+
+/** BullMQ job id of a shard: no ':' and never all digits. */
+export function shardJobId(experimentId: string, shardIndex: number): string {
+  if (!/^[A-Za-z0-9_.-]+$/.test(experimentId) || /^\d+$/.test(experimentId)) {
+    throw new InvalidJobError(
+      `experiment id "${experimentId}" must be letters, digits, _ . - and not all digits`,
+    );
+  }
+  return `${experimentId}-${shardIndex}`;
+}
+
+/**
+ * Compiled experiments by spec, so a worker compiles each spec once however
+ * many of its shards it runs. Bounded: the least recently used goes first.
+ */
+export class ModelCache {
+  private readonly entries = new Map<string, { model: CompiledExperiment; engine: FleetEngine }>();
+
+  constructor(private readonly capacity = 8) {}
+
+  /** The engine of a spec; throws {@link InvalidJobError} for an invalid one. */
+  engineFor(spec: unknown): FleetEngine {
+    const key = JSON.stringify(spec);
+    const hit = this.entries.get(key);
+    if (hit) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit.engine;
+    }
+    const result = validateSpec(spec);
+    if (!result.ok) {
+      throw new InvalidJobError(
+        `invalid spec: ${result.errors.map((e) => `${e.path || '(spec)'}: ${e.message}`).join('; ')}`,
+      );
+    }
+    const model = compileExperiment(result.resolved);
+    const engine = new FleetEngine(model);
+    this.entries.set(key, { model, engine });
+    while (this.entries.size > this.capacity) {
+      this.entries.delete(this.entries.keys().next().value!);
+    }
+    return engine;
+  }
+}
+
+function requireVersion(data: { v?: unknown } | null | undefined, what: string): void {
+  if (data === null || typeof data !== 'object') {
+    throw new InvalidJobError(`${what} payload is not an object`);
+  }
+  if (data.v !== JOB_CONTRACT_VERSION) {
+    throw new InvalidJobError(
+      `${what} payload version ${String(data.v)}, this worker speaks ${JOB_CONTRACT_VERSION}`,
+    );
+  }
+}
+
+/** Runs a `shard` job: validates the payload, simulates the shard, encodes the result. */
+export function runShardJob(data: ShardJobData, cache: ModelCache): ShardJobResult {
+  requireVersion(data, 'shard job');
+  const engine = cache.engineFor(data.spec);
+  const shard = data.shard as ShardTask | undefined;
+  if (
+    !shard ||
+    !Number.isInteger(shard.index) ||
+    !Number.isInteger(shard.serverStart) ||
+    !Number.isInteger(shard.serverEnd) ||
+    shard.serverStart < 0 ||
+    shard.serverEnd > engine.model.servers ||
+    shard.serverStart >= shard.serverEnd
+  ) {
+    throw new InvalidJobError(
+      `shard ${JSON.stringify(shard)} is not a range of servers within the fleet of ${engine.model.servers}`,
+    );
+  }
+  const before = engine.counters.evaluations;
+  const aggregate = engine.runShard(shard);
+  return {
+    v: JOB_CONTRACT_VERSION,
+    experimentId: data.experimentId,
+    shardIndex: shard.index,
+    servers: shard.serverEnd - shard.serverStart,
+    evaluations: engine.counters.evaluations - before,
+    aggregate: encodeSparse(aggregate),
+  };
+}
+
+/** Runs a `trace` job: one crash or reboot of one server, traced. */
+export function runTraceJob(data: TraceJobData, cache: ModelCache): JobTrace {
+  requireVersion(data, 'trace job');
+  const engine = cache.engineFor(data.spec);
+  if (data.kind !== 'crash' && data.kind !== 'reboot') {
+    throw new InvalidJobError(`trace kind must be crash or reboot, got ${String(data.kind)}`);
+  }
+  try {
+    return engine.traceJob(data.server, data.kind, data.event ?? 0);
+  } catch (e) {
+    if (e instanceof RangeError) {
+      throw new InvalidJobError(e.message);
+    }
+    throw e;
+  }
+}
+
+/** Decodes a shard result into an aggregate of `layout`, checking it belongs there. */
+export function decodeShardResult(layout: AggregateLayout, result: ShardJobResult): Aggregate {
+  if (result?.v !== JOB_CONTRACT_VERSION || !Array.isArray(result.aggregate)) {
+    throw new InvalidJobError(`not a version ${JOB_CONTRACT_VERSION} shard result`);
+  }
+  return decodeSparse(layout, result.aggregate);
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileExperiment, Step, type CompiledProfile } from './compile';
 import { parseSpecOrThrow } from './spec';
-import { bus, cause, device, driver, exampleText, profile } from './test-fixtures';
+import { bus, cause, device, driver, exampleText, profile } from '../../../test/fixtures/core';
 
 const model = compileExperiment(parseSpecOrThrow(exampleText('quickstart.yaml')));
 const profileOf = (name: string): CompiledProfile => model.profiles.find((p) => p.name === name)!;

@@ -18,7 +18,7 @@ import {
   runAll,
   strategyOf,
   traceServers,
-} from './test-fixtures';
+} from '../../../test/fixtures/core';
 
 /*
  * Every lab below uses the fixtures' constant times: crash detection 1 ms,

@@ -6,7 +6,7 @@ import { runExperiment } from './experiment';
 import { buildReport } from './report';
 import { planShards } from './shard-plan';
 import { parseSpecOrThrow } from './spec';
-import { bus, cause, device, driver, exampleText, profile } from './test-fixtures';
+import { bus, cause, device, driver, exampleText, profile } from '../../../test/fixtures/core';
 
 const QUICKSTART = exampleText('quickstart.yaml');
 

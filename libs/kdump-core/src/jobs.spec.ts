@@ -12,7 +12,7 @@ import {
 } from './jobs';
 import { planShards } from './shard-plan';
 import { parseSpecOrThrow } from './spec';
-import { exampleText } from './test-fixtures';
+import { exampleText } from '../../../test/fixtures/core';
 
 const resolved = parseSpecOrThrow(exampleText('quickstart.yaml'));
 const spec = JSON.parse(JSON.stringify(resolved.spec)) as unknown;

@@ -4,7 +4,7 @@ import { FAILURE_REASONS } from './outcome';
 import { buildReport } from './report';
 import { ReportSchema, type Report, type RunInfo } from './report-schema';
 import { parseSpecOrThrow } from './spec';
-import { exampleText } from './test-fixtures';
+import { exampleText } from '../../../test/fixtures/core';
 
 const sum = (o: Partial<Record<string, number>>) =>
   Object.values(o).reduce<number>((a, v) => a + (v ?? 0), 0);

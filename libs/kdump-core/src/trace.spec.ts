@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Counter, emptyAggregate, Hist } from './aggregate';
 import { histogramCount, sumMicros } from './histogram';
 import { FAILURE_REASONS, JOB_KINDS } from './outcome';
-import { exampleText, lab, runAll, type Lab } from './test-fixtures';
+import { exampleText, lab, runAll, type Lab } from '../../../test/fixtures/core';
 import type { JobTrace } from './trace';
 
 /** A device trace as a tuple: name, loaded, resets joined by '+', state at probe, probed, present, reinitMs. */

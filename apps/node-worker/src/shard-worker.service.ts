@@ -1,0 +1,181 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Worker, type Job } from 'bullmq';
+import { performance } from 'node:perf_hooks';
+import {
+  SHARD_JOB,
+  SHARD_QUEUE,
+  TRACE_JOB,
+  type JobTrace,
+  type ShardJobResult,
+} from '../../../libs/kdump-core/src';
+import { RedisErrorLog } from './redis-error-log';
+import { RedisHealth } from './redis-health.service';
+import { WorkerMetrics, type FailureReason } from './worker.metrics';
+import { describeRedis, WORKER_CONFIG, type WorkerConfig } from './worker.config';
+
+type ShardQueueResult = ShardJobResult | JobTrace;
+
+/** While draining on shutdown, give up once Redis has not answered for this long. */
+const REDIS_GONE_GIVE_UP_MS = 3000;
+
+/**
+ * The BullMQ worker of the `shards` queue. Jobs run in the sandboxed processor
+ * on worker threads (one per concurrent job), so this thread stays free to
+ * renew locks, answer `/health` and `/metrics`, and shut down on SIGTERM.
+ */
+@Injectable()
+export class ShardWorkerService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger('ShardWorker');
+  private worker: Worker<unknown, ShardQueueResult> | undefined;
+  /** Active job id → performance.now() when it was picked up. */
+  private readonly active = new Map<string, number>();
+  private completed = 0;
+  private failed = 0;
+
+  constructor(
+    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+    private readonly metrics: WorkerMetrics,
+    private readonly health: RedisHealth,
+    private readonly errorLog: RedisErrorLog,
+  ) {}
+
+  /** Starts taking jobs. Idempotent. */
+  start(): void {
+    if (this.worker) {
+      return;
+    }
+    const { concurrency, queuePrefix, processorFile, redis } = this.config;
+    const worker = new Worker<unknown, ShardQueueResult>(SHARD_QUEUE, processorFile, {
+      connection: redis,
+      prefix: queuePrefix,
+      concurrency,
+      useWorkerThreads: true,
+      autorun: true,
+    });
+    worker.on('active', (job) => {
+      if (job.id) {
+        this.active.set(job.id, performance.now());
+      }
+    });
+    worker.on('completed', (job, result) => this.onCompleted(job, result));
+    worker.on('failed', (job, err) => this.onFailed(job, err));
+    worker.on('error', (err) => this.errorLog.error('worker', err));
+    worker.on('ready', () => this.errorLog.recovered('worker'));
+    this.worker = worker;
+    this.logger.log(
+      `started: queue ${SHARD_QUEUE}, prefix ${queuePrefix}, concurrency ${concurrency} (worker threads), Redis ${describeRedis(redis)}`,
+    );
+  }
+
+  /**
+   * Stops taking jobs, lets the active ones finish (their results are stored
+   * as usual), then closes the connections and the worker threads. Runs before
+   * the HTTP server closes, so `/health` answers while draining.
+   *
+   * While Redis does not answer, no active job can store its result, and
+   * BullMQ's graceful `close()` would wait forever for its connections
+   * (taskforcesh/bullmq#4656). Then the worker closes at once instead: the
+   * active jobs keep their locks until those expire, and another worker's
+   * stalled-job check puts them back in the queue.
+   */
+  async beforeApplicationShutdown(signal?: string): Promise<void> {
+    const worker = this.worker;
+    if (!worker) {
+      return;
+    }
+    this.worker = undefined;
+    const on = signal ? ` on ${signal}` : '';
+    const redis = await this.health.check();
+    if (!redis.up) {
+      this.logger.warn(
+        `stopping${on} with Redis unreachable (${redis.message}): ${this.active.size} active job(s) go back to the queue when their locks expire`,
+      );
+      await worker.close(true);
+    } else {
+      this.logger.log(
+        `stopping${on}: taking no new jobs, waiting for ${this.active.size} active job(s)`,
+      );
+      let closed = false;
+      const closing = worker.close().then(() => {
+        closed = true;
+      });
+      await Promise.race([closing, this.untilRedisGone(REDIS_GONE_GIVE_UP_MS, () => closed)]);
+      if (!closed) {
+        this.logger.warn(
+          `Redis stopped answering while draining: not waiting for ${this.active.size} active job(s); they go back to the queue when their locks expire`,
+        );
+        return;
+      }
+    }
+    this.logger.log(
+      `stopped: ${this.completed} job(s) completed, ${this.failed} failed attempt(s)`,
+    );
+  }
+
+  /**
+   * Resolves once Redis has not answered for `ms` in a row, or (quietly) once
+   * `stop()` holds; polls every half second.
+   */
+  private async untilRedisGone(ms: number, stop: () => boolean): Promise<void> {
+    let downSince: number | undefined;
+    while (!stop()) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      if (stop()) {
+        return;
+      }
+      if ((await this.health.check()).up) {
+        downSince = undefined;
+      } else {
+        downSince ??= Date.now();
+        if (Date.now() - downSince >= ms) {
+          return;
+        }
+      }
+    }
+  }
+
+  private onCompleted(job: Job<unknown, ShardQueueResult>, result: ShardQueueResult): void {
+    this.completed++;
+    const seconds = this.elapsedSeconds(job);
+    if (job.name === SHARD_JOB) {
+      this.metrics.shardCompleted(result as ShardJobResult, seconds);
+    } else if (job.name === TRACE_JOB) {
+      this.metrics.traceCompleted();
+    }
+  }
+
+  private onFailed(job: Job<unknown, ShardQueueResult> | undefined, err: Error): void {
+    this.failed++;
+    // The sandbox hands the error over as a plain Error carrying the original name.
+    const reason: FailureReason = err.name === 'UnrecoverableError' ? 'invalid' : 'error';
+    this.metrics.jobFailed(reason);
+    if (!job) {
+      this.logger.warn(`a job failed: ${err.message}`);
+      return;
+    }
+    this.elapsedSeconds(job);
+    const attempts = job.opts.attempts ?? 1;
+    const retried = reason === 'error' && job.attemptsMade < attempts;
+    this.logger.warn(
+      `job ${job.id} (${job.name}) failed, attempt ${job.attemptsMade} of ${attempts}, ${
+        reason === 'invalid'
+          ? 'invalid payload, not retried'
+          : retried
+            ? 'will be retried'
+            : 'no attempts left'
+      }: ${err.message}`,
+    );
+  }
+
+  /** Wall seconds since the job was picked up, and forgets it. */
+  private elapsedSeconds(job: Job): number {
+    const started = job.id ? this.active.get(job.id) : undefined;
+    if (job.id) {
+      this.active.delete(job.id);
+    }
+    if (started !== undefined) {
+      return (performance.now() - started) / 1000;
+    }
+    return job.processedOn && job.finishedOn ? (job.finishedOn - job.processedOn) / 1000 : 0;
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The sandboxed processor of the `shards` queue. BullMQ loads the compiled file
+ * (`shard.processor.js`) in a worker thread of its pool and calls the default
+ * export once per job, so the CPU-bound simulation never blocks the main
+ * thread's lock renewal.
+ *
+ * Input:  a job named `shard` ({@link ShardJobData}) or `trace` ({@link TraceJobData}).
+ * Output: {@link ShardJobResult} or {@link JobTrace}.
+ * Errors: a payload that can never succeed ({@link InvalidJobError}, or an
+ *   unknown job name) becomes BullMQ's `UnrecoverableError`: failed once, never
+ *   retried. Anything else is rethrown as is and retried per the job's attempts.
+ *
+ * Why a fresh `UnrecoverableError` and not a subclass: the sandbox sends the
+ * error to the main thread as its own properties (message, stack, name) and the
+ * main thread rebuilds a plain `Error`; BullMQ then decides "no retry" by
+ * `err.name === 'UnrecoverableError'` alone. A subclass would carry its own
+ * name and be retried.
+ */
+import { UnrecoverableError } from 'bullmq';
+import {
+  InvalidJobError,
+  ModelCache,
+  runShardJob,
+  runTraceJob,
+  SHARD_JOB,
+  SHARD_QUEUE,
+  TRACE_JOB,
+  type JobTrace,
+  type ShardJobData,
+  type ShardJobResult,
+  type TraceJobData,
+} from '../../../libs/kdump-core/src';
+
+/** What the processor reads of a (sandboxed) BullMQ job. */
+export interface ShardQueueJob {
+  name: string;
+  data: unknown;
+}
+
+/** Runs one job of the `shards` queue with `cache`, mapping deterministic failures. */
+export function processShardQueueJob(
+  job: ShardQueueJob,
+  cache: ModelCache,
+): ShardJobResult | JobTrace {
+  try {
+    switch (job.name) {
+      case SHARD_JOB:
+        return runShardJob(job.data as ShardJobData, cache);
+      case TRACE_JOB:
+        return runTraceJob(job.data as TraceJobData, cache);
+      default:
+        throw new InvalidJobError(
+          `unknown job name "${job.name}" on queue ${SHARD_QUEUE}: this worker runs "${SHARD_JOB}" and "${TRACE_JOB}"`,
+        );
+    }
+  } catch (err) {
+    if (err instanceof InvalidJobError) {
+      throw new UnrecoverableError(`${err.name}: ${err.message}`);
+    }
+    throw err;
+  }
+}
+
+/** One cache per worker thread: each spec is compiled once per thread, however many shards. */
+const threadCache = new ModelCache();
+
+/** The sandboxed processor BullMQ calls (module.exports.default of the compiled file). */
+export default function shardProcessor(job: ShardQueueJob): ShardJobResult | JobTrace {
+  return processShardQueueJob(job, threadCache);
+}

@@ -1,0 +1,65 @@
+/**
+ * The node-worker's configuration: read once from the environment at start,
+ * validated, typed. A bad value stops the worker with a {@link ConfigError}
+ * naming the variable.
+ */
+import { availableParallelism } from 'node:os';
+import * as path from 'node:path';
+import {
+  readPort,
+  readPositiveInt,
+  readQueuePrefix,
+  readRedisConnection,
+  type RedisConnectionOptions,
+} from '../../../libs/fleet-platform/src';
+
+/** Injection token of the {@link WorkerConfig}. */
+export const WORKER_CONFIG = Symbol('WORKER_CONFIG');
+
+/** Most jobs one worker process runs at once (each on its own worker thread). */
+export const MAX_WORKER_CONCURRENCY = 1024;
+
+export interface WorkerConfig {
+  /** REDIS_URL (default redis://127.0.0.1:6379). */
+  redis: RedisConnectionOptions;
+  /** QUEUE_PREFIX (default `{fleetsim}`): BullMQ key prefix with a hash tag. */
+  queuePrefix: string;
+  /** METRICS_PORT (default 3001): `/metrics` and `/health`. 0 picks a free port (tests). */
+  metricsPort: number;
+  /** WORKER_CONCURRENCY (default: the cores): jobs at once, one worker thread each. */
+  concurrency: number;
+  /** Absolute path of the compiled sandboxed processor (a `.js` file). */
+  processorFile: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** The compiled processor next to this file (`dist/apps/node-worker/src/shard.processor.js`). */
+export function defaultProcessorFile(): string {
+  return path.join(__dirname, 'shard.processor.js');
+}
+
+/** Reads and validates the worker's environment; throws ConfigError naming a bad variable. */
+export function readWorkerConfig(
+  env: Env,
+  processorFile: string = defaultProcessorFile(),
+): WorkerConfig {
+  return {
+    redis: readRedisConnection(env),
+    queuePrefix: readQueuePrefix(env),
+    metricsPort: readPort(env, 'METRICS_PORT', 3001),
+    concurrency: readPositiveInt(
+      env,
+      'WORKER_CONCURRENCY',
+      Math.min(availableParallelism(), MAX_WORKER_CONCURRENCY),
+      MAX_WORKER_CONCURRENCY,
+    ),
+    processorFile,
+  };
+}
+
+/** `host:port/db` of the Redis connection, for logs (never the password). */
+export function describeRedis(redis: RedisConnectionOptions): string {
+  const host = redis.host.includes(':') ? `[${redis.host}]` : redis.host;
+  return `${redis.tls ? 'rediss' : 'redis'}://${host}:${redis.port}/${redis.db}`;
+}

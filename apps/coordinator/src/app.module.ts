@@ -1,7 +1,66 @@
-import { Module } from '@nestjs/common';
-import { HealthController } from './health.controller';
+import {
+  Module,
+  RequestMethod,
+  type DynamicModule,
+  type MiddlewareConsumer,
+  type NestModule,
+} from '@nestjs/common';
+import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config/coordinator.config';
+import { ExperimentController } from './controllers/experiment.controller';
+import { HealthController } from './controllers/health.controller';
+import { MetricsController } from './controllers/metrics.controller';
+import { ServerController } from './controllers/server.controller';
+import { SpecBodyMiddleware } from './middleware/spec-body.middleware';
+import { ExperimentRepository } from './repositories/experiment.repository';
+import { MetricsRepository } from './repositories/metrics.repository';
+import { QueueRepository } from './repositories/queue.repository';
+import { RedisErrorLog } from './repositories/redis-error-log';
+import { RedisRepository } from './repositories/redis.repository';
+import { WorkerRepository } from './repositories/worker.repository';
+import { ExperimentModels } from './services/experiment-models.service';
+import { ExperimentService } from './services/experiment.service';
+import { FlowService } from './services/flow.service';
+import { HealthService } from './services/health.service';
+import { MetricsService } from './services/metrics.service';
+import { ServerJobService } from './services/server-job.service';
 
-@Module({
-  controllers: [HealthController],
-})
-export class AppModule {}
+/** Adapters to Redis, BullMQ and Prometheus: every side effect of the coordinator. */
+export const repositories = [
+  RedisErrorLog,
+  RedisRepository,
+  ExperimentRepository,
+  QueueRepository,
+  WorkerRepository,
+  MetricsRepository,
+];
+
+export const services = [
+  ExperimentModels,
+  ExperimentService,
+  FlowService,
+  ServerJobService,
+  HealthService,
+  MetricsService,
+];
+
+/** The coordinator: experiments API, flow planning and merging, metrics. */
+@Module({})
+export class AppModule implements NestModule {
+  static forRoot(config: CoordinatorConfig): DynamicModule {
+    return {
+      module: AppModule,
+      controllers: [ExperimentController, ServerController, HealthController, MetricsController],
+      providers: [{ provide: COORDINATOR_CONFIG, useValue: config }, ...repositories, ...services],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(SpecBodyMiddleware)
+      .forRoutes(
+        { path: 'experiments', method: RequestMethod.POST },
+        { path: 'servers/:profile/:index/crash', method: RequestMethod.POST },
+        { path: 'servers/:profile/:index/reboot', method: RequestMethod.POST },
+      );
+  }
+}

@@ -1,20 +1,31 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app.module';
-import { parsePort } from './port';
+import { ConfigError } from '../../../libs/fleet-platform/src/config';
+import { createCoordinatorApp, listeningPort } from './app.factory';
+import { describeRedis, readCoordinatorConfig } from './config/coordinator.config';
 
+/** Reads the configuration, starts the coordinator, stops it gracefully on SIGTERM/SIGINT. */
 export async function bootstrap(): Promise<void> {
-  const port = parsePort('PORT', process.env.PORT, 3000);
-  const app = await NestFactory.create(AppModule);
-  app.enableShutdownHooks();
-  await app.listen(port);
-  Logger.log(`coordinator listening on port ${port}`, 'Bootstrap');
+  const config = readCoordinatorConfig(process.env);
+  const app = await createCoordinatorApp(config);
+  // useProcessExit: exit 0 once the hooks ran (the merge worker closed), instead of re-raising the signal.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+  await app.listen(config.port);
+  Logger.log(
+    `listening on port ${listeningPort(app)} (OpenAPI at /docs); Redis ${describeRedis(config.redis)}, queue prefix ${config.queuePrefix}`,
+    'Coordinator',
+  );
 }
 
 if (require.main === module) {
   bootstrap().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
+    const message =
+      err instanceof ConfigError
+        ? `invalid configuration: ${err.message}`
+        : err instanceof Error
+          ? err.message
+          : String(err);
+    console.error(`coordinator: ${message}`);
     process.exit(1);
   });
 }

@@ -3,6 +3,7 @@ import { Queue } from 'bullmq';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { collectProcessMetrics } from '../../../libs/fleet-platform/src/default-metrics';
 import { registerQueueDepthGauge } from '../../../libs/fleet-platform/src/metrics';
+import { SHARD_QUEUE_STREAMS } from '../../../libs/fleet-platform/src/shard-queue';
 import { SHARD_QUEUE } from '../../../libs/kdump-core/src';
 import { RedisErrorLog } from './redis-error-log';
 import { WORKER_CONFIG, type WorkerConfig } from './worker.config';
@@ -71,6 +72,8 @@ export class WorkerMetrics implements OnApplicationShutdown {
         connectionName: 'fleetsim-worker-metrics',
       },
       prefix: config.queuePrefix,
+      // Every app that opens the shard queue must agree on its event stream length.
+      streams: SHARD_QUEUE_STREAMS,
     });
     this.queue.on('error', (err) => errorLog.error('queue depth connection', err));
     registerQueueDepthGauge(this.registry, [this.queue]);

@@ -1,0 +1,49 @@
+import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AddressInfo } from 'node:net';
+import { AppModule } from './app.module';
+import type { CoordinatorConfig } from './config/coordinator.config';
+import { fleetsimVersion } from './domain/version';
+import { RedisUnavailableFilter } from './filters/redis-unavailable.filter';
+
+export interface CoordinatorAppOptions {
+  logger?: LoggerService | LogLevel[] | false;
+}
+
+/** Options the app must be created with: no JSON body parser (specs are read as text, so their errors carry lines). */
+export const NEST_APP_OPTIONS = { bodyParser: false, abortOnError: false } as const;
+
+/** What every coordinator app gets after creation: Redis outages as 503, OpenAPI at `/docs`. */
+export function configureCoordinatorApp(app: INestApplication): INestApplication {
+  app.useGlobalFilters(new RedisUnavailableFilter(app.getHttpAdapter()));
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('kdump-fleet-sim coordinator')
+      .setDescription(
+        'Submit fleet experiments (the same specs as `fleetsim run`), follow their progress, read their reports, and fire single crash or reboot jobs. Shards run on node-workers over BullMQ.',
+      )
+      .setVersion(fleetsimVersion())
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document);
+  return app;
+}
+
+/** The coordinator app, configured but not listening. `main` and the tests build it the same way. */
+export async function createCoordinatorApp(
+  config: CoordinatorConfig,
+  options: CoordinatorAppOptions = {},
+): Promise<INestApplication> {
+  const app = await NestFactory.create(AppModule.forRoot(config), {
+    ...NEST_APP_OPTIONS,
+    ...(options.logger !== undefined ? { logger: options.logger } : {}),
+  });
+  return configureCoordinatorApp(app);
+}
+
+/** The port an app listens on. */
+export function listeningPort(app: INestApplication): number {
+  return (app.getHttpServer().address() as AddressInfo).port;
+}

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../../libs/fleet-platform/src/config';
+import { describeRedis, readCoordinatorConfig } from './coordinator.config';
+
+describe('readCoordinatorConfig', () => {
+  it('has defaults for everything', () => {
+    expect(readCoordinatorConfig({})).toEqual({
+      redis: { host: '127.0.0.1', port: 6379, db: 0, maxRetriesPerRequest: null },
+      queuePrefix: '{fleetsim}',
+      port: 3000,
+      maxServersPerSpec: 100_000_000,
+      maxBodyBytes: 1024 * 1024,
+      traceTimeoutMs: 30_000,
+      metricsExperiments: 20,
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = readCoordinatorConfig({
+      REDIS_URL: 'rediss://:secret@redis.example:6380/2',
+      QUEUE_PREFIX: 'prod-{fleet}',
+      PORT: '8080',
+      MAX_SERVERS_PER_SPEC: '5000',
+      MAX_BODY_BYTES: '2048',
+      TRACE_TIMEOUT_MS: '1000',
+      METRICS_EXPERIMENTS: '3',
+    });
+    expect(config).toMatchObject({
+      redis: { host: 'redis.example', port: 6380, password: 'secret', db: 2, tls: {} },
+      queuePrefix: 'prod-{fleet}',
+      port: 8080,
+      maxServersPerSpec: 5000,
+      maxBodyBytes: 2048,
+      traceTimeoutMs: 1000,
+      metricsExperiments: 3,
+    });
+    expect(describeRedis(config.redis)).toBe('rediss://redis.example:6380/2');
+  });
+
+  it.each([
+    ['REDIS_URL', 'http://localhost'],
+    ['QUEUE_PREFIX', 'no-hash-tag'],
+    ['PORT', '70000'],
+    ['MAX_SERVERS_PER_SPEC', '0'],
+    ['MAX_BODY_BYTES', 'lots'],
+    ['TRACE_TIMEOUT_MS', '-5'],
+  ])('names %s when its value %s is bad', (variable, value) => {
+    let error: unknown;
+    try {
+      readCoordinatorConfig({ [variable]: value });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(variable);
+    expect((error as Error).message).toMatch(new RegExp(`^${variable}: `));
+  });
+});

@@ -1,0 +1,26 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { ServerResponse } from 'node:http';
+import { HealthDto } from '../dtos/experiment.dto';
+import { HealthService, type Health } from '../services/health.service';
+
+@ApiTags('operations')
+@Controller()
+export class HealthController {
+  constructor(private readonly service: HealthService) {}
+
+  @Get('health')
+  @ApiOperation({ summary: 'Whether Redis answers (PING within a second)' })
+  @ApiOkResponse({ type: HealthDto })
+  @ApiServiceUnavailableResponse({ type: HealthDto })
+  async health(@Res({ passthrough: true }) res: ServerResponse): Promise<Health> {
+    const health = await this.service.check();
+    res.statusCode = health.status === 'ok' ? 200 : 503;
+    return health;
+  }
+}

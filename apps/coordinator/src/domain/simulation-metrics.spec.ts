@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AggregateLayout,
+  bucketOf,
+  Counter,
+  emptyAggregate,
+  Hist,
+  recordMicros,
+} from '../../../../libs/kdump-core/src';
+import { experimentSamples, foldHistogram, LE_BUCKETS } from './simulation-metrics';
+
+describe('foldHistogram', () => {
+  it('counts a fine bucket under le only when its upper edge fits', () => {
+    const slots = new Float64Array(2000);
+    // 10 ms exactly is the lower edge of its fine bucket, so it lands under 0.05, not 0.01.
+    for (const us of [5_000, 9_000, 10_000, 700_000, 3_000_000, 1_000_000_000]) {
+      recordMicros(slots, 0, us);
+    }
+    const folded = foldHistogram(slots, 0);
+    const at = (le: string) => folded.cumulative[LE_BUCKETS.findIndex((b) => b.le === le)];
+    expect(at('0.01')).toBe(2);
+    expect(at('0.05')).toBe(3);
+    expect(at('1')).toBe(4);
+    expect(at('5')).toBe(5);
+    expect(at('600')).toBe(5);
+    expect(folded.count).toBe(6);
+    expect(folded.sumSeconds).toBe(1003.724);
+  });
+
+  it('never counts more under le than the values at or below it', () => {
+    const slots = new Float64Array(2000);
+    const values = Array.from({ length: 500 }, (_, i) => Math.round(1.37 ** (i % 60)));
+    values.forEach((v) => recordMicros(slots, 0, v));
+    const folded = foldHistogram(slots, 0);
+    LE_BUCKETS.forEach((b, j) => {
+      const atOrBelow = values.filter((v) => v <= b.micros).length;
+      expect(folded.cumulative[j]).toBeLessThanOrEqual(atOrBelow);
+      // ...and misses at most the values of the fine bucket that straddles le.
+      const straddling = values.filter(
+        (v) => v <= b.micros && bucketOf(v) === bucketOf(b.micros),
+      ).length;
+      expect(folded.cumulative[j]).toBeGreaterThanOrEqual(atOrBelow - straddling);
+    });
+  });
+});
+
+describe('experimentSamples', () => {
+  it('labels by experiment, strategy, kind, outcome and device class only', () => {
+    const layout = new AggregateLayout(['none', 'config-restore'], ['nic', 'nvme']);
+    const agg = emptyAggregate(layout);
+    agg.slots[layout.counter(1, 0, Counter.Jobs)] = 10;
+    agg.slots[layout.counter(1, 0, Counter.Successes)] = 7;
+    agg.slots[layout.counter(1, 0, Counter.Reasons + 6)] = 3; // capture-kernel-panic
+    recordMicros(agg.slots, layout.histogram(1, 0, Hist.DeviceReinit + 1), 40_000);
+    const samples = experimentSamples('exp_x', agg, ['crash']);
+    expect(samples.fleetsim_recoveries_total).toContainEqual({
+      metricName: 'fleetsim_recoveries_total',
+      labels: {
+        experiment: 'exp_x',
+        strategy: 'config-restore',
+        kind: 'crash',
+        outcome: 'captured',
+      },
+      value: 7,
+    });
+    expect(samples.fleetsim_recoveries_total).toContainEqual({
+      metricName: 'fleetsim_recoveries_total',
+      labels: {
+        experiment: 'exp_x',
+        strategy: 'config-restore',
+        kind: 'crash',
+        outcome: 'capture-kernel-panic',
+      },
+      value: 3,
+    });
+    expect(samples.fleetsim_capture_success_ratio).toEqual([
+      {
+        metricName: 'fleetsim_capture_success_ratio',
+        labels: { experiment: 'exp_x', strategy: 'config-restore' },
+        value: 0.7,
+      },
+    ]);
+    const nvme = samples.fleetsim_device_reinit_seconds.filter(
+      (s) => s.labels.strategy === 'config-restore' && s.labels.device_class === 'nvme',
+    );
+    expect(nvme.find((s) => s.labels.le === '0.05')?.value).toBe(1);
+    expect(nvme.find((s) => s.labels.le === '0.01')?.value).toBe(0);
+    expect(nvme.find((s) => s.metricName.endsWith('_sum'))?.value).toBe(0.04);
+    expect(samples.fleetsim_downtime_seconds.every((s) => s.labels.kind === 'crash')).toBe(true);
+    const labelNames = new Set(
+      Object.values(samples).flatMap((list) => list.flatMap((s) => Object.keys(s.labels))),
+    );
+    expect([...labelNames].sort()).toEqual([
+      'device_class',
+      'experiment',
+      'kind',
+      'le',
+      'outcome',
+      'strategy',
+    ]);
+  });
+});

@@ -1,0 +1,208 @@
+/**
+ * The Prometheus samples of one finished experiment, computed from its merged
+ * aggregate. Pure: the same aggregate gives the same samples, so a restarted
+ * coordinator exports the very same numbers and counters never double.
+ *
+ * Histograms: the aggregate's fine log-scale buckets (32 per octave) are folded
+ * onto fixed `le` buckets; a fine bucket counts into `le` when its upper edge is
+ * ≤ le, so a cumulative count never claims a value above its `le`. `_sum` is the
+ * exact microsecond sum / 1e6.
+ */
+import {
+  BUCKETS,
+  bucketLowerMicros,
+  Counter,
+  FAILURE_REASONS,
+  Hist,
+  histogramCount,
+  JOB_KINDS,
+  sumMicros,
+  type Aggregate,
+  type JobKind,
+} from '../../../../libs/kdump-core/src';
+
+/** Fixed `le` buckets of the simulated-seconds histograms: label text and µs. */
+export const LE_BUCKETS: readonly { le: string; micros: number }[] = [
+  ['0.01', 10_000],
+  ['0.05', 50_000],
+  ['0.1', 100_000],
+  ['0.25', 250_000],
+  ['0.5', 500_000],
+  ['1', 1_000_000],
+  ['2.5', 2_500_000],
+  ['5', 5_000_000],
+  ['10', 10_000_000],
+  ['30', 30_000_000],
+  ['60', 60_000_000],
+  ['120', 120_000_000],
+  ['300', 300_000_000],
+  ['600', 600_000_000],
+].map(([le, micros]) => ({ le: le as string, micros: micros as number }));
+
+/** For each fine bucket, the first `le` bucket its upper edge fits under (LE_BUCKETS.length: only +Inf). */
+const FINE_TO_LE: Int32Array = (() => {
+  const out = new Int32Array(BUCKETS);
+  for (let i = 0; i < BUCKETS; i++) {
+    const upper = i + 1 < BUCKETS ? bucketLowerMicros(i + 1) : Infinity;
+    let j = 0;
+    while (j < LE_BUCKETS.length && upper > LE_BUCKETS[j]!.micros) {
+      j++;
+    }
+    out[i] = j;
+  }
+  return out;
+})();
+
+/** A histogram folded onto {@link LE_BUCKETS}: cumulative counts per `le`, then the total. */
+export interface FoldedHistogram {
+  /** Cumulative counts, one per LE_BUCKETS entry. */
+  cumulative: number[];
+  count: number;
+  sumSeconds: number;
+}
+
+/** Folds the fine histogram at `base` of `slots`. */
+export function foldHistogram(slots: Float64Array, base: number): FoldedHistogram {
+  const perLe = new Array<number>(LE_BUCKETS.length + 1).fill(0);
+  for (let i = 0; i < BUCKETS; i++) {
+    const n = slots[base + i]!;
+    if (n !== 0) {
+      perLe[FINE_TO_LE[i]!]! += n;
+    }
+  }
+  const cumulative: number[] = [];
+  let acc = 0;
+  for (let j = 0; j < LE_BUCKETS.length; j++) {
+    acc += perLe[j]!;
+    cumulative.push(acc);
+  }
+  return {
+    cumulative,
+    count: histogramCount(slots, base),
+    sumSeconds: sumMicros(slots, base) / 1e6,
+  };
+}
+
+/** One sample line: the full metric name (with `_bucket`/`_sum`/`_count`), labels, value. */
+export interface Sample {
+  metricName: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** Simulated-result metric families, by base name. */
+export const SIMULATION_METRICS = {
+  recoveries: 'fleetsim_recoveries_total',
+  captureRatio: 'fleetsim_capture_success_ratio',
+  deviceReinit: 'fleetsim_device_reinit_seconds',
+  captureKernelBoot: 'fleetsim_capture_kernel_boot_seconds',
+  dump: 'fleetsim_dump_seconds',
+  downtime: 'fleetsim_downtime_seconds',
+} as const;
+
+export type SimulationMetric = (typeof SIMULATION_METRICS)[keyof typeof SIMULATION_METRICS];
+
+/** Samples of one experiment, grouped by metric family. */
+export type ExperimentSamples = Record<SimulationMetric, Sample[]>;
+
+function histogramSamples(
+  out: Sample[],
+  name: string,
+  labels: Record<string, string>,
+  folded: FoldedHistogram,
+): void {
+  LE_BUCKETS.forEach((b, j) => {
+    out.push({
+      metricName: `${name}_bucket`,
+      labels: { ...labels, le: b.le },
+      value: folded.cumulative[j]!,
+    });
+  });
+  out.push({
+    metricName: `${name}_bucket`,
+    labels: { ...labels, le: '+Inf' },
+    value: folded.count,
+  });
+  out.push({ metricName: `${name}_sum`, labels, value: folded.sumSeconds });
+  out.push({ metricName: `${name}_count`, labels, value: folded.count });
+}
+
+/**
+ * Every simulated-result sample of a finished experiment.
+ * @param kinds the job kinds the spec has (crash, reboot)
+ */
+export function experimentSamples(
+  experiment: string,
+  aggregate: Aggregate,
+  kinds: readonly JobKind[],
+): ExperimentSamples {
+  const { layout, slots } = aggregate;
+  const out: ExperimentSamples = {
+    fleetsim_recoveries_total: [],
+    fleetsim_capture_success_ratio: [],
+    fleetsim_device_reinit_seconds: [],
+    fleetsim_capture_kernel_boot_seconds: [],
+    fleetsim_dump_seconds: [],
+    fleetsim_downtime_seconds: [],
+  };
+  layout.strategies.forEach((strategy, s) => {
+    for (const kind of kinds) {
+      const k = JOB_KINDS.indexOf(kind);
+      const counter = (c: number) => slots[layout.counter(s, k, c)]!;
+      const labels = { experiment, strategy, kind };
+      out.fleetsim_recoveries_total.push({
+        metricName: SIMULATION_METRICS.recoveries,
+        labels: { ...labels, outcome: kind === 'crash' ? 'captured' : 'in-service' },
+        value: counter(Counter.Successes),
+      });
+      FAILURE_REASONS.forEach((reason, r) => {
+        const n = counter(Counter.Reasons + r);
+        if (n > 0) {
+          out.fleetsim_recoveries_total.push({
+            metricName: SIMULATION_METRICS.recoveries,
+            labels: { ...labels, outcome: reason },
+            value: n,
+          });
+        }
+      });
+      const hist = (h: number) => foldHistogram(slots, layout.histogram(s, k, h));
+      histogramSamples(
+        out.fleetsim_downtime_seconds,
+        SIMULATION_METRICS.downtime,
+        labels,
+        hist(Hist.Downtime),
+      );
+      layout.deviceClasses.forEach((deviceClass, c) => {
+        histogramSamples(
+          out.fleetsim_device_reinit_seconds,
+          SIMULATION_METRICS.deviceReinit,
+          { ...labels, device_class: deviceClass },
+          hist(Hist.DeviceReinit + c),
+        );
+      });
+      if (kind === 'crash') {
+        const jobs = counter(Counter.Jobs);
+        if (jobs > 0) {
+          out.fleetsim_capture_success_ratio.push({
+            metricName: SIMULATION_METRICS.captureRatio,
+            labels: { experiment, strategy },
+            value: counter(Counter.Successes) / jobs,
+          });
+        }
+        histogramSamples(
+          out.fleetsim_capture_kernel_boot_seconds,
+          SIMULATION_METRICS.captureKernelBoot,
+          { experiment, strategy },
+          hist(Hist.KernelBoot),
+        );
+        histogramSamples(
+          out.fleetsim_dump_seconds,
+          SIMULATION_METRICS.dump,
+          { experiment, strategy },
+          hist(Hist.Dump),
+        );
+      }
+    }
+  });
+  return out;
+}

@@ -1,0 +1,325 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../config/coordinator.config';
+import {
+  EXPERIMENT_STATES,
+  type ExperimentRecord,
+  type ExperimentState,
+} from '../domain/experiment';
+import { RedisRepository } from './redis.repository';
+
+/**
+ * The coordinator's keys, all under the queue prefix (so its hash tag keeps them
+ * in the slot of the queues):
+ *
+ * - `<prefix>:coordinator:experiment:<id>` hash — the {@link ExperimentRecord}
+ * - `<prefix>:coordinator:experiment:<id>:aggregate` string — `encodeSparse` JSON of the merged aggregate (done only)
+ * - `<prefix>:coordinator:experiment:<id>:shards-seen` hash — shard index → evaluations, from `completed`
+ *   events, for live progress; deleted when the experiment stops
+ * - `<prefix>:coordinator:experiments` sorted set — experiment ids by creation time (ms)
+ *
+ * State changes are Lua scripts that check the current state, so a cancel and a
+ * merge racing each other cannot both win.
+ */
+
+/**
+ * Changes the state when the current one is among the allowed ones.
+ * KEYS: 1 experiment hash, 2 shards-seen hash.
+ * ARGV: 1 new state, 2 allowed current states (comma-separated), 3.. field/value pairs.
+ * Returns `ok:<previous>`, `no:<current>`, or nil for an unknown experiment.
+ */
+const TRANSITION = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return nil end
+for allowed in string.gmatch(ARGV[2], '[^,]+') do
+  if allowed == state then
+    redis.call('HSET', KEYS[1], 'state', ARGV[1])
+    for i = 3, #ARGV, 2 do
+      redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+    end
+    if ARGV[1] ~= 'queued' and ARGV[1] ~= 'running' then
+      redis.call('DEL', KEYS[2])
+    end
+    return 'ok:' .. state
+  end
+end
+return 'no:' .. state
+`;
+
+/**
+ * Stores the merged aggregate and the state done — unless the experiment was
+ * cancelled or failed meanwhile. Idempotent: a re-run merge writes the same bytes
+ * and keeps the first finish time.
+ * KEYS: 1 experiment hash, 2 aggregate, 3 shards-seen hash.
+ * ARGV: 1 aggregate JSON, 2 evaluations, 3 threads, 4 finishedAt (ms).
+ * Returns `done`, the refusing state, or `missing`.
+ */
+const FINISH = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return 'missing' end
+if state ~= 'queued' and state ~= 'running' and state ~= 'done' then return state end
+redis.call('SET', KEYS[2], ARGV[1])
+redis.call('HSET', KEYS[1], 'state', 'done', 'evaluations', ARGV[2])
+redis.call('HSETNX', KEYS[1], 'threads', ARGV[3])
+redis.call('HSETNX', KEYS[1], 'finishedAt', ARGV[4])
+redis.call('DEL', KEYS[3])
+return 'done'
+`;
+
+/**
+ * Notes a shard's evaluations once (keyed by shard index) and that the
+ * experiment runs. KEYS: 1 experiment hash, 2 shards-seen hash.
+ * ARGV: 1 shard index, 2 evaluations, 3 now (ms). Returns 1 when recorded.
+ */
+const RECORD_SHARD = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if state ~= 'queued' and state ~= 'running' then return 0 end
+if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2]) == 1 then
+  redis.call('HINCRBY', KEYS[1], 'evaluationsSeen', ARGV[2])
+  redis.call('HINCRBY', KEYS[1], 'shardsSeen', 1)
+end
+redis.call('HSETNX', KEYS[1], 'startedAt', ARGV[3])
+if state == 'queued' then redis.call('HSET', KEYS[1], 'state', 'running') end
+return 1
+`;
+
+/** Notes that a shard started. KEYS: 1 experiment hash. ARGV: 1 now (ms). */
+const MARK_STARTED = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if state ~= 'queued' and state ~= 'running' then return 0 end
+redis.call('HSETNX', KEYS[1], 'startedAt', ARGV[1])
+if state == 'queued' then redis.call('HSET', KEYS[1], 'state', 'running') end
+return 1
+`;
+
+interface Scripts {
+  fleetsimTransition(k1: string, k2: string, ...argv: string[]): Promise<string | null>;
+  fleetsimFinish(k1: string, k2: string, k3: string, ...argv: string[]): Promise<string>;
+  fleetsimRecordShard(k1: string, k2: string, ...argv: string[]): Promise<number>;
+  fleetsimMarkStarted(k1: string, ...argv: string[]): Promise<number>;
+}
+
+/** A new experiment's record, before anything ran. */
+export type NewExperiment = Pick<
+  ExperimentRecord,
+  'id' | 'name' | 'servers' | 'shardsTotal' | 'shardSize' | 'spec' | 'createdAt' | 'enqueuedShards'
+>;
+
+export type TransitionResult =
+  { ok: true; previous: ExperimentState } | { ok: false; current: ExperimentState | null };
+
+@Injectable()
+export class ExperimentRepository {
+  private readonly redis: Redis;
+  private readonly scripts: Scripts;
+  private readonly base: string;
+
+  constructor(
+    @Inject(COORDINATOR_CONFIG) config: CoordinatorConfig,
+    private readonly connection: RedisRepository,
+  ) {
+    this.redis = connection.client;
+    this.base = `${config.queuePrefix}:coordinator`;
+    const define = (name: string, numberOfKeys: number, lua: string) => {
+      if (!(name in this.redis)) {
+        this.redis.defineCommand(name, { numberOfKeys, lua });
+      }
+    };
+    define('fleetsimTransition', 2, TRANSITION);
+    define('fleetsimFinish', 3, FINISH);
+    define('fleetsimRecordShard', 2, RECORD_SHARD);
+    define('fleetsimMarkStarted', 1, MARK_STARTED);
+    this.scripts = this.redis as unknown as Scripts;
+  }
+
+  private key(id: string): string {
+    return `${this.base}:experiment:${id}`;
+  }
+  private aggregateKey(id: string): string {
+    return `${this.key(id)}:aggregate`;
+  }
+  private seenKey(id: string): string {
+    return `${this.key(id)}:shards-seen`;
+  }
+  private get indexKey(): string {
+    return `${this.base}:experiments`;
+  }
+
+  /** Every key of the coordinator matches this pattern (tests clean up with it). */
+  get keyPattern(): string {
+    return `${this.base}:*`;
+  }
+
+  async create(e: NewExperiment): Promise<void> {
+    this.connection.assertReady();
+    await this.redis
+      .multi()
+      .hset(this.key(e.id), {
+        id: e.id,
+        name: e.name,
+        state: 'queued' satisfies ExperimentState,
+        servers: e.servers,
+        shardsTotal: e.shardsTotal,
+        shardSize: e.shardSize,
+        spec: JSON.stringify(e.spec),
+        createdAt: e.createdAt,
+        enqueuedShards: e.enqueuedShards,
+        evaluationsSeen: 0,
+        shardsSeen: 0,
+      })
+      .zadd(this.indexKey, e.createdAt, e.id)
+      .exec();
+  }
+
+  /** Forgets an experiment whose flow could not be enqueued. */
+  async delete(id: string): Promise<void> {
+    await this.redis
+      .multi()
+      .del(this.key(id), this.aggregateKey(id), this.seenKey(id))
+      .zrem(this.indexKey, id)
+      .exec();
+  }
+
+  async get(id: string): Promise<ExperimentRecord | null> {
+    this.connection.assertReady();
+    return parseRecord(await this.redis.hgetall(this.key(id)));
+  }
+
+  async getState(id: string): Promise<ExperimentState | null> {
+    const state = await this.redis.hget(this.key(id), 'state');
+    return state === null ? null : (state as ExperimentState);
+  }
+
+  /** Experiments, newest first. */
+  async list(offset: number, limit: number): Promise<ExperimentRecord[]> {
+    this.connection.assertReady();
+    const ids = await this.redis.zrevrange(this.indexKey, offset, offset + limit - 1);
+    return this.getMany(ids);
+  }
+
+  private async getMany(ids: string[]): Promise<ExperimentRecord[]> {
+    if (ids.length === 0) {
+      return [];
+    }
+    const pipeline = this.redis.pipeline();
+    ids.forEach((id) => pipeline.hgetall(this.key(id)));
+    const replies = (await pipeline.exec()) ?? [];
+    return replies
+      .map(([err, fields]) => (err ? null : parseRecord(fields as Record<string, string>)))
+      .filter((r): r is ExperimentRecord => r !== null);
+  }
+
+  /** How many experiments are in each state. */
+  async countByState(): Promise<Record<ExperimentState, number>> {
+    const ids = await this.redis.zrange(this.indexKey, '0', '-1');
+    const counts = Object.fromEntries(EXPERIMENT_STATES.map((s) => [s, 0])) as Record<
+      ExperimentState,
+      number
+    >;
+    for (let i = 0; i < ids.length; i += 1000) {
+      const pipeline = this.redis.pipeline();
+      ids.slice(i, i + 1000).forEach((id) => pipeline.hget(this.key(id), 'state'));
+      for (const [err, state] of (await pipeline.exec()) ?? []) {
+        if (!err && typeof state === 'string' && state in counts) {
+          counts[state as ExperimentState]++;
+        }
+      }
+    }
+    return counts;
+  }
+
+  /** Sets `to` (and the fields) when the current state is one of `from`. */
+  async transition(
+    id: string,
+    from: readonly ExperimentState[],
+    to: ExperimentState,
+    fields: Record<string, string | number> = {},
+  ): Promise<TransitionResult> {
+    const argv = [to, from.join(','), ...Object.entries(fields).flat().map(String)];
+    const reply = await this.scripts.fleetsimTransition(this.key(id), this.seenKey(id), ...argv);
+    if (reply === null) {
+      return { ok: false, current: null };
+    }
+    const state = reply.slice(3) as ExperimentState;
+    return reply.startsWith('ok:') ? { ok: true, previous: state } : { ok: false, current: state };
+  }
+
+  /**
+   * Stores the merged aggregate and marks the experiment done, unless it was
+   * cancelled or failed. Returns `done` or the state that refused.
+   */
+  async finish(
+    id: string,
+    aggregate: readonly number[],
+    evaluations: number,
+    threads: number,
+    finishedAt: number,
+  ): Promise<string> {
+    return this.scripts.fleetsimFinish(
+      this.key(id),
+      this.aggregateKey(id),
+      this.seenKey(id),
+      JSON.stringify(aggregate),
+      String(evaluations),
+      String(threads),
+      String(finishedAt),
+    );
+  }
+
+  /** The merged aggregate (`encodeSparse`), or null before done. */
+  async getAggregate(id: string): Promise<number[] | null> {
+    const text = await this.redis.get(this.aggregateKey(id));
+    return text === null ? null : (JSON.parse(text) as number[]);
+  }
+
+  async recordShard(
+    id: string,
+    shardIndex: number,
+    evaluations: number,
+    nowMs: number,
+  ): Promise<void> {
+    await this.scripts.fleetsimRecordShard(
+      this.key(id),
+      this.seenKey(id),
+      String(shardIndex),
+      String(evaluations),
+      String(nowMs),
+    );
+  }
+
+  async markStarted(id: string, nowMs: number): Promise<void> {
+    await this.scripts.fleetsimMarkStarted(this.key(id), String(nowMs));
+  }
+
+  async setEnqueued(id: string, shards: number): Promise<void> {
+    await this.redis.hset(this.key(id), 'enqueuedShards', String(shards));
+  }
+}
+
+const num = (v: string | undefined): number | null =>
+  v === undefined || v === '' ? null : Number(v);
+
+function parseRecord(fields: Record<string, string>): ExperimentRecord | null {
+  if (!fields || fields.id === undefined) {
+    return null;
+  }
+  return {
+    id: fields.id,
+    name: fields.name ?? '',
+    state: fields.state as ExperimentState,
+    servers: Number(fields.servers),
+    shardsTotal: Number(fields.shardsTotal),
+    shardSize: Number(fields.shardSize),
+    spec: JSON.parse(fields.spec ?? 'null') as unknown,
+    createdAt: Number(fields.createdAt),
+    startedAt: num(fields.startedAt),
+    finishedAt: num(fields.finishedAt),
+    error: fields.error ?? null,
+    enqueuedShards: Number(fields.enqueuedShards ?? 0),
+    evaluationsSeen: Number(fields.evaluationsSeen ?? 0),
+    shardsSeen: Number(fields.shardsSeen ?? 0),
+    evaluations: num(fields.evaluations),
+    shardsDone: num(fields.shardsDone),
+    threads: num(fields.threads),
+  };
+}

@@ -1,0 +1,85 @@
+import { Injectable } from '@nestjs/common';
+import {
+  compileExperiment,
+  decodeSparse,
+  FleetEngine,
+  validateSpec,
+  type Aggregate,
+  type AggregateLayout,
+  type CompiledExperiment,
+} from '../../../../libs/kdump-core/src';
+import type { ExperimentRecord } from '../domain/experiment';
+
+/** A compiled experiment and the layout of its aggregates. */
+export interface ExperimentModel {
+  model: CompiledExperiment;
+  layout: AggregateLayout;
+}
+
+/** A small least-recently-used map. */
+class Lru<V> {
+  private readonly entries = new Map<string, V>();
+  constructor(private readonly capacity: number) {}
+  get(key: string): V | undefined {
+    const hit = this.entries.get(key);
+    if (hit !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+    }
+    return hit;
+  }
+  set(key: string, value: V): void {
+    this.entries.set(key, value);
+    while (this.entries.size > this.capacity) {
+      this.entries.delete(this.entries.keys().next().value!);
+    }
+  }
+}
+
+/**
+ * Compiled models and merged aggregates of stored experiments, cached in memory
+ * (both are pure functions of what Redis holds, and a done aggregate never changes).
+ */
+@Injectable()
+export class ExperimentModels {
+  private readonly models = new Lru<ExperimentModel>(32);
+  private readonly aggregates = new Lru<Aggregate>(32);
+
+  /** The compiled model of a stored experiment; its spec was validated when it was posted. */
+  modelOf(rec: Pick<ExperimentRecord, 'id' | 'spec'>): ExperimentModel {
+    const hit = this.models.get(rec.id);
+    if (hit) {
+      return hit;
+    }
+    const result = validateSpec(rec.spec);
+    if (!result.ok) {
+      throw new Error(
+        `experiment ${rec.id}: its stored spec no longer validates: ${result.errors
+          .map((e) => `${e.path || '(spec)'}: ${e.message}`)
+          .join('; ')}`,
+      );
+    }
+    const model = compileExperiment(result.resolved);
+    const entry = { model, layout: new FleetEngine(model).layout };
+    this.models.set(rec.id, entry);
+    return entry;
+  }
+
+  /** The merged aggregate of a done experiment, decoded once. */
+  async aggregateOf(
+    rec: Pick<ExperimentRecord, 'id' | 'spec'>,
+    load: () => Promise<number[] | null>,
+  ): Promise<Aggregate | null> {
+    const hit = this.aggregates.get(rec.id);
+    if (hit) {
+      return hit;
+    }
+    const sparse = await load();
+    if (!sparse) {
+      return null;
+    }
+    const aggregate = decodeSparse(this.modelOf(rec).layout, sparse);
+    this.aggregates.set(rec.id, aggregate);
+    return aggregate;
+  }
+}

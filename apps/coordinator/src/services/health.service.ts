@@ -1,0 +1,18 @@
+import { Injectable } from '@nestjs/common';
+import { RedisRepository } from '../repositories/redis.repository';
+
+export type Health =
+  { status: 'ok'; redis: 'up' } | { status: 'error'; redis: 'down'; message: string };
+
+/** Whether the coordinator can do its job: Redis answers PING within a second. */
+@Injectable()
+export class HealthService {
+  constructor(private readonly redis: RedisRepository) {}
+
+  async check(timeoutMs = 1000): Promise<Health> {
+    const result = await this.redis.ping(timeoutMs);
+    return result.up
+      ? { status: 'ok', redis: 'up' }
+      : { status: 'error', redis: 'down', message: result.message };
+  }
+}

@@ -1,0 +1,192 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { registerQueueDepthGauge } from '../../../../libs/fleet-platform/src/metrics';
+import type { JobKind } from '../../../../libs/kdump-core/src';
+import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../config/coordinator.config';
+import { EXPERIMENT_STATES, isActive, type ExperimentRecord } from '../domain/experiment';
+import { withRedisTimeout } from '../domain/redis-unavailable';
+import {
+  experimentSamples,
+  SIMULATION_METRICS,
+  type ExperimentSamples,
+  type SimulationMetric,
+} from '../domain/simulation-metrics';
+import { ExperimentRepository } from '../repositories/experiment.repository';
+import { MetricsRepository, type MetricSample } from '../repositories/metrics.repository';
+import { QueueRepository } from '../repositories/queue.repository';
+import { ExperimentModels } from './experiment-models.service';
+
+/** What one scrape reads from Redis. */
+interface Snapshot {
+  states: Record<string, number>;
+  /** The most recent experiments (any state) with their progress, 0..1. */
+  recent: { rec: ExperimentRecord; progress: number }[];
+  /** Samples of the most recent done experiments. */
+  samples: ExperimentSamples[];
+}
+
+const EMPTY: Snapshot = { states: {}, recent: [], samples: [] };
+
+const HELP: Record<SimulationMetric, string> = {
+  fleetsim_recoveries_total:
+    'Simulated crash and reboot jobs of finished experiments by outcome: captured / in-service, or the failure reason.',
+  fleetsim_capture_success_ratio:
+    'Share of simulated crashes whose dump was captured, per strategy, in finished experiments.',
+  fleetsim_device_reinit_seconds:
+    'Simulated device reinitialisation (resets plus probe) by device class, in finished experiments.',
+  fleetsim_capture_kernel_boot_seconds:
+    'Simulated capture kernel boot incl. resets and device initialisation, in finished experiments.',
+  fleetsim_dump_seconds: 'Simulated dump filtering and writing, in finished experiments.',
+  fleetsim_downtime_seconds:
+    'Simulated downtime from the fault (or planned reboot) until back in service, in finished experiments.',
+};
+
+const TYPES: Record<SimulationMetric, 'counter' | 'gauge' | 'histogram'> = {
+  fleetsim_recoveries_total: 'counter',
+  fleetsim_capture_success_ratio: 'gauge',
+  fleetsim_device_reinit_seconds: 'histogram',
+  fleetsim_capture_kernel_boot_seconds: 'histogram',
+  fleetsim_dump_seconds: 'histogram',
+  fleetsim_downtime_seconds: 'histogram',
+};
+
+/**
+ * The coordinator's `/metrics`: simulated results of finished experiments
+ * (computed at scrape time from the merged aggregates kept in Redis, cached in
+ * memory, so they survive a restart and counters never double), experiment
+ * progress and states, queue depth, and the process's default metrics.
+ */
+@Injectable()
+export class MetricsService {
+  private readonly samples = new Map<string, ExperimentSamples>();
+  private pending: { at: number; snapshot: Promise<Snapshot> } | undefined;
+
+  constructor(
+    @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
+    private readonly metrics: MetricsRepository,
+    private readonly experiments: ExperimentRepository,
+    private readonly queues: QueueRepository,
+    private readonly models: ExperimentModels,
+  ) {
+    for (const name of Object.values(SIMULATION_METRICS)) {
+      this.metrics.registerScraped({
+        name,
+        help: HELP[name],
+        type: TYPES[name],
+        collect: async () => (await this.snapshot()).samples.flatMap((s) => s[name]),
+      });
+    }
+    this.metrics.registerScraped({
+      name: 'fleetsim_experiment_progress_ratio',
+      help: 'Shards done over shards planned, for the most recent experiments.',
+      type: 'gauge',
+      collect: async () =>
+        (await this.snapshot()).recent.map(({ rec, progress }) => ({
+          labels: { experiment: rec.id },
+          value: progress,
+        })),
+    });
+    this.metrics.registerScraped({
+      name: 'fleetsim_experiment_info',
+      help: 'Name and state of the most recent experiments (always 1).',
+      type: 'gauge',
+      collect: async () =>
+        (await this.snapshot()).recent.map(({ rec }) => ({
+          labels: { experiment: rec.id, name: rec.name, state: rec.state },
+          value: 1,
+        })),
+    });
+    this.metrics.registerScraped({
+      name: 'fleetsim_experiments',
+      help: 'Experiments kept in Redis by state.',
+      type: 'gauge',
+      collect: async () => {
+        const { states } = await this.snapshot();
+        return Object.keys(states).length === 0
+          ? []
+          : EXPERIMENT_STATES.map((state): MetricSample => ({
+              labels: { state },
+              value: states[state] ?? 0,
+            }));
+      },
+    });
+    registerQueueDepthGauge(this.metrics.registry, [this.queues.shards, this.queues.experiments]);
+  }
+
+  /** The Prometheus text. */
+  render(): Promise<string> {
+    return this.metrics.metrics();
+  }
+
+  get contentType(): string {
+    return this.metrics.contentType;
+  }
+
+  /** One read of Redis shared by every family of a scrape; empty when Redis does not answer. */
+  private snapshot(): Promise<Snapshot> {
+    const now = Date.now();
+    if (!this.pending || now - this.pending.at > 1000) {
+      this.pending = {
+        at: now,
+        snapshot: withRedisTimeout(this.load(), 2000, 'metrics').catch(() => EMPTY),
+      };
+    }
+    return this.pending.snapshot;
+  }
+
+  private async load(): Promise<Snapshot> {
+    const n = this.config.metricsExperiments;
+    const [states, window] = await Promise.all([
+      this.experiments.countByState(),
+      this.experiments.list(0, n * 5),
+    ]);
+    const recent = await Promise.all(
+      window.slice(0, n).map(async (rec) => ({ rec, progress: await this.progressOf(rec) })),
+    );
+    const done = window.filter((rec) => rec.state === 'done').slice(0, n);
+    const samples = (await Promise.all(done.map((rec) => this.samplesOf(rec)))).filter(
+      (s): s is ExperimentSamples => s !== null,
+    );
+    // Forget the samples of experiments that left the window.
+    const keep = new Set(done.map((r) => r.id));
+    for (const id of this.samples.keys()) {
+      if (!keep.has(id)) {
+        this.samples.delete(id);
+      }
+    }
+    return { states, recent, samples };
+  }
+
+  private async progressOf(rec: ExperimentRecord): Promise<number> {
+    if (rec.state === 'done') {
+      return 1;
+    }
+    const done = isActive(rec.state)
+      ? (await this.queues.progress(rec.id)).shardsDone
+      : (rec.shardsDone ?? 0);
+    return rec.shardsTotal > 0 ? Math.min(1, done / rec.shardsTotal) : 0;
+  }
+
+  private async samplesOf(rec: ExperimentRecord): Promise<ExperimentSamples | null> {
+    const hit = this.samples.get(rec.id);
+    if (hit) {
+      return hit;
+    }
+    const aggregate = await this.models.aggregateOf(rec, () =>
+      this.experiments.getAggregate(rec.id),
+    );
+    if (!aggregate) {
+      return null;
+    }
+    const { model } = this.models.modelOf(rec);
+    const kinds: JobKind[] = [];
+    if (model.crashes) {
+      kinds.push('crash');
+    }
+    if (model.reboots) {
+      kinds.push('reboot');
+    }
+    const samples = experimentSamples(rec.id, aggregate, kinds);
+    this.samples.set(rec.id, samples);
+    return samples;
+  }
+}

@@ -14,7 +14,6 @@ export default defineConfig({
     }),
   ],
   test: {
-    include: ['libs/**/*.spec.ts', 'apps/**/*.spec.ts', 'test/**/*.e2e-spec.ts'],
     exclude: ['**/node_modules/**', 'dist/**', 'coverage/**'],
     environment: 'node',
     pool: 'forks',
@@ -26,5 +25,31 @@ export default defineConfig({
       exclude: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
       reportsDirectory: 'coverage',
     },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['libs/**/*.spec.ts', 'apps/**/*.spec.ts', 'test/**/*.spec.ts'],
+          exclude: ['**/node_modules/**', 'dist/**', 'coverage/**', '**/*.e2e-spec.ts'],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        // End-to-end: the built apps as processes against a real Redis (the global
+        // setup finds it). One file at a time, after the unit tests, so the
+        // timing-sensitive ones (a worker killed mid-run) have the CPUs to themselves.
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/**/*.e2e-spec.ts'],
+          globalSetup: ['test/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 180000,
+          hookTimeout: 120000,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

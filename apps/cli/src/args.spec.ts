@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { parseCliArgs, type Command } from './args';
 
-const ok = (argv: string[]): Command => {
-  const r = parseCliArgs(argv);
+const ok = (argv: string[], env: Record<string, string> = {}): Command => {
+  const r = parseCliArgs(argv, env);
   if (!r.ok) {
     throw new Error(`expected ${argv.join(' ')} to parse, got: ${r.message}`);
   }
   return r.command;
 };
 
-const refusal = (argv: string[]): string => {
-  const r = parseCliArgs(argv);
+const refusal = (argv: string[], env: Record<string, string> = {}): string => {
+  const r = parseCliArgs(argv, env);
   if (r.ok) {
     throw new Error(`expected ${argv.join(' ')} to be refused, got ${JSON.stringify(r.command)}`);
   }
@@ -104,5 +104,85 @@ describe('parseCliArgs', () => {
     const message = refusal(argv);
     expect(message).toContain(name);
     expect(message).not.toContain('\n');
+  });
+
+  it('reads run --coordinator, status and cancel', () => {
+    expect(
+      ok(['run', 's.yaml', '--coordinator', 'http://c:3000/', '--format', 'json', '--seed', '4']),
+    ).toEqual({
+      kind: 'run',
+      spec: 's.yaml',
+      coordinator: 'http://c:3000',
+      seed: 4,
+      threads: undefined,
+      shardSize: undefined,
+      out: undefined,
+      format: 'json',
+    });
+    expect(ok(['status', 'exp-1', '--coordinator=https://c.example/fleet'])).toEqual({
+      kind: 'status',
+      id: 'exp-1',
+      coordinator: 'https://c.example/fleet',
+      format: 'table',
+    });
+    expect(ok(['status', '--coordinator', 'c:3000', '--format', 'json'])).toEqual({
+      kind: 'status',
+      id: undefined,
+      coordinator: 'http://c:3000',
+      format: 'json',
+    });
+    expect(ok(['cancel', 'exp-1', '--coordinator', 'http://127.0.0.1:3000'])).toEqual({
+      kind: 'cancel',
+      id: 'exp-1',
+      coordinator: 'http://127.0.0.1:3000',
+    });
+  });
+
+  it('takes the coordinator from FLEETSIM_COORDINATOR, --coordinator first', () => {
+    const env = { FLEETSIM_COORDINATOR: 'http://env:1' };
+    expect(ok(['run', 's.yaml'], env)).toMatchObject({ coordinator: 'http://env:1' });
+    expect(ok(['run', 's.yaml', '--coordinator', 'http://opt:2'], env)).toMatchObject({
+      coordinator: 'http://opt:2',
+    });
+    expect(ok(['cancel', 'x'], env)).toEqual({
+      kind: 'cancel',
+      id: 'x',
+      coordinator: 'http://env:1',
+    });
+    // An empty variable is no coordinator: an embedded run.
+    expect(ok(['run', 's.yaml'], { FLEETSIM_COORDINATOR: '' })).not.toHaveProperty('coordinator');
+    // validate never talks to a coordinator, so a bad variable does not bother it.
+    expect(ok(['validate', 's.yaml'], { FLEETSIM_COORDINATOR: 'ftp://x' })).toMatchObject({
+      kind: 'validate',
+    });
+  });
+
+  it.each([
+    [['status', 'x'], 'FLEETSIM_COORDINATOR'],
+    [['cancel', 'x'], '--coordinator'],
+    [['cancel', '--coordinator', 'http://c'], 'ID'],
+    [['status', 'a', 'b', '--coordinator', 'http://c'], '"b"'],
+    [['status', 'a:b', '--coordinator', 'http://c'], 'a:b'],
+    [['status', 'x', '--coordinator', 'http://c', '--format', 'markdown'], '--format'],
+    [['cancel', 'x', '--coordinator', 'http://c', '--format', 'json'], '--format'],
+    [['run', 's.yaml', '--coordinator', 'ftp://c'], '--coordinator'],
+    [['run', 's.yaml', '--coordinator', 'http://c?x=1'], '--coordinator'],
+    [['run', 's.yaml', '--coordinator', 'http://'], '--coordinator'],
+    [['run', 's.yaml', '--coordinator'], '--coordinator'],
+    [['run', 's.yaml', '--coordinator', 'http://c', '--threads', '2'], '--threads'],
+    [['validate', 's.yaml', '--coordinator', 'http://c'], '--coordinator'],
+  ])('refuses %j, naming %s', (argv, name) => {
+    const message = refusal(argv);
+    expect(message).toContain(name);
+    expect(message).not.toContain('\n');
+  });
+
+  it('names the variable when FLEETSIM_COORDINATOR is wrong, or clashes with --threads', () => {
+    expect(refusal(['run', 's.yaml'], { FLEETSIM_COORDINATOR: 'ftp://x' })).toContain(
+      'FLEETSIM_COORDINATOR',
+    );
+    expect(
+      refusal(['run', 's.yaml', '--threads', '2'], { FLEETSIM_COORDINATOR: 'http://x' }),
+    ).toMatch(/--threads .*FLEETSIM_COORDINATOR/);
   });
 });

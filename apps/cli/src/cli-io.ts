@@ -17,6 +17,11 @@ export interface CliIo {
   err(text: string): void;
   /** stderr when it is a TTY, else null: no progress bar. */
   progressStream: ProgressStream | null;
+  /**
+   * Calls `handler` on the first Ctrl-C (SIGINT) instead of the default exit;
+   * returns a function that removes it. Absent: Ctrl-C is left alone.
+   */
+  onInterrupt?(handler: () => void): () => void;
 }
 
 /** The process's own streams. */
@@ -25,5 +30,9 @@ export function processIo(): CliIo {
     out: (text) => void process.stdout.write(text),
     err: (text) => void process.stderr.write(text),
     progressStream: process.stderr.isTTY ? process.stderr : null,
+    onInterrupt: (handler) => {
+      process.once('SIGINT', handler);
+      return () => void process.removeListener('SIGINT', handler);
+    },
   };
 }

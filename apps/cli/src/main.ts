@@ -1,5 +1,6 @@
 /**
- * `fleetsim`: the embedded command line of the kdump fleet simulator.
+ * `fleetsim`: the command line of the kdump fleet simulator: runs a spec
+ * embedded (worker threads, no Redis) or on a coordinator.
  *
  * Contract with apps/cli/bin/fleetsim.js: {@link main} takes argv without the
  * node binary and script, resolves to the exit code, and never calls
@@ -8,6 +9,7 @@
 import { reportJsonSchema, specJsonSchema } from '../../../libs/kdump-core/src';
 import { parseCliArgs, USAGE, type Command } from './args';
 import { processIo, UsageError, type CliIo } from './cli-io';
+import { cancelCommand, remoteRunCommand, statusCommand } from './remote-commands';
 import { runCommand } from './run-command';
 import { WorkerFailure } from './thread-pool';
 import { validateCommand } from './validate-command';
@@ -16,9 +18,13 @@ import { fleetsimVersion } from './version';
 const USAGE_HINT = '(see fleetsim --help)';
 
 /** Runs one fleetsim command; resolves to the exit code (0 ok, 1 internal, 2 usage or spec). */
-export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+export async function main(
+  argv: string[],
+  io: CliIo = processIo(),
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<number> {
   ignoreBrokenPipe();
-  const parsed = parseCliArgs(argv);
+  const parsed = parseCliArgs(argv, env);
   if (!parsed.ok) {
     io.err(`fleetsim: ${parsed.message} ${USAGE_HINT}\n`);
     return 2;
@@ -55,7 +61,13 @@ async function dispatch(command: Command, io: CliIo): Promise<number> {
     case 'validate':
       return validateCommand(command, io);
     case 'run':
-      return runCommand(command, io);
+      return command.coordinator !== undefined
+        ? remoteRunCommand({ ...command, coordinator: command.coordinator }, io)
+        : runCommand(command, io);
+    case 'status':
+      return statusCommand(command, io);
+    case 'cancel':
+      return cancelCommand(command, io);
   }
 }
 

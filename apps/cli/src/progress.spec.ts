@@ -29,6 +29,23 @@ describe('renderProgressLine', () => {
     expect(line).toContain('0 servers/s');
   });
 
+  it('shows an ETA given from outside, and a label', () => {
+    const line = renderProgressLine(
+      {
+        shardsDone: 1,
+        shardsTotal: 4,
+        serversDone: 10,
+        serversTotal: 40,
+        elapsedMs: 1000,
+        etaSeconds: 125,
+        label: 'queued',
+      },
+      100,
+    );
+    expect(line).toContain('ETA 2:05');
+    expect(line).toMatch(/\] queued 1\/4 shards/);
+  });
+
   it('never grows past a narrow terminal', () => {
     const line = renderProgressLine(
       { shardsDone: 1, shardsTotal: 3, serversDone: 10, serversTotal: 30, elapsedMs: 10 },
@@ -70,6 +87,31 @@ describe('ProgressBar', () => {
       expect(writes[2]).toBe('\r\x1b[2K');
       vi.advanceTimersByTime(10 * REDRAW_MS);
       expect(writes).toHaveLength(3);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('ProgressBar.update', () => {
+  it('sets the counts (and the total) as a coordinator reports them', () => {
+    vi.useFakeTimers();
+    try {
+      const writes: string[] = [];
+      let now = 0;
+      const bar = new ProgressBar({ write: (t) => writes.push(t), columns: 120 }, 0, 40, () => now);
+      bar.start();
+      bar.update({ shardsDone: 3, shardsTotal: 8, serversDone: 15, etaSeconds: 9 });
+      now = REDRAW_MS;
+      vi.advanceTimersByTime(REDRAW_MS);
+      expect(writes.at(-1)).toContain('3/8 shards');
+      expect(writes.at(-1)).toContain('ETA 0:09');
+      bar.update({ shardsDone: 3, serversDone: 15 });
+      vi.advanceTimersByTime(REDRAW_MS);
+      // Without an ETA from outside, the rate so far: 15 servers in 0.1 s, 25 left.
+      expect(writes.at(-1)).toContain('3/8 shards');
+      expect(writes.at(-1)).toContain('ETA 0:01');
+      bar.stop();
     } finally {
       vi.useRealTimers();
     }

@@ -1,5 +1,5 @@
 /**
- * The progress bar of an embedded run: one line on a terminal, redrawn on a timer
+ * The progress bar of a run, embedded or on a coordinator: one line on a terminal, redrawn on a timer
  * (at most every {@link REDRAW_MS}) and erased at the end. Only drawn when stderr
  * is a TTY; the caller decides.
  */
@@ -17,14 +17,24 @@ export interface ProgressSnapshot {
   serversDone: number;
   serversTotal: number;
   elapsedMs: number;
+  /** An ETA someone else estimated (a coordinator); else drawn from the rate so far. */
+  etaSeconds?: number | null;
+  /** A word in front of the bar, such as the experiment's state while it is queued. */
+  label?: string;
 }
 
 /** The bar's text for a terminal `columns` wide (kept one short of it, so it never wraps). */
 export function renderProgressLine(s: ProgressSnapshot, columns: number): string {
   const rate = s.elapsedMs > 0 ? (s.serversDone * 1000) / s.elapsedMs : 0;
   const remaining = s.serversTotal - s.serversDone;
-  const eta = s.serversDone > 0 && rate > 0 ? formatDuration(remaining / rate) : '--:--';
+  const eta =
+    s.etaSeconds !== undefined && s.etaSeconds !== null && Number.isFinite(s.etaSeconds)
+      ? formatDuration(s.etaSeconds)
+      : s.serversDone > 0 && rate > 0
+        ? formatDuration(remaining / rate)
+        : '--:--';
   const stats =
+    (s.label ? ` ${s.label}` : '') +
     ` ${s.shardsDone}/${s.shardsTotal} shards` +
     `  ${Math.round(rate).toLocaleString('en-US')} servers/s` +
     `  ETA ${eta}`;
@@ -57,10 +67,12 @@ export class ProgressBar {
   private serversDone = 0;
   private startedAt = 0;
   private timer: NodeJS.Timeout | null = null;
+  private etaSeconds: number | null = null;
+  private label: string | undefined;
 
   constructor(
     private readonly stream: ProgressStream,
-    private readonly shardsTotal: number,
+    private shardsTotal: number,
     private readonly serversTotal: number,
     private readonly now: () => number = () => performance.now(),
   ) {}
@@ -77,6 +89,26 @@ export class ProgressBar {
   shardDone(servers: number): void {
     this.shardsDone++;
     this.serversDone += servers;
+  }
+
+  /**
+   * Sets the counts as a remote run reports them (shards done so far, not one more),
+   * with the ETA and a label when the remote side gives them; drawn at the next tick.
+   */
+  update(s: {
+    shardsDone: number;
+    shardsTotal?: number;
+    serversDone: number;
+    etaSeconds?: number | null;
+    label?: string;
+  }): void {
+    this.shardsDone = s.shardsDone;
+    if (s.shardsTotal !== undefined) {
+      this.shardsTotal = s.shardsTotal;
+    }
+    this.serversDone = s.serversDone;
+    this.etaSeconds = s.etaSeconds ?? null;
+    this.label = s.label;
   }
 
   /** Stops redrawing and erases the line. */
@@ -96,6 +128,8 @@ export class ProgressBar {
         serversDone: this.serversDone,
         serversTotal: this.serversTotal,
         elapsedMs: this.now() - this.startedAt,
+        etaSeconds: this.etaSeconds,
+        label: this.label,
       },
       // A pseudo-terminal may report 0 columns.
       this.stream.columns || 80,

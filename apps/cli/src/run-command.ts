@@ -17,7 +17,7 @@ import {
 } from '../../../libs/kdump-core/src';
 import type { RunCommand } from './args';
 import { UsageError, type CliIo } from './cli-io';
-import { planOutput, renderReport } from './output-format';
+import { planOutput, renderReport, type OutputPlan } from './output-format';
 import { ProgressBar } from './progress';
 import { loadSpec } from './spec-file';
 import { runShardsOnThreads, spawnShardWorker } from './thread-pool';
@@ -85,6 +85,14 @@ export async function runCommand(cmd: RunCommand, io: CliIo): Promise<number> {
     mode: 'embedded',
     fleetsimVersion: fleetsimVersion(),
   });
+  return writeReport(report, output, io);
+}
+
+/**
+ * Writes a finished run's report where `output` says: the file first (if any),
+ * then stdout. Embedded and coordinator runs share it, so both write the same.
+ */
+export function writeReport(report: Report, output: OutputPlan, io: CliIo): number {
   if (output.file) {
     try {
       writeFileSync(output.file.path, renderReport(report, output.file.format));
@@ -101,7 +109,7 @@ export async function runCommand(cmd: RunCommand, io: CliIo): Promise<number> {
 }
 
 /** Refuses an --out whose directory is missing, or that is a directory, before a long run. */
-function checkWritableDestination(file: string): void {
+export function checkWritableDestination(file: string): void {
   const target = resolve(file);
   const stat = statSync(target, { throwIfNoEntry: false });
   if (stat?.isDirectory()) {

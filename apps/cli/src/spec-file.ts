@@ -14,17 +14,27 @@ export type LoadedSpec =
   | { ok: false; kind: 'invalid'; lines: string[] };
 
 export async function loadSpec(file: string, seed: number | undefined): Promise<LoadedSpec> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    return { ok: false, kind: 'unreadable', message: `cannot read SPEC "${file}": ${reason(e)}` };
+  const read = await readSpecFile(file);
+  if (!read.ok) {
+    return { ok: false, kind: 'unreadable', message: read.message };
   }
+  const { text } = read;
   const parsed = parseSpecText(text, { seed });
   if (!parsed.ok) {
     return { ok: false, kind: 'invalid', lines: formatSpecErrors(file, parsed.errors) };
   }
   return { ok: true, text, resolved: parsed.resolved };
+}
+
+/** The spec's text, or why it cannot be read (a bad argument). */
+export async function readSpecFile(
+  file: string,
+): Promise<{ ok: true; text: string } | { ok: false; message: string }> {
+  try {
+    return { ok: true, text: await readFile(file, 'utf8') };
+  } catch (e) {
+    return { ok: false, message: `cannot read SPEC "${file}": ${reason(e)}` };
+  }
 }
 
 /** One line per error: `SPEC:LINE: PATH: MESSAGE`; line and path left out when unknown. */

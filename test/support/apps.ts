@@ -250,6 +250,9 @@ export class AppFleet {
         QUEUE_PREFIX: this.options.prefix,
         METRICS_PORT: String(port),
         WORKER_CONCURRENCY: String(extra.concurrency ?? 1),
+        // Short locks: a worker killed mid-shard hands its shard back in seconds, not 30-60 s.
+        WORKER_LOCK_DURATION_MS: '4000',
+        WORKER_STALLED_INTERVAL_MS: '2000',
         ...extra.env,
       },
     });

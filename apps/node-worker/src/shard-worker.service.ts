@@ -44,13 +44,16 @@ export class ShardWorkerService implements BeforeApplicationShutdown {
     if (this.worker) {
       return;
     }
-    const { concurrency, queuePrefix, processorFile, redis } = this.config;
+    const { concurrency, queuePrefix, processorFile, redis, lockDurationMs, stalledIntervalMs } =
+      this.config;
     const worker = new Worker<unknown, ShardQueueResult>(SHARD_QUEUE, processorFile, {
       connection: redis,
       prefix: queuePrefix,
       concurrency,
       useWorkerThreads: true,
       autorun: true,
+      lockDuration: lockDurationMs,
+      stalledInterval: stalledIntervalMs,
     });
     worker.on('active', (job) => {
       if (job.id) {

@@ -12,6 +12,8 @@ describe('readWorkerConfig', () => {
       queuePrefix: '{fleetsim}',
       metricsPort: 3001,
       concurrency: Math.min(availableParallelism(), 1024),
+      lockDurationMs: 30_000,
+      stalledIntervalMs: 30_000,
       processorFile: '/x/shard.processor.js',
     });
   });
@@ -22,7 +24,11 @@ describe('readWorkerConfig', () => {
       QUEUE_PREFIX: 'prod-{fleetsim}',
       METRICS_PORT: '9100',
       WORKER_CONCURRENCY: '6',
+      WORKER_LOCK_DURATION_MS: '5000',
+      WORKER_STALLED_INTERVAL_MS: '2500',
     });
+    expect(config.lockDurationMs).toBe(5000);
+    expect(config.stalledIntervalMs).toBe(2500);
     expect(config.redis).toMatchObject({ host: 'redis.internal', port: 6380, db: 2, tls: {} });
     expect(config.queuePrefix).toBe('prod-{fleetsim}');
     expect(config.metricsPort).toBe(9100);
@@ -42,6 +48,8 @@ describe('readWorkerConfig', () => {
     ['WORKER_CONCURRENCY', '1.5'],
     ['WORKER_CONCURRENCY', 'many'],
     ['WORKER_CONCURRENCY', '1025'],
+    ['WORKER_LOCK_DURATION_MS', '0'],
+    ['WORKER_STALLED_INTERVAL_MS', 'soon'],
   ])('refuses %s=%s with an error naming the variable', (variable, value) => {
     let caught: unknown;
     try {

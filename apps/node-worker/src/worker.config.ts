@@ -28,6 +28,16 @@ export interface WorkerConfig {
   metricsPort: number;
   /** WORKER_CONCURRENCY (default: the cores): jobs at once, one worker thread each. */
   concurrency: number;
+  /**
+   * WORKER_LOCK_DURATION_MS (default 30000, BullMQ's): how long a job's lock lasts
+   * without renewal. A worker that dies holds its jobs this long at most.
+   */
+  lockDurationMs: number;
+  /**
+   * WORKER_STALLED_INTERVAL_MS (default 30000, BullMQ's): how often this worker
+   * looks for jobs whose lock expired (their worker died) and hands them back.
+   */
+  stalledIntervalMs: number;
   /** Absolute path of the compiled sandboxed processor (a `.js` file). */
   processorFile: string;
 }
@@ -54,6 +64,8 @@ export function readWorkerConfig(
       Math.min(availableParallelism(), MAX_WORKER_CONCURRENCY),
       MAX_WORKER_CONCURRENCY,
     ),
+    lockDurationMs: readPositiveInt(env, 'WORKER_LOCK_DURATION_MS', 30_000, 3_600_000),
+    stalledIntervalMs: readPositiveInt(env, 'WORKER_STALLED_INTERVAL_MS', 30_000, 3_600_000),
     processorFile,
   };
 }

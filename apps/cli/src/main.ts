@@ -13,7 +13,7 @@ import { cancelCommand, remoteRunCommand, statusCommand } from './remote-command
 import { runCommand } from './run-command';
 import { WorkerFailure } from './thread-pool';
 import { validateCommand } from './validate-command';
-import { fleetsimVersion } from './version';
+import { fleetsimVersion } from '../../../libs/fleet-platform/src/version';
 
 const USAGE_HINT = '(see fleetsim --help)';
 

@@ -21,7 +21,7 @@ import { planOutput, renderReport, type OutputPlan } from './output-format';
 import { ProgressBar } from './progress';
 import { loadSpec } from './spec-file';
 import { runShardsOnThreads, spawnShardWorker } from './thread-pool';
-import { fleetsimVersion } from './version';
+import { fleetsimVersion } from '../../../libs/fleet-platform/src/version';
 
 export async function runCommand(cmd: RunCommand, io: CliIo): Promise<number> {
   const output = planOutput(cmd);

@@ -4,7 +4,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
 import type { CoordinatorConfig } from './config/coordinator.config';
-import { fleetsimVersion } from './domain/version';
+import { fleetsimVersion } from '../../../libs/fleet-platform/src/version';
 import { RedisUnavailableFilter } from './filters/redis-unavailable.filter';
 
 export interface CoordinatorAppOptions {

@@ -14,7 +14,7 @@ import { SpecBodyMiddleware } from './middleware/spec-body.middleware';
 import { ExperimentRepository } from './repositories/experiment.repository';
 import { MetricsRepository } from './repositories/metrics.repository';
 import { QueueRepository } from './repositories/queue.repository';
-import { RedisErrorLog } from './repositories/redis-error-log';
+import { RedisErrorLog } from '../../../libs/fleet-platform/src/redis-error-log';
 import { RedisRepository } from './repositories/redis.repository';
 import { WorkerRepository } from './repositories/worker.repository';
 import { ExperimentModels } from './services/experiment-models.service';

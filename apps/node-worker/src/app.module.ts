@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { HealthController } from './health.controller';
 import { MetricsController } from './metrics.controller';
-import { RedisErrorLog } from './redis-error-log';
+import { RedisErrorLog } from '../../../libs/fleet-platform/src/redis-error-log';
 import { RedisHealth } from './redis-health.service';
 import { ShardWorkerService } from './shard-worker.service';
 import { WORKER_CONFIG, type WorkerConfig } from './worker.config';

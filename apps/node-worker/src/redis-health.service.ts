@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { RedisErrorLog } from './redis-error-log';
+import { RedisErrorLog } from '../../../libs/fleet-platform/src/redis-error-log';
 import { describeRedis, WORKER_CONFIG, type WorkerConfig } from './worker.config';
 
 /** Redis answers PING within this time, or the worker reports it down. */

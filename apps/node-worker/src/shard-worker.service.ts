@@ -8,7 +8,7 @@ import {
   type JobTrace,
   type ShardJobResult,
 } from '../../../libs/kdump-core/src';
-import { RedisErrorLog } from './redis-error-log';
+import { RedisErrorLog } from '../../../libs/fleet-platform/src/redis-error-log';
 import { RedisHealth } from './redis-health.service';
 import { WorkerMetrics, type FailureReason } from './worker.metrics';
 import { describeRedis, WORKER_CONFIG, type WorkerConfig } from './worker.config';

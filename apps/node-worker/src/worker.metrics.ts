@@ -5,7 +5,7 @@ import { collectProcessMetrics } from '../../../libs/fleet-platform/src/default-
 import { registerQueueDepthGauge } from '../../../libs/fleet-platform/src/metrics';
 import { SHARD_QUEUE_STREAMS } from '../../../libs/fleet-platform/src/shard-queue';
 import { SHARD_QUEUE } from '../../../libs/kdump-core/src';
-import { RedisErrorLog } from './redis-error-log';
+import { RedisErrorLog } from '../../../libs/fleet-platform/src/redis-error-log';
 import { WORKER_CONFIG, type WorkerConfig } from './worker.config';
 
 /** Why a job attempt failed: a deterministic bad payload, or anything else (retried). */

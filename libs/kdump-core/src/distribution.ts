@@ -25,6 +25,22 @@ export const enum DistributionKind {
 /** z of the standard normal at 0.95. */
 const Z95 = 1.6448536269514722;
 
+/** Acklam's rational function for the lower tail, at q = sqrt(-2 ln u). */
+function lowerTail(q: number): number {
+  return (
+    (((((-7.784894002430293e-3 * q - 3.223964580411365e-1) * q - 2.400758277161838) * q -
+      2.549732539343734) *
+      q +
+      4.374664141464968) *
+      q +
+      2.938163982698783) /
+    ((((7.784695709041462e-3 * q + 3.224671290700398e-1) * q + 2.445134137142996) * q +
+      3.754408661907416) *
+      q +
+      1)
+  );
+}
+
 /**
  * Quantile function of the standard normal (Acklam's rational approximation,
  * relative error < 1.15e-9). Central region is a pure rational function; only the
@@ -32,34 +48,10 @@ const Z95 = 1.6448536269514722;
  */
 export function normalQuantile(u: number): number {
   if (u < 0.02425) {
-    const q = Math.sqrt(-2 * Math.log(u));
-    return (
-      (((((-7.784894002430293e-3 * q - 3.223964580411365e-1) * q - 2.400758277161838) * q -
-        2.549732539343734) *
-        q +
-        4.374664141464968) *
-        q +
-        2.938163982698783) /
-      ((((7.784695709041462e-3 * q + 3.224671290700398e-1) * q + 2.445134137142996) * q +
-        3.754408661907416) *
-        q +
-        1)
-    );
+    return lowerTail(Math.sqrt(-2 * Math.log(u)));
   }
   if (u > 0.97575) {
-    const q = Math.sqrt(-2 * Math.log(1 - u));
-    return -(
-      (((((-7.784894002430293e-3 * q - 3.223964580411365e-1) * q - 2.400758277161838) * q -
-        2.549732539343734) *
-        q +
-        4.374664141464968) *
-        q +
-        2.938163982698783) /
-      ((((7.784695709041462e-3 * q + 3.224671290700398e-1) * q + 2.445134137142996) * q +
-        3.754408661907416) *
-        q +
-        1)
-    );
+    return -lowerTail(Math.sqrt(-2 * Math.log(1 - u)));
   }
   const q = u - 0.5;
   const r = q * q;

@@ -22,7 +22,7 @@ import {
   shardJobOptions,
   type ExperimentJobData,
 } from '../domain/flow-jobs';
-import { RedisErrorLog } from './redis-error-log';
+import { RedisErrorLog } from '../../../../libs/fleet-platform/src/redis-error-log';
 import { commandConnection, RedisRepository } from './redis.repository';
 
 /** Where a merge parent stands, read from BullMQ. */

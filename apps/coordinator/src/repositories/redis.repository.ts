@@ -7,7 +7,7 @@ import {
   type CoordinatorConfig,
 } from '../config/coordinator.config';
 import { RedisUnavailableError } from '../domain/redis-unavailable';
-import { RedisErrorLog } from './redis-error-log';
+import { RedisErrorLog } from '../../../../libs/fleet-platform/src/redis-error-log';
 
 /** Reconnect quickly at first, then every 2 s: the API answers 503 meanwhile. */
 const retryStrategy = (times: number): number => Math.min(200 * times, 2000);

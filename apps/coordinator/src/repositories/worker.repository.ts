@@ -7,7 +7,7 @@ import {
   type CoordinatorJobName,
 } from '../domain/flow-jobs';
 import { closeWithin } from './queue.repository';
-import { RedisErrorLog } from './redis-error-log';
+import { RedisErrorLog } from '../../../../libs/fleet-platform/src/redis-error-log';
 import { RedisRepository } from './redis.repository';
 
 export type JobHandlers = Record<CoordinatorJobName, (job: Job) => Promise<unknown>>;

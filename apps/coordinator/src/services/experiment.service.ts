@@ -29,7 +29,7 @@ import {
 } from '../domain/experiment';
 import { SHARD_CHUNK } from '../domain/flow-jobs';
 import { withRedisTimeout } from '../domain/redis-unavailable';
-import { fleetsimVersion } from '../domain/version';
+import { fleetsimVersion } from '../../../../libs/fleet-platform/src/version';
 import { ExperimentRepository } from '../repositories/experiment.repository';
 import { QueueRepository } from '../repositories/queue.repository';
 import { ExperimentModels } from './experiment-models.service';

@@ -17,7 +17,7 @@ import type { ExperimentRecord, ExperimentState } from '../domain/experiment';
 import type { ExperimentJobData } from '../domain/flow-jobs';
 import type { ExperimentRepository } from '../repositories/experiment.repository';
 import type { QueueRepository } from '../repositories/queue.repository';
-import type { RedisErrorLog } from '../repositories/redis-error-log';
+import type { RedisErrorLog } from '../../../../libs/fleet-platform/src/redis-error-log';
 import type { WorkerRepository } from '../repositories/worker.repository';
 import { example } from '../../test/coordinator-rig';
 import { ExperimentModels } from './experiment-models.service';

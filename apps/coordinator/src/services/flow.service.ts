@@ -19,7 +19,7 @@ import {
 } from '../domain/flow-jobs';
 import { ExperimentRepository } from '../repositories/experiment.repository';
 import { QueueRepository } from '../repositories/queue.repository';
-import { RedisErrorLog } from '../repositories/redis-error-log';
+import { RedisErrorLog } from '../../../../libs/fleet-platform/src/redis-error-log';
 import { WorkerRepository } from '../repositories/worker.repository';
 import { ExperimentModels } from './experiment-models.service';
 

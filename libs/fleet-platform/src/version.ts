@@ -1,15 +1,19 @@
 /**
  * The fleetsim version: the root package.json's, found by walking up from the
- * running file (dist/apps/coordinator/src/domain or apps/coordinator/src/domain), read once.
+ * running file (dist/libs/fleet-platform/src, or libs/fleet-platform/src in tests), read once.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
+/** Name of the root package, to skip apps/cli/package.json and any other package.json on the way up. */
 const ROOT_PACKAGE = 'kdump-fleet-sim';
 
-/** The version of the nearest root package.json above `startDir`, or 0.0.0. */
+export const UNKNOWN_VERSION = '0.0.0';
+
+/** The version of the nearest root package.json above `startDir`, or {@link UNKNOWN_VERSION}. */
 export function findVersion(startDir: string): string {
-  for (let dir = startDir; ; dir = dirname(dir)) {
+  let dir = startDir;
+  for (;;) {
     try {
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
         name?: unknown;
@@ -21,9 +25,11 @@ export function findVersion(startDir: string): string {
     } catch {
       // No (readable) package.json here: keep walking up.
     }
-    if (dirname(dir) === dir) {
-      return '0.0.0';
+    const parent = dirname(dir);
+    if (parent === dir) {
+      return UNKNOWN_VERSION;
     }
+    dir = parent;
   }
 }
 

@@ -237,21 +237,13 @@ async function fetchReport(
   }
 }
 
-/** `fleetsim status [ID]`. */
-export async function statusCommand(cmd: StatusCommand, io: CliIo): Promise<number> {
-  const client = new CoordinatorClient(cmd.coordinator);
+/**
+ * Runs a one-request command: a refusal or an unreachable coordinator is
+ * printed and turned into its exit code; anything else propagates.
+ */
+async function oneRequest(io: CliIo, body: () => Promise<void>): Promise<number> {
   try {
-    if (cmd.id === undefined) {
-      const list = await client.list();
-      io.out(
-        cmd.format === 'json'
-          ? JSON.stringify(list, null, 2) + '\n'
-          : formatExperimentList(list, client.baseUrl),
-      );
-      return 0;
-    }
-    const status = await client.status(cmd.id);
-    io.out(cmd.format === 'json' ? JSON.stringify(status, null, 2) + '\n' : formatStatus(status));
+    await body();
     return 0;
   } catch (e) {
     if (e instanceof CoordinatorError) {
@@ -262,23 +254,34 @@ export async function statusCommand(cmd: StatusCommand, io: CliIo): Promise<numb
   }
 }
 
-/** `fleetsim cancel ID`. */
-export async function cancelCommand(cmd: CancelCommand, io: CliIo): Promise<number> {
+/** `fleetsim status [ID]`. */
+export function statusCommand(cmd: StatusCommand, io: CliIo): Promise<number> {
   const client = new CoordinatorClient(cmd.coordinator);
-  try {
+  return oneRequest(io, async () => {
+    if (cmd.id === undefined) {
+      const list = await client.list();
+      io.out(
+        cmd.format === 'json'
+          ? JSON.stringify(list, null, 2) + '\n'
+          : formatExperimentList(list, client.baseUrl),
+      );
+      return;
+    }
+    const status = await client.status(cmd.id);
+    io.out(cmd.format === 'json' ? JSON.stringify(status, null, 2) + '\n' : formatStatus(status));
+  });
+}
+
+/** `fleetsim cancel ID`. */
+export function cancelCommand(cmd: CancelCommand, io: CliIo): Promise<number> {
+  const client = new CoordinatorClient(cmd.coordinator);
+  return oneRequest(io, async () => {
     const after = await client.cancel(cmd.id);
     const shards = after?.shards
       ? ` (${after.shards.done}/${after.shards.total} shards had been merged)`
       : '';
     io.out(`experiment ${cmd.id}: ${after?.state ?? 'cancelled'}${shards}\n`);
-    return 0;
-  } catch (e) {
-    if (e instanceof CoordinatorError) {
-      io.err(`fleetsim: ${e.message}\n`);
-      return exitCodeOf(e);
-    }
-    throw e;
-  }
+  });
 }
 
 /** One experiment, one `key  value` line each. */

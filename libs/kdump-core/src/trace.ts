@@ -9,6 +9,7 @@ import {
   DEVICE_STATES,
   FAILURE_REASONS,
   Reason,
+  type BootPath,
   type DeviceState,
   type FailureReason,
   type JobKind,
@@ -50,7 +51,7 @@ export interface JobTrace {
   /** Crash cause, or null for a planned reboot. */
   cause: string | null;
   /** Boot path of the next kernel: kdump after a crash, kexec or firmware for a reboot. */
-  bootPath: 'kdump' | 'kexec' | 'firmware';
+  bootPath: BootPath;
   stages: {
     detectionMs: number | null;
     crashKexecMs: number | null;

@@ -68,14 +68,7 @@ export class ServerController {
     @Query('experiment') experiment?: string,
     @Query('event') event?: string,
   ): Promise<JobTrace> {
-    return this.service.run({
-      kind: 'crash',
-      profile,
-      index,
-      experiment,
-      event,
-      body: typeof body === 'string' ? body : '',
-    });
+    return this.run('crash', profile, index, body, experiment, event);
   }
 
   @Post(':profile/:index/reboot')
@@ -88,13 +81,19 @@ export class ServerController {
     @Query('experiment') experiment?: string,
     @Query('event') event?: string,
   ): Promise<JobTrace> {
-    return this.service.run({
-      kind: 'reboot',
-      profile,
-      index,
-      experiment,
-      event,
-      body: typeof body === 'string' ? body : '',
-    });
+    return this.run('reboot', profile, index, body, experiment, event);
+  }
+
+  private run(
+    kind: JobKind,
+    profile: string,
+    index: string,
+    body: unknown,
+    experiment?: string,
+    event?: string,
+  ): Promise<JobTrace> {
+    // The spec-body middleware hands the raw text over; anything else means no inline spec.
+    const text = typeof body === 'string' ? body : '';
+    return this.service.run({ kind, profile, index, experiment, event, body: text });
   }
 }

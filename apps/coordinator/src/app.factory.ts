@@ -3,9 +3,11 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
-import type { CoordinatorConfig } from './config/coordinator.config';
+import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config/coordinator.config';
 import { fleetsimVersion } from '../../../libs/fleet-platform/src/version';
 import { RedisUnavailableFilter } from './filters/redis-unavailable.filter';
+import { mountQueueUi } from './queue-ui';
+import { QueueRepository } from './repositories/queue.repository';
 
 export interface CoordinatorAppOptions {
   logger?: LoggerService | LogLevel[] | false;
@@ -14,9 +16,17 @@ export interface CoordinatorAppOptions {
 /** Options the app must be created with: no JSON body parser (specs are read as text, so their errors carry lines). */
 export const NEST_APP_OPTIONS = { bodyParser: false, abortOnError: false } as const;
 
-/** What every coordinator app gets after creation: Redis outages as 503, OpenAPI at `/docs`. */
+/**
+ * What every coordinator app gets after creation: Redis outages as 503, OpenAPI
+ * at `/docs`, and the queue UI at `/queues` unless QUEUE_UI=off.
+ */
 export function configureCoordinatorApp(app: INestApplication): INestApplication {
   app.useGlobalFilters(new RedisUnavailableFilter(app.getHttpAdapter()));
+  const config = app.get<CoordinatorConfig>(COORDINATOR_CONFIG);
+  if (config.queueUi !== 'off') {
+    const queues = app.get(QueueRepository);
+    mountQueueUi(app, [queues.shards, queues.experiments], config.queueUi);
+  }
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

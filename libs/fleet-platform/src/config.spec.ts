@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
   readBoolean,
+  readChoice,
   readPort,
   readPositiveInt,
   readQueuePrefix,
@@ -68,5 +69,15 @@ describe('numbers and booleans', () => {
     expect(() => readPositiveInt({ N: '0' }, 'N', 1)).toThrow(/N: must be an integer 1\.\./);
     expect(readBoolean({ B: 'no' }, 'B', true)).toBe(false);
     expect(() => readBoolean({ B: 'maybe' }, 'B', true)).toThrow(/B: must be true or false/);
+  });
+
+  it('reads one of a set of words, case-insensitively, naming the choices when wrong', () => {
+    const modes = ['off', 'read-only', 'read-write'] as const;
+    expect(readChoice({}, 'UI', modes, 'read-only')).toBe('read-only');
+    expect(readChoice({ UI: '' }, 'UI', modes, 'read-only')).toBe('read-only');
+    expect(readChoice({ UI: 'OFF' }, 'UI', modes, 'read-only')).toBe('off');
+    expect(() => readChoice({ UI: 'rw' }, 'UI', modes, 'read-only')).toThrow(
+      'UI: must be one of off, read-only, read-write, got "rw"',
+    );
   });
 });

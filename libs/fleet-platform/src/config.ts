@@ -132,3 +132,22 @@ export function readBoolean(env: Env, variable: string, fallback: boolean): bool
   }
   throw new ConfigError(variable, `must be true or false, got "${raw}"`);
 }
+
+/** One of a fixed set of words from the environment (case-insensitive). */
+export function readChoice<T extends string>(
+  env: Env,
+  variable: string,
+  choices: readonly T[],
+  fallback: T,
+): T {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') {
+    return fallback;
+  }
+  const v = raw.toLowerCase();
+  const choice = choices.find((c) => c === v);
+  if (choice === undefined) {
+    throw new ConfigError(variable, `must be one of ${choices.join(', ')}, got "${raw}"`);
+  }
+  return choice;
+}

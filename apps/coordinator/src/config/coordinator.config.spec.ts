@@ -12,6 +12,7 @@ describe('readCoordinatorConfig', () => {
       maxBodyBytes: 1024 * 1024,
       traceTimeoutMs: 30_000,
       metricsExperiments: 20,
+      queueUi: 'read-only',
     });
   });
 
@@ -24,6 +25,7 @@ describe('readCoordinatorConfig', () => {
       MAX_BODY_BYTES: '2048',
       TRACE_TIMEOUT_MS: '1000',
       METRICS_EXPERIMENTS: '3',
+      QUEUE_UI: 'off',
     });
     expect(config).toMatchObject({
       redis: { host: 'redis.example', port: 6380, password: 'secret', db: 2, tls: {} },
@@ -33,6 +35,7 @@ describe('readCoordinatorConfig', () => {
       maxBodyBytes: 2048,
       traceTimeoutMs: 1000,
       metricsExperiments: 3,
+      queueUi: 'off',
     });
     expect(describeRedis(config.redis)).toBe('rediss://redis.example:6380/2');
   });
@@ -44,6 +47,7 @@ describe('readCoordinatorConfig', () => {
     ['MAX_SERVERS_PER_SPEC', '0'],
     ['MAX_BODY_BYTES', 'lots'],
     ['TRACE_TIMEOUT_MS', '-5'],
+    ['QUEUE_UI', 'admin'],
   ])('names %s when its value %s is bad', (variable, value) => {
     let error: unknown;
     try {

@@ -4,6 +4,7 @@
  * naming the variable.
  */
 import {
+  readChoice,
   readPort,
   readPositiveInt,
   readQueuePrefix,
@@ -18,6 +19,10 @@ export const COORDINATOR_CONFIG = Symbol('COORDINATOR_CONFIG');
 export const DEFAULT_MAX_SERVERS = 100_000_000;
 /** Default MAX_BODY_BYTES: 1 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/** What the bull-board queue UI at `/queues` may do. */
+export const QUEUE_UI_MODES = ['read-only', 'read-write', 'off'] as const;
+export type QueueUiMode = (typeof QUEUE_UI_MODES)[number];
 
 export interface CoordinatorConfig {
   /** REDIS_URL (default redis://127.0.0.1:6379). */
@@ -34,6 +39,8 @@ export interface CoordinatorConfig {
   traceTimeoutMs: number;
   /** METRICS_EXPERIMENTS (default 20): finished experiments whose results `/metrics` exports, newest first. */
   metricsExperiments: number;
+  /** QUEUE_UI (default read-only): the bull-board queue UI at `/queues`; `read-write` allows retry/clean/pause, `off` removes it. */
+  queueUi: QueueUiMode;
 }
 
 type Env = Record<string, string | undefined>;
@@ -48,6 +55,7 @@ export function readCoordinatorConfig(env: Env): CoordinatorConfig {
     maxBodyBytes: readPositiveInt(env, 'MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES, 1024 ** 3),
     traceTimeoutMs: readPositiveInt(env, 'TRACE_TIMEOUT_MS', 30_000, 3_600_000),
     metricsExperiments: readPositiveInt(env, 'METRICS_EXPERIMENTS', 20, 1000),
+    queueUi: readChoice(env, 'QUEUE_UI', QUEUE_UI_MODES, 'read-only'),
   };
 }
 

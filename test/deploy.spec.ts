@@ -5,26 +5,20 @@
  * in the apps breaks this test instead of silently muting an alert); the
  * docker-compose file is valid against the Compose Specification's JSON schema
  * (deploy/schema/compose-spec.json) and wires the services the way
- * prometheus.yml expects. No Docker engine is needed.
+ * prometheus.yml and Grafana's provisioning (deploy/grafana) expect. No Docker
+ * engine is needed; test/grafana-dashboards.spec.ts checks the dashboards.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { dashboardProviders, loadDashboards, provisionedDatasources } from './support/grafana';
+import { exportedMetricNames, jobMatchers, metricNames, unknownMetrics } from './support/promql';
 
 const ROOT = resolve(__dirname, '..');
 const PROMETHEUS_DIR = join(ROOT, 'deploy/prometheus');
-
-/** Where the apps register their metrics (read, never imported). */
-const METRIC_SOURCES = ['apps/coordinator/src', 'apps/node-worker/src', 'libs/fleet-platform/src'];
-
-/** Series Prometheus itself adds to every scrape, not exported by the apps. */
-const PROMETHEUS_SERIES = new Set(['up', 'scrape_duration_seconds', 'scrape_samples_scraped']);
-
-/** PromQL keywords that look like metric names once functions and groupings are gone. */
-const PROMQL_KEYWORDS = new Set(['and', 'or', 'unless', 'bool', 'offset', 'inf', 'nan']);
 
 const promtoolMissing =
   spawnSync('promtool', ['--version'], { encoding: 'utf8' }).error !== undefined;
@@ -53,45 +47,6 @@ function alertRules(): Rule[] {
   return doc.groups.flatMap((group) => group.rules);
 }
 
-/** Metric names a PromQL expression selects (no functions, keywords, labels or durations). */
-function metricNames(expr: string): string[] {
-  const bare = expr
-    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '""') // string literals
-    .replace(/\{[^}]*\}/g, ' ') // label matchers
-    .replace(/\[[^\]]*\]/g, ' ') // range and subquery durations
-    .replace(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ') // groupings
-    .replace(/\b[a-zA-Z_][a-zA-Z0-9_]*\s*\(/g, '('); // function and aggregation names
-  const names = bare.match(/(?<![\w.])[a-zA-Z_:][a-zA-Z0-9_:]*/g) ?? [];
-  return [...new Set(names.filter((name) => !PROMQL_KEYWORDS.has(name.toLowerCase())))];
-}
-
-/** `job="..."` values an expression matches on. */
-function jobMatchers(expr: string): string[] {
-  return [...expr.matchAll(/\bjob\s*=\s*"([^"]*)"/g)].map((m) => m[1]);
-}
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })
-    .filter((file) => file.endsWith('.ts') && !/\.(?:e2e-)?spec\.ts$/.test(file))
-    .map((file) => join(ROOT, dir, file));
-}
-
-/** Metric names the apps export: the `'fleetsim_...'` string literals in their sources. */
-function exportedMetricNames(): Set<string> {
-  const names = new Set<string>();
-  for (const file of METRIC_SOURCES.flatMap(sourceFiles)) {
-    for (const m of readFileSync(file, 'utf8').matchAll(/['"](fleetsim_[a-z0-9_]+)['"]/g)) {
-      names.add(m[1]);
-    }
-  }
-  return names;
-}
-
-/** A series name the apps expose: a family name, or a histogram's `_bucket`/`_sum`/`_count`. */
-function isExported(name: string, exported: Set<string>): boolean {
-  return exported.has(name) || exported.has(name.replace(/_(?:bucket|sum|count)$/, ''));
-}
-
 describe('deploy/prometheus', () => {
   it.skipIf(promtoolMissing)('prometheus.yml passes promtool check config', () => {
     const { status, output } = promtool('check', 'config', 'deploy/prometheus/prometheus.yml');
@@ -116,6 +71,18 @@ describe('deploy/prometheus', () => {
     expect(
       metricNames('histogram_quantile(0.95, sum by (le) (rate(fleetsim_dump_seconds_bucket[5m])))'),
     ).toEqual(['fleetsim_dump_seconds_bucket']);
+    // Grafana's variables, and a join that names labels.
+    expect(
+      metricNames(
+        'max by (experiment) (fleetsim_experiment_progress_ratio) * on (experiment) group_left (name, state) ' +
+          'max by (experiment, name, state) (fleetsim_experiment_info{experiment=~"$experiment"}) ' +
+          '/ rate(process_cpu_seconds_total[$__rate_interval])',
+      ),
+    ).toEqual([
+      'fleetsim_experiment_progress_ratio',
+      'fleetsim_experiment_info',
+      'process_cpu_seconds_total',
+    ]);
   });
 
   it('finds the metrics the apps export', () => {
@@ -123,8 +90,14 @@ describe('deploy/prometheus', () => {
     // A few from each app, so that a broken source scan cannot make the next test vacuous.
     for (const name of [
       'fleetsim_capture_success_ratio',
+      'fleetsim_capture_success_ratio_lower',
+      'fleetsim_capture_success_ratio_upper',
       'fleetsim_queue_jobs',
       'fleetsim_worker_shards_processed_total',
+      'fleetsim_worker_concurrency',
+      'fleetsim_worker_active_jobs',
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
     ]) {
       expect(exported).toContain(name);
     }
@@ -135,9 +108,7 @@ describe('deploy/prometheus', () => {
     const rules = alertRules();
     expect(rules.length).toBeGreaterThanOrEqual(4);
     const unknown = rules.flatMap((rule) =>
-      metricNames(rule.expr)
-        .filter((name) => !PROMETHEUS_SERIES.has(name) && !isExported(name, exported))
-        .map((name) => `${rule.alert ?? rule.record}: ${name}`),
+      unknownMetrics(rule.expr, exported).map((name) => `${rule.alert ?? rule.record}: ${name}`),
     );
     expect(unknown).toEqual([]);
   });
@@ -201,6 +172,20 @@ interface ComposeService {
   hostname?: string;
   environment?: Record<string, string>;
   volumes?: string[];
+  ports?: string[];
+  depends_on?: string[] | Record<string, unknown>;
+}
+
+/** A short-syntax bind mount `host:container[:mode]`, the host path resolved from deploy/. */
+function bindMounts(service: ComposeService): { host: string; container: string; mode?: string }[] {
+  return (service.volumes ?? [])
+    .map((v) => v.split(':'))
+    .filter(([host]) => host!.startsWith('.'))
+    .map(([host, container, mode]) => ({
+      host: resolve(ROOT, 'deploy', host!),
+      container: container!,
+      mode,
+    }));
 }
 
 function readCompose(): { services: Record<string, ComposeService> } {
@@ -272,6 +257,74 @@ describe('deploy/docker-compose.yml', () => {
       expect(service, target).toBeDefined();
       expect(service.environment?.PORT ?? service.environment?.METRICS_PORT, target).toBe(port);
     }
+  });
+});
+
+describe('deploy/docker-compose.yml: Grafana', () => {
+  const { services } = readCompose();
+  const grafana = services.grafana;
+
+  it('runs a pinned grafana/grafana-oss on container port 3000, admin password from the environment', () => {
+    expect(grafana).toBeDefined();
+    expect(grafana.image).toMatch(/^grafana\/grafana-oss:\d+\.\d+\.\d+$/);
+    expect(grafana.ports?.some((p) => /^\d+:3000$/.test(p))).toBe(true);
+    // A host port nobody else publishes (the coordinator has 3000).
+    const published = Object.entries(services).flatMap(([name, s]) =>
+      (s.ports ?? []).map((p) => [name, p.split(':')[0]] as const),
+    );
+    const hostPorts = published.map(([, port]) => port);
+    expect(new Set(hostPorts).size, JSON.stringify(published)).toBe(hostPorts.length);
+    expect(grafana.environment?.GF_SECURITY_ADMIN_PASSWORD).toMatch(
+      /^\$\{GRAFANA_ADMIN_PASSWORD:-[^}]+\}$/,
+    );
+    expect(grafana.environment?.GF_AUTH_ANONYMOUS_ORG_ROLE ?? 'Viewer').toBe('Viewer');
+    const dependsOn = Array.isArray(grafana.depends_on)
+      ? grafana.depends_on
+      : Object.keys(grafana.depends_on ?? {});
+    expect(dependsOn).toContain('prometheus');
+  });
+
+  it('mounts deploy/grafana/provisioning, and the dashboards where the provider reads them', () => {
+    const mounts = bindMounts(grafana);
+    const provisioning = mounts.find((m) => m.container === '/etc/grafana/provisioning');
+    expect(provisioning?.host).toBe(join(ROOT, 'deploy/grafana/provisioning'));
+    for (const sub of ['datasources', 'dashboards']) {
+      expect(existsSync(join(provisioning!.host, sub)), sub).toBe(true);
+    }
+    const providers = dashboardProviders();
+    expect(providers.length).toBeGreaterThan(0);
+    for (const provider of providers) {
+      const mount = mounts.find((m) => m.container === provider.options.path);
+      expect(mount, `a mount at ${provider.options.path}`).toBeDefined();
+      expect(mount!.host).toBe(join(ROOT, 'deploy/grafana/dashboards'));
+    }
+    expect(loadDashboards().length).toBeGreaterThanOrEqual(2);
+    for (const mount of mounts) {
+      expect(existsSync(mount.host), mount.host).toBe(true);
+      expect(mount.mode, mount.host).toBe('ro');
+    }
+    const home = grafana.environment?.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH;
+    if (home) {
+      const dashboards = mounts.find((m) => home.startsWith(`${m.container}/`));
+      expect(dashboards, home).toBeDefined();
+      expect(existsSync(join(dashboards!.host, home.slice(dashboards!.container.length)))).toBe(
+        true,
+      );
+    }
+  });
+
+  it('points the datasource at the compose prometheus service on the port it listens on', () => {
+    const [datasource] = provisionedDatasources();
+    const url = new URL(datasource!.url);
+    expect(url.protocol).toBe('http:');
+    const prometheus = services[url.hostname];
+    expect(prometheus, `a service named ${url.hostname}`).toBeDefined();
+    expect(prometheus.image).toMatch(/^prom\/prometheus:/);
+    const listen = (prometheus.command ?? [])
+      .map((arg) => /^--web\.listen-address=.*:(\d+)$/.exec(arg)?.[1])
+      .find(Boolean);
+    expect(url.port || '80').toBe(listen ?? '9090');
+    expect(prometheus.ports?.map((p) => p.split(':').at(-1))).toContain(url.port);
   });
 });
 

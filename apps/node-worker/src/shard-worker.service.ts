@@ -58,6 +58,7 @@ export class ShardWorkerService implements BeforeApplicationShutdown {
     worker.on('active', (job) => {
       if (job.id) {
         this.active.set(job.id, performance.now());
+        this.metrics.activeJobsChanged(this.active.size);
       }
     });
     worker.on('completed', (job, result) => this.onCompleted(job, result));
@@ -175,6 +176,7 @@ export class ShardWorkerService implements BeforeApplicationShutdown {
     const started = job.id ? this.active.get(job.id) : undefined;
     if (job.id) {
       this.active.delete(job.id);
+      this.metrics.activeJobsChanged(this.active.size);
     }
     if (started !== undefined) {
       return (performance.now() - started) / 1000;

@@ -195,6 +195,8 @@ describe('node-worker on a real Redis', () => {
     expect(m.get('fleetsim_queue_jobs{queue="shards",state="completed"}')).toBe(2);
     expect(m.get('fleetsim_queue_jobs{queue="shards",state="failed"}')).toBe(2);
     expect(m.get('fleetsim_queue_jobs{queue="shards",state="waiting"}')).toBe(0);
+    expect(m.get('fleetsim_worker_concurrency')).toBe(2);
+    expect(m.get('fleetsim_worker_active_jobs')).toBe(0);
     expect([...m.keys()].some((k) => k.startsWith('process_cpu_seconds_total'))).toBe(true);
   });
 
@@ -255,5 +257,60 @@ module.exports = (job) => {
     expect(m.get('fleetsim_worker_job_failures_total{reason="error"}')).toBe(1);
     expect(m.get('fleetsim_worker_job_failures_total{reason="invalid"}')).toBe(0);
     expect(m.get('fleetsim_worker_shards_processed_total')).toBe(1);
+  });
+});
+
+describe('a job in progress on a real Redis', () => {
+  let rig: Rig;
+  let fixtureDir: string;
+  let gate: string;
+
+  beforeAll(async () => {
+    // The real processor behind a wrapper that holds every job until the gate file exists.
+    fixtureDir = mkdtempSync(path.join(tmpdir(), 'fleetsim-worker-'));
+    gate = path.join(fixtureDir, 'open');
+    const gated = path.join(fixtureDir, 'gated.processor.js');
+    writeFileSync(
+      gated,
+      `const { existsSync } = require('node:fs');
+const real = require(${JSON.stringify(DIST_PROCESSOR)}).default;
+module.exports = async (job) => {
+  while (!existsSync(${JSON.stringify(gate)})) await new Promise((r) => setTimeout(r, 20));
+  return real(job);
+};
+`,
+    );
+    rig = await startRig(gated);
+  });
+
+  afterAll(async () => {
+    // Open the gate first: closing the app waits for the jobs it holds.
+    writeFileSync(gate, '');
+    await rig?.close();
+    rmSync(fixtureDir, { recursive: true, force: true });
+  });
+
+  it('counts in fleetsim_worker_active_jobs while it runs, out of fleetsim_worker_concurrency', async () => {
+    const idle = await rig.metrics();
+    expect(idle.get('fleetsim_worker_concurrency')).toBe(2);
+    expect(idle.get('fleetsim_worker_active_jobs')).toBe(0);
+
+    const data = shardData('it-gated', 400);
+    const job = await rig.queue.add(SHARD_JOB, data, { attempts: 1 });
+    const busy = await eventually(
+      () => rig.metrics(),
+      (m) => m.get('fleetsim_worker_active_jobs') === 1,
+    );
+    expect(busy.get('fleetsim_worker_active_jobs')).toBe(1);
+    expect(busy.get('fleetsim_worker_shards_processed_total')).toBe(0);
+
+    writeFileSync(gate, '');
+    await job.waitUntilFinished(rig.events, 20_000);
+    const done = await eventually(
+      () => rig.metrics(),
+      (m) => m.get('fleetsim_worker_shards_processed_total') === 1,
+    );
+    expect(done.get('fleetsim_worker_active_jobs')).toBe(0);
+    expect(done.get('fleetsim_worker_concurrency')).toBe(2);
   });
 });

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { collectProcessMetrics } from '../../../libs/fleet-platform/src/default-metrics';
 import { registerQueueDepthGauge } from '../../../libs/fleet-platform/src/metrics';
 import { SHARD_QUEUE_STREAMS } from '../../../libs/fleet-platform/src/shard-queue';
@@ -57,11 +57,24 @@ export class WorkerMetrics implements OnApplicationShutdown {
     registers: [this.registry],
   });
 
+  private readonly concurrency = new Gauge({
+    name: 'fleetsim_worker_concurrency',
+    help: 'Jobs this worker runs at once at most (WORKER_CONCURRENCY), one worker thread each.',
+    registers: [this.registry],
+  });
+  private readonly activeJobs = new Gauge({
+    name: 'fleetsim_worker_active_jobs',
+    help: 'Jobs (shards and traces) this worker is running now; over fleetsim_worker_concurrency, its utilisation.',
+    registers: [this.registry],
+  });
+
   /** Reads queue depth at scrape time; fails fast while Redis is down. */
   private readonly queue: Queue;
 
   constructor(@Inject(WORKER_CONFIG) config: WorkerConfig, errorLog: RedisErrorLog) {
     collectProcessMetrics(this.registry);
+    this.concurrency.set(config.concurrency);
+    this.activeJobs.set(0);
     for (const reason of ['invalid', 'error'] as const) {
       this.failures.inc({ reason }, 0);
     }
@@ -77,6 +90,11 @@ export class WorkerMetrics implements OnApplicationShutdown {
     });
     this.queue.on('error', (err) => errorLog.error('queue depth connection', err));
     registerQueueDepthGauge(this.registry, [this.queue]);
+  }
+
+  /** The number of jobs running now, whenever it changes. */
+  activeJobsChanged(active: number): void {
+    this.activeJobs.set(active);
   }
 
   shardCompleted(result: { servers?: unknown; evaluations?: unknown }, seconds: number): void {

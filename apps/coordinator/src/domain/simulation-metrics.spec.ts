@@ -6,6 +6,7 @@ import {
   emptyAggregate,
   Hist,
   recordMicros,
+  wilson,
 } from '../../../../libs/kdump-core/src';
 import { experimentSamples, foldHistogram, LE_BUCKETS } from './simulation-metrics';
 
@@ -23,6 +24,8 @@ describe('foldHistogram', () => {
     expect(at('1')).toBe(4);
     expect(at('5')).toBe(5);
     expect(at('600')).toBe(5);
+    expect(at('1200')).toBe(6);
+    expect(at('3600')).toBe(6);
     expect(folded.count).toBe(6);
     expect(folded.sumSeconds).toBe(1003.724);
   });
@@ -80,6 +83,24 @@ describe('experimentSamples', () => {
         value: 0.7,
       },
     ]);
+    // The report's 95 % Wilson interval of 7 out of 10, as two gauges beside the ratio.
+    const interval = wilson(7, 10);
+    expect(samples.fleetsim_capture_success_ratio_lower).toEqual([
+      {
+        metricName: 'fleetsim_capture_success_ratio_lower',
+        labels: { experiment: 'exp_x', strategy: 'config-restore' },
+        value: interval.lower,
+      },
+    ]);
+    expect(samples.fleetsim_capture_success_ratio_upper).toEqual([
+      {
+        metricName: 'fleetsim_capture_success_ratio_upper',
+        labels: { experiment: 'exp_x', strategy: 'config-restore' },
+        value: interval.upper,
+      },
+    ]);
+    expect(interval.lower).toBeCloseTo(0.3968, 4);
+    expect(interval.upper).toBeCloseTo(0.8922, 4);
     const nvme = samples.fleetsim_device_reinit_seconds.filter(
       (s) => s.labels.strategy === 'config-restore' && s.labels.device_class === 'nvme',
     );

@@ -17,6 +17,7 @@ import {
   histogramCount,
   JOB_KINDS,
   sumMicros,
+  wilson,
   type Aggregate,
   type JobKind,
 } from '../../../../libs/kdump-core/src';
@@ -37,6 +38,10 @@ export const LE_BUCKETS: readonly { le: string; micros: number }[] = [
   ['120', 120_000_000],
   ['300', 300_000_000],
   ['600', 600_000_000],
+  // Downtime: a crash that waits for the hardware watchdog, or a slow dump, exceeds 10 minutes.
+  ['1200', 1_200_000_000],
+  ['1800', 1_800_000_000],
+  ['3600', 3_600_000_000],
 ].map(([le, micros]) => ({ le: le as string, micros: micros as number }));
 
 /** For each fine bucket, the first `le` bucket its upper edge fits under (LE_BUCKETS.length: only +Inf). */
@@ -94,6 +99,8 @@ export interface Sample {
 export const SIMULATION_METRICS = {
   recoveries: 'fleetsim_recoveries_total',
   captureRatio: 'fleetsim_capture_success_ratio',
+  captureRatioLower: 'fleetsim_capture_success_ratio_lower',
+  captureRatioUpper: 'fleetsim_capture_success_ratio_upper',
   deviceReinit: 'fleetsim_device_reinit_seconds',
   captureKernelBoot: 'fleetsim_capture_kernel_boot_seconds',
   dump: 'fleetsim_dump_seconds',
@@ -140,6 +147,8 @@ export function experimentSamples(
   const out: ExperimentSamples = {
     fleetsim_recoveries_total: [],
     fleetsim_capture_success_ratio: [],
+    fleetsim_capture_success_ratio_lower: [],
+    fleetsim_capture_success_ratio_upper: [],
     fleetsim_device_reinit_seconds: [],
     fleetsim_capture_kernel_boot_seconds: [],
     fleetsim_dump_seconds: [],
@@ -183,10 +192,23 @@ export function experimentSamples(
       if (kind === 'crash') {
         const jobs = counter(Counter.Jobs);
         if (jobs > 0) {
+          // The report's own interval, so dashboards and report never disagree.
+          const rate = wilson(counter(Counter.Successes), jobs);
+          const ratio = { experiment, strategy };
           out.fleetsim_capture_success_ratio.push({
             metricName: SIMULATION_METRICS.captureRatio,
-            labels: { experiment, strategy },
-            value: counter(Counter.Successes) / jobs,
+            labels: ratio,
+            value: rate.value!,
+          });
+          out.fleetsim_capture_success_ratio_lower.push({
+            metricName: SIMULATION_METRICS.captureRatioLower,
+            labels: ratio,
+            value: rate.lower!,
+          });
+          out.fleetsim_capture_success_ratio_upper.push({
+            metricName: SIMULATION_METRICS.captureRatioUpper,
+            labels: ratio,
+            value: rate.upper!,
           });
         }
         histogramSamples(

@@ -31,6 +31,10 @@ const HELP: Record<SimulationMetric, string> = {
     'Simulated crash and reboot jobs of finished experiments by outcome: captured / in-service, or the failure reason.',
   fleetsim_capture_success_ratio:
     'Share of simulated crashes whose dump was captured, per strategy, in finished experiments.',
+  fleetsim_capture_success_ratio_lower:
+    'Lower bound of the 95% Wilson score interval of fleetsim_capture_success_ratio (as in the report).',
+  fleetsim_capture_success_ratio_upper:
+    'Upper bound of the 95% Wilson score interval of fleetsim_capture_success_ratio (as in the report).',
   fleetsim_device_reinit_seconds:
     'Simulated device reinitialisation (resets plus probe) by device class, in finished experiments.',
   fleetsim_capture_kernel_boot_seconds:
@@ -43,6 +47,8 @@ const HELP: Record<SimulationMetric, string> = {
 const TYPES: Record<SimulationMetric, 'counter' | 'gauge' | 'histogram'> = {
   fleetsim_recoveries_total: 'counter',
   fleetsim_capture_success_ratio: 'gauge',
+  fleetsim_capture_success_ratio_lower: 'gauge',
+  fleetsim_capture_success_ratio_upper: 'gauge',
   fleetsim_device_reinit_seconds: 'histogram',
   fleetsim_capture_kernel_boot_seconds: 'histogram',
   fleetsim_dump_seconds: 'histogram',

@@ -40,7 +40,8 @@ export function jobMatchers(expr: string): string[] {
   return [...expr.matchAll(/\bjob\s*=\s*"([^"]*)"/g)].map((m) => m[1]!);
 }
 
-function sourceFiles(dir: string): string[] {
+/** The TypeScript sources under `dir` (relative to the repository), without tests. */
+export function sourceFiles(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })
     .filter((file) => file.endsWith('.ts') && !/\.(?:e2e-)?spec\.ts$/.test(file))
     .map((file) => join(ROOT, dir, file));

@@ -55,6 +55,21 @@ describe('parseCliArgs', () => {
     });
   });
 
+  it('reads --format html for run', () => {
+    expect(ok(['run', 'spec.yaml', '--format', 'html'])).toMatchObject({
+      kind: 'run',
+      format: 'html',
+      out: undefined,
+    });
+    expect(ok(['run', 'spec.yaml', '--out', 'report.html'])).toMatchObject({
+      out: 'report.html',
+      format: undefined,
+    });
+    expect(refusal(['run', 'spec.yaml', '--format', 'pdf'])).toBe(
+      '--format must be one of table, json, markdown, html, got "pdf"',
+    );
+  });
+
   it('leaves absent options undefined, and accepts options before the spec', () => {
     expect(ok(['run', '--threads', '2', 'spec.yaml'])).toEqual({
       kind: 'run',
@@ -164,6 +179,7 @@ describe('parseCliArgs', () => {
     [['status', 'a', 'b', '--coordinator', 'http://c'], '"b"'],
     [['status', 'a:b', '--coordinator', 'http://c'], 'a:b'],
     [['status', 'x', '--coordinator', 'http://c', '--format', 'markdown'], '--format'],
+    [['status', 'x', '--coordinator', 'http://c', '--format', 'html'], '--format'],
     [['cancel', 'x', '--coordinator', 'http://c', '--format', 'json'], '--format'],
     [['run', 's.yaml', '--coordinator', 'ftp://c'], '--coordinator'],
     [['run', 's.yaml', '--coordinator', 'http://c?x=1'], '--coordinator'],

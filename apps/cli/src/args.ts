@@ -95,7 +95,8 @@ Options:
   --threads N     worker threads (default: available CPUs; never more than shards; embedded only)
   --shard-size N  servers per shard (default: the spec's run.shardSize, else sized by the plan)
   --out FILE      also write the report to FILE, in --format if given, else by extension
-                  (.json json, .md markdown, anything else table); the table still goes to stdout
+                  (.json json, .md markdown, .html a self-contained page with charts,
+                  anything else table); the table still goes to stdout
   --format F      ${REPORT_FORMATS.join(' | ')} (default table); for status: table | json
 
 Exit status: 0 done; 1 internal or worker error, coordinator unreachable, experiment failed

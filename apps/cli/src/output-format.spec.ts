@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseSpecOrThrow, runExperiment, type Report } from '../../../libs/kdump-core/src';
+import {
+  parseSpecOrThrow,
+  renderReportHtml,
+  runExperiment,
+  type Report,
+} from '../../../libs/kdump-core/src';
 import { formatFromExtension, planOutput, renderReport } from './output-format';
 
 describe('formatFromExtension', () => {
@@ -10,6 +15,8 @@ describe('formatFromExtension', () => {
     ['out/REPORT.JSON', 'json'],
     ['report.md', 'markdown'],
     ['report.markdown', 'markdown'],
+    ['report.html', 'html'],
+    ['out/REPORT.HTM', 'html'],
     ['report.txt', 'table'],
     ['report', 'table'],
     ['report.json.bak', 'table'],
@@ -35,6 +42,18 @@ describe('planOutput', () => {
     });
     expect(planOutput({ out: 'r.md' }).file?.format).toBe('markdown');
     expect(planOutput({ out: 'r.txt' }).file?.format).toBe('table');
+    expect(planOutput({ out: 'report.html' })).toEqual({
+      stdout: 'table',
+      file: { path: 'report.html', format: 'html' },
+    });
+  });
+
+  it('prints --format html on stdout without --out, and writes it to any --out', () => {
+    expect(planOutput({ format: 'html' })).toEqual({ stdout: 'html', file: null });
+    expect(planOutput({ out: 'r.txt', format: 'html' }).file).toEqual({
+      path: 'r.txt',
+      format: 'html',
+    });
   });
 
   it('lets --format override the extension of --out', () => {
@@ -65,5 +84,13 @@ describe('renderReport', () => {
     expect(table.endsWith('\n')).toBe(true);
     expect(markdown.endsWith('\n')).toBe(true);
     expect(table).not.toBe(markdown);
+  });
+
+  it('renders html as the core renders it: one page, ending in a newline', () => {
+    const html = renderReport(report, 'html');
+    expect(html).toBe(renderReportHtml(report));
+    expect(html).toMatch(/^<!DOCTYPE html>\n<html lang="en">/);
+    expect(html.endsWith('</html>\n')).toBe(true);
+    expect(html).toContain('<h1>kdump fleet simulation: quickstart</h1>');
   });
 });

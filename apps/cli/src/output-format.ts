@@ -4,16 +4,24 @@
  * names, and stdout still gets the table.
  */
 import { extname } from 'node:path';
-import { formatReportMarkdown, formatReportTable, type Report } from '../../../libs/kdump-core/src';
+import {
+  formatReportMarkdown,
+  formatReportTable,
+  renderReportHtml,
+  type Report,
+} from '../../../libs/kdump-core/src';
 
-export const REPORT_FORMATS = ['table', 'json', 'markdown'] as const;
+export const REPORT_FORMATS = ['table', 'json', 'markdown', 'html'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export function isReportFormat(value: string): value is ReportFormat {
   return (REPORT_FORMATS as readonly string[]).includes(value);
 }
 
-/** The format a file name asks for: `.json` json, `.md`/`.markdown` markdown, else table. */
+/**
+ * The format a file name asks for: `.json` json, `.md`/`.markdown` markdown,
+ * `.html`/`.htm` html, else table.
+ */
 export function formatFromExtension(file: string): ReportFormat {
   switch (extname(file).toLowerCase()) {
     case '.json':
@@ -21,6 +29,9 @@ export function formatFromExtension(file: string): ReportFormat {
     case '.md':
     case '.markdown':
       return 'markdown';
+    case '.html':
+    case '.htm':
+      return 'html';
     default:
       return 'table';
   }
@@ -51,5 +62,7 @@ export function renderReport(report: Report, format: ReportFormat): string {
       return JSON.stringify(report, null, 2) + '\n';
     case 'markdown':
       return formatReportMarkdown(report);
+    case 'html':
+      return renderReportHtml(report);
   }
 }

@@ -11,6 +11,7 @@ import {
   compileExperiment,
   FleetEngine,
   parseSpecOrThrow,
+  renderReportHtml,
   runExperiment,
   SHARD_JOB,
   shardJobId,
@@ -96,7 +97,7 @@ function parseMetrics(text: string): Map<string, number> {
 const hasPromtool = spawnSync('promtool', ['--version']).status === 0;
 
 describe('an experiment end to end', () => {
-  it('gives the embedded report byte for byte, its markdown, its metrics and traces', async () => {
+  it('gives the embedded report byte for byte, its markdown and HTML, its metrics and traces', async () => {
     const p = prefix();
     const { http } = await coordinator(p);
     shardWorker(p);
@@ -133,6 +134,17 @@ describe('an experiment end to end', () => {
     expect(markdown.status).toBe(200);
     expect(markdown.headers.get('content-type')).toMatch(/^text\/markdown/);
     expect(markdown.text).toMatch(/^# kdump fleet simulation: quickstart/);
+
+    // The HTML page is the core's rendering of the very report the JSON endpoint gives.
+    const html = await http.get(`/experiments/${id}/report?format=html`);
+    expect(html.status).toBe(200);
+    expect(html.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(html.text).toBe(renderReportHtml(report.json as Report));
+    expect(html.text).toContain('data-chart="capture-rate"');
+    expect((await http.get(`/experiments/${id}/report?format=json`)).json).toEqual(report.json);
+    const bogus = await http.get(`/experiments/${id}/report?format=bogus`);
+    expect(bogus.status).toBe(400);
+    expect(bogus.json.message).toBe('format must be one of json, markdown, html, got "bogus"');
 
     const list = await http.get('/experiments');
     expect(list.json.map((e: { id: string }) => e.id)).toEqual([id]);
@@ -500,6 +512,21 @@ describe('OpenAPI', () => {
         '/metrics',
       ]),
     );
+    const report = doc.json.paths['/experiments/{id}/report'].get;
+    expect(report.parameters).toContainEqual(
+      expect.objectContaining({
+        name: 'format',
+        in: 'query',
+        required: false,
+        schema: expect.objectContaining({ enum: ['json', 'markdown', 'html'] }),
+      }),
+    );
+    expect(Object.keys(report.responses['200'].content)).toEqual([
+      'application/json',
+      'text/markdown',
+      'text/html',
+    ]);
+    expect(report.responses).toHaveProperty('400');
     expect((await http.get('/docs')).status).toBe(200);
   });
 });

@@ -15,6 +15,7 @@ export * from './outcome';
 export * from './prng';
 export * from './report';
 export * from './report-format';
+export * from './report-html';
 export * from './report-schema';
 export * from './shard-plan';
 export * from './spec';

@@ -1,6 +1,13 @@
 import { describe, it, expect } from 'vitest';
 import { runExperiment } from './experiment';
-import { formatReportMarkdown, formatReportTable } from './report-format';
+import {
+  formatPercent,
+  formatRateInterval,
+  formatReportMarkdown,
+  formatReportTable,
+  formatSeconds,
+  reportSections,
+} from './report-format';
 import type { Report } from './report-schema';
 import { parseSpecOrThrow } from './spec';
 
@@ -279,5 +286,35 @@ describe('a crash-only report', () => {
     for (const s of r.crash!.strategies) {
       expect(md).toContain(`| ${s.strategy} | ${s.captured}/${s.jobs} |`);
     }
+  });
+});
+
+describe('reportSections', () => {
+  it('gives the tables every rendering shows, each with its kind, in order', () => {
+    const { sections } = reportSections(report);
+    expect(sections.map((s) => s.kind)).toEqual([
+      'crash',
+      'crash-device-reinit',
+      'crash-pairs',
+      'reboot',
+      'reboot-pairs',
+    ]);
+    expect(sections.map((s) => s.title)).toEqual(
+      expect.arrayContaining([TITLES[0], TITLES[1], TITLES[3]]),
+    );
+    // Per-strategy tables have one row per strategy, the strategy first.
+    for (const s of sections.filter((x) => !x.kind.endsWith('-pairs'))) {
+      expect(s.rows.map((r) => r[0])).toEqual(STRATEGIES);
+    }
+  });
+
+  it('formats cells the way the tables show them', () => {
+    expect(formatPercent(0.56033)).toBe('56.0%');
+    expect(formatPercent(null)).toBe('-');
+    expect(formatRateInterval({ value: 0.5, lower: 0.25, upper: 0.75 })).toBe(
+      '50.0% [25.0%, 75.0%]',
+    );
+    expect(formatRateInterval({ value: null, lower: null, upper: null })).toBe('-');
+    expect([0.12, 1.94, 204, 7200].map(formatSeconds)).toEqual(['120ms', '1.9s', '3.4m', '2.0h']);
   });
 });

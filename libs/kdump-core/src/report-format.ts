@@ -1,20 +1,28 @@
 /**
  * Human-readable renderings of a report: an aligned text table for terminals
- * and Markdown for design reviews. Pure string functions of the report.
+ * and Markdown for design reviews (the HTML report reuses the same sections and
+ * cells). Pure string functions of the report.
  */
 import type { PairResult, RateIntervalJson, Report, TimeSummaryJson } from './report-schema';
 
 type Row = string[];
 
-function pct(v: number | null): string {
+/** A share 0..1 as a percentage with one decimal (`56.0%`); `-` for null. */
+export function formatPercent(v: number | null): string {
   return v === null ? '-' : `${(v * 100).toFixed(1)}%`;
 }
 
-function rate(r: RateIntervalJson): string {
+const pct = formatPercent;
+
+/** A rate with its 95 % interval: `56.0% [54.3%, 57.8%]`; `-` without jobs. */
+export function formatRateInterval(r: RateIntervalJson): string {
   return r.value === null ? '-' : `${pct(r.value)} [${pct(r.lower)}, ${pct(r.upper)}]`;
 }
 
-function secs(v: number | null): string {
+const rate = formatRateInterval;
+
+/** Simulated seconds in the unit that reads best: `120ms`, `1.9s`, `3.4m`, `1.2h`; `-` for null. */
+export function formatSeconds(v: number | null): string {
   if (v === null) {
     return '-';
   }
@@ -29,6 +37,8 @@ function secs(v: number | null): string {
   }
   return `${(v * 1000).toFixed(0)}ms`;
 }
+
+const secs = formatSeconds;
 
 function quantiles(t: TimeSummaryJson): string {
   return t.count === 0
@@ -58,13 +68,30 @@ function diff(p: PairResult): string {
   return `${sign(p.difference)} pp [${sign(p.lower!)}, ${sign(p.upper!)}]${significant ? ' *' : ''}`;
 }
 
-interface Section {
+/** What a section's rows are: one per strategy of a job kind, or one per pair. */
+export type ReportSectionKind =
+  'crash' | 'crash-device-reinit' | 'crash-pairs' | 'reboot' | 'reboot-pairs';
+
+/** One table of a report rendering: cells are already formatted text. */
+export interface ReportSection {
+  kind: ReportSectionKind;
   title: string;
   header: Row;
+  /** Per-strategy sections: one row per strategy in report order, the strategy first. */
   rows: Row[];
 }
 
-function sections(report: Report): { intro: string[]; sections: Section[]; notes: string[] } {
+type Section = ReportSection;
+
+/**
+ * The introduction lines, tables and notes every human-readable rendering
+ * shows, in order: text, Markdown and HTML differ only in layout.
+ */
+export function reportSections(report: Report): {
+  intro: string[];
+  sections: ReportSection[];
+  notes: string[];
+} {
   const e = report.experiment;
   const intro = [
     `Experiment ${e.name}: ${e.servers.toLocaleString('en-US')} servers (${e.fleet
@@ -78,6 +105,7 @@ function sections(report: Report): { intro: string[]; sections: Section[]; notes
       `Crash jobs: ${c.jobs.toLocaleString('en-US')} per strategy; every strategy meets the same crashes.`,
     );
     out.push({
+      kind: 'crash',
       title: 'Crashes down the kdump path',
       header: [
         'strategy',
@@ -97,6 +125,7 @@ function sections(report: Report): { intro: string[]; sections: Section[]; notes
       ]),
     });
     out.push({
+      kind: 'crash-device-reinit',
       title: 'Device reinitialisation p50/p95/p99 (crashes)',
       header: ['strategy', ...e.deviceClasses],
       rows: c.strategies.map((s) => [
@@ -105,6 +134,7 @@ function sections(report: Report): { intro: string[]; sections: Section[]; notes
       ]),
     });
     out.push({
+      kind: 'crash-pairs',
       title: 'Paired differences in capture rate (a − b, same crashes; * = interval excludes 0)',
       header: ['a', 'b', 'only a', 'only b', 'difference [95% CI]'],
       rows: c.pairs.map((p) => [p.a, p.b, String(p.aOnly), String(p.bOnly), diff(p)]),
@@ -114,6 +144,7 @@ function sections(report: Report): { intro: string[]; sections: Section[]; notes
     const r = report.reboot;
     intro.push(`Planned ${r.path} reboots: ${r.jobs.toLocaleString('en-US')} per strategy.`);
     out.push({
+      kind: 'reboot',
       title: `Planned ${r.path} reboots`,
       header: [
         'strategy',
@@ -133,6 +164,7 @@ function sections(report: Report): { intro: string[]; sections: Section[]; notes
       ]),
     });
     out.push({
+      kind: 'reboot-pairs',
       title: `Paired differences in in-service rate (a − b, same ${r.path} reboots; * = interval excludes 0)`,
       header: ['a', 'b', 'only a', 'only b', 'difference [95% CI]'],
       rows: r.pairs.map((p) => [p.a, p.b, String(p.aOnly), String(p.bOnly), diff(p)]),
@@ -145,7 +177,8 @@ function plural(n: number, word: string): string {
   return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 }
 
-function runLine(report: Report): string | null {
+/** The one line saying how the run went, or null for a report without `run`. */
+export function reportRunLine(report: Report): string | null {
   const r = report.run;
   if (!r) {
     return null;
@@ -155,7 +188,7 @@ function runLine(report: Report): string | null {
 
 /** An aligned plain-text rendering for terminals. */
 export function formatReportTable(report: Report): string {
-  const { intro, sections: secs_, notes } = sections(report);
+  const { intro, sections: secs_, notes } = reportSections(report);
   const lines = [...intro, ''];
   for (const s of secs_) {
     lines.push(s.title);
@@ -170,7 +203,7 @@ export function formatReportTable(report: Report): string {
     lines.push('');
   }
   lines.push(...notes.map((n) => `Note: ${n}`));
-  const run = runLine(report);
+  const run = reportRunLine(report);
   if (run) {
     lines.push(run);
   }
@@ -179,7 +212,7 @@ export function formatReportTable(report: Report): string {
 
 /** Markdown, for pasting into a design review. */
 export function formatReportMarkdown(report: Report): string {
-  const { intro, sections: secs_, notes } = sections(report);
+  const { intro, sections: secs_, notes } = reportSections(report);
   const esc = (c: string) => c.replace(/\|/g, '\\|');
   const lines = [`# kdump fleet simulation: ${report.experiment.name}`, '', ...intro, ''];
   for (const s of secs_) {
@@ -190,7 +223,7 @@ export function formatReportMarkdown(report: Report): string {
     lines.push('');
   }
   lines.push('## Assumptions', '', ...notes.map((n) => `- ${n}`), '');
-  const run = runLine(report);
+  const run = reportRunLine(report);
   if (run) {
     lines.push(run, '');
   }

@@ -22,6 +22,11 @@ export const TimeSummarySchema = z
     p50Seconds: nullableNumber,
     p95Seconds: nullableNumber,
     p99Seconds: nullableNumber,
+    cdfSeconds: z
+      .array(z.number())
+      .describe(
+        "the distribution function: the nearest-rank quantile at each of the report's cdfLevels (level 0 the smallest value, 1 the largest), so (cdfSeconds[i], cdfLevels[i]) are points of the CDF; empty when count is 0",
+      ),
   })
   .describe(
     'simulated seconds; quantiles from a log-scale histogram, within 1.6 % of the exact order statistic; mean exact to the microsecond',
@@ -84,6 +89,11 @@ export const ReportSchema = z.strictObject({
   assumptions: z
     .array(z.string())
     .describe('defaults in use that are assumptions, not published figures'),
+  cdfLevels: z
+    .array(z.number().min(0).max(1))
+    .describe(
+      'probability levels, increasing, of every cdfSeconds series (the same list in every report: every 5 % plus 0, 0.01, 0.99, 0.999 and 1)',
+    ),
   crash: z
     .strictObject({
       jobs: z.number().int(),

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { runExperiment } from './experiment';
 import { FAILURE_REASONS } from './outcome';
-import { buildReport } from './report';
-import { ReportSchema, type Report, type RunInfo } from './report-schema';
+import { buildReport, CDF_LEVELS } from './report';
+import { ReportSchema, type Report, type RunInfo, type TimeSummaryJson } from './report-schema';
 import { parseSpecOrThrow } from './spec';
 import { exampleText } from '../../../test/fixtures/core';
 
@@ -81,6 +81,45 @@ describe('report of quickstart', () => {
       expect(d.p50Seconds!).toBeLessThanOrEqual(d.p95Seconds!);
       expect(d.p95Seconds!).toBeLessThanOrEqual(d.p99Seconds!);
     }
+  });
+
+  it('carries a CDF series per time summary: increasing, matching p50/p95/p99', () => {
+    expect(report.cdfLevels).toEqual([...CDF_LEVELS]);
+    expect(report.cdfLevels[0]).toBe(0);
+    expect(report.cdfLevels[report.cdfLevels.length - 1]).toBe(1);
+    const at = (q: number) => report.cdfLevels.indexOf(q);
+    let empty = 0;
+    for (const s of crash.strategies) {
+      const summaries: TimeSummaryJson[] = [
+        s.captureKernelBootSeconds,
+        s.dumpSeconds,
+        s.downtimeSeconds,
+        ...Object.values(s.deviceReinitSeconds),
+      ];
+      for (const t of summaries) {
+        if (t.count === 0) {
+          expect(t.cdfSeconds).toEqual([]);
+          empty++;
+          continue;
+        }
+        expect(t.cdfSeconds).toHaveLength(report.cdfLevels.length);
+        for (let i = 1; i < t.cdfSeconds.length; i++) {
+          expect(t.cdfSeconds[i]!).toBeGreaterThanOrEqual(t.cdfSeconds[i - 1]!);
+        }
+        expect([t.cdfSeconds[at(0.5)], t.cdfSeconds[at(0.95)], t.cdfSeconds[at(0.99)]]).toEqual([
+          t.p50Seconds,
+          t.p95Seconds,
+          t.p99Seconds,
+        ]);
+        // The smallest and largest values bracket the mean.
+        expect(t.cdfSeconds[0]!).toBeLessThanOrEqual(t.meanSeconds! * (1 + 1 / 64));
+        expect(t.cdfSeconds[t.cdfSeconds.length - 1]!).toBeGreaterThanOrEqual(
+          t.meanSeconds! * (1 - 1 / 64),
+        );
+      }
+    }
+    // whitelist loads no GPU driver: its GPU summary is empty.
+    expect(empty).toBeGreaterThan(0);
   });
 
   it('pairs every two strategies consistently with their captured counts', () => {

@@ -5,7 +5,7 @@
  */
 import { Counter, Hist, type Aggregate } from './aggregate';
 import type { CompiledExperiment } from './compile';
-import { summarise } from './histogram';
+import { bucketMidpointMicros, histogramCount, summarise } from './histogram';
 import { FAILURE_REASONS, type FailureReason } from './outcome';
 import type {
   CrashStrategyResult,
@@ -13,6 +13,7 @@ import type {
   RebootStrategyResult,
   Report,
   RunInfo,
+  TimeSummaryJson,
 } from './report-schema';
 import { pairedDifference, wilson } from './statistics';
 
@@ -24,6 +25,16 @@ const ASSUMPTIONS = [
   'No fleet-wide kdump success rate is published: every failure odds in the catalogue (post-crash device states, driver reactions, reset recovery, DMAR fatality, stale CPUs, purgatory mismatch, capture kernel loaded) is an assumption; override them under catalogue in the spec.',
   'Dump throughput, capture kernel base boot time and driver memory needs are assumptions within the ranges of DOMAIN.md.',
 ];
+
+/**
+ * Probability levels of every time summary's `cdfSeconds`, increasing: enough
+ * points to draw a distribution function (every 5 % plus both tails), few enough
+ * to keep the report small. Level 0 stands for the smallest value, 1 for the largest.
+ */
+export const CDF_LEVELS: readonly number[] = Object.freeze([
+  0, 0.01, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8,
+  0.85, 0.9, 0.95, 0.99, 0.999, 1,
+]);
 
 /** Builds the report; `run` is attached only when given. */
 export function buildReport(model: CompiledExperiment, agg: Aggregate, run?: RunInfo): Report {
@@ -40,6 +51,7 @@ export function buildReport(model: CompiledExperiment, agg: Aggregate, run?: Run
       deviceClasses: [...model.deviceClasses],
     },
     assumptions: [...ASSUMPTIONS],
+    cdfLevels: [...CDF_LEVELS],
     crash: model.crashes
       ? {
           jobs: jobs(agg, CRASH),
@@ -81,10 +93,45 @@ function reasons(agg: Aggregate, s: number, kind: number): Partial<Record<Failur
   return out;
 }
 
+/** Rounds to the microsecond, as the summary's quantiles are. */
+function seconds(micros: number): number {
+  return Math.round(micros) / 1e6;
+}
+
+/**
+ * Nearest-rank quantiles at every level of {@link CDF_LEVELS} in one pass over
+ * the buckets (level 0 is rank 1, the smallest value), at bucket midpoints like
+ * the summary's p50/p95/p99. Empty for an empty histogram.
+ */
+function cdfSeconds(slots: Float64Array, base: number): number[] {
+  const n = histogramCount(slots, base);
+  if (n === 0) {
+    return [];
+  }
+  const out: number[] = [];
+  let bucket = -1;
+  let cumulative = 0;
+  for (const q of CDF_LEVELS) {
+    // The same rank as quantileMicros, so the p50/p95/p99 levels agree with the summary.
+    const rank = Math.max(1, Math.ceil(q * n));
+    while (cumulative < rank) {
+      bucket++;
+      cumulative += slots[base + bucket]!;
+    }
+    out.push(seconds(bucketMidpointMicros(bucket)));
+  }
+  return out;
+}
+
+/** Count, mean, p50/p95/p99 and the CDF series of the histogram at `base`. */
+function timeSummary(agg: Aggregate, base: number): TimeSummaryJson {
+  return { ...summarise(agg.slots, base), cdfSeconds: cdfSeconds(agg.slots, base) };
+}
+
 function deviceTimes(model: CompiledExperiment, agg: Aggregate, s: number, kind: number) {
-  const out: Record<string, ReturnType<typeof summarise>> = {};
+  const out: Record<string, TimeSummaryJson> = {};
   model.deviceClasses.forEach((c, i) => {
-    out[c] = summarise(agg.slots, agg.layout.histogram(s, kind, Hist.DeviceReinit + i));
+    out[c] = timeSummary(agg, agg.layout.histogram(s, kind, Hist.DeviceReinit + i));
   });
   return out;
 }
@@ -92,7 +139,7 @@ function deviceTimes(model: CompiledExperiment, agg: Aggregate, s: number, kind:
 function crashResult(model: CompiledExperiment, agg: Aggregate, s: number): CrashStrategyResult {
   const n = counter(agg, s, CRASH, Counter.Jobs);
   const ok = counter(agg, s, CRASH, Counter.Successes);
-  const h = (hist: number) => summarise(agg.slots, agg.layout.histogram(s, CRASH, hist));
+  const h = (hist: number) => timeSummary(agg, agg.layout.histogram(s, CRASH, hist));
   return {
     strategy: model.strategies[s]!.name,
     jobs: n,
@@ -109,7 +156,7 @@ function crashResult(model: CompiledExperiment, agg: Aggregate, s: number): Cras
 function rebootResult(model: CompiledExperiment, agg: Aggregate, s: number): RebootStrategyResult {
   const n = counter(agg, s, REBOOT, Counter.Jobs);
   const ok = counter(agg, s, REBOOT, Counter.Successes);
-  const h = (hist: number) => summarise(agg.slots, agg.layout.histogram(s, REBOOT, hist));
+  const h = (hist: number) => timeSummary(agg, agg.layout.histogram(s, REBOOT, hist));
   return {
     strategy: model.strategies[s]!.name,
     jobs: n,

@@ -44,6 +44,10 @@ events:
 strategies: [none, reset_devices, config-restore]
 `;
 
+/** Renderings of a report the report endpoint serves. */
+const REPORT_FORMATS = ['json', 'markdown', 'html'] as const;
+type ReportFormat = (typeof REPORT_FORMATS)[number];
+
 function intQuery(
   raw: string | undefined,
   name: string,
@@ -124,11 +128,24 @@ export class ExperimentController {
   @ApiOperation({
     summary: 'The report of a finished experiment',
     description:
-      'Exactly the report `fleetsim run` builds for the same spec and seed; only `run` differs (mode: distributed).',
+      'Exactly the report `fleetsim run` builds for the same spec and seed; only `run` differs (mode: distributed). `format=markdown` gives the Markdown tables, `format=html` one self-contained HTML page with the tables and inline SVG charts (nothing loaded from the network), the same page as `fleetsim run --out report.html`.',
   })
-  @ApiQuery({ name: 'format', required: false, enum: ['json', 'markdown'] })
-  @ApiProduces('application/json', 'text/markdown')
-  @ApiOkResponse({ description: 'the report (see `fleetsim schema`)' })
+  @ApiQuery({
+    name: 'format',
+    required: false,
+    enum: REPORT_FORMATS,
+    description: 'json (default), markdown, or html',
+  })
+  @ApiProduces('application/json', 'text/markdown', 'text/html')
+  @ApiOkResponse({
+    description: 'the report (see `fleetsim schema --report`)',
+    content: {
+      'application/json': { schema: { type: 'object' } },
+      'text/markdown': { schema: { type: 'string' } },
+      'text/html': { schema: { type: 'string' } },
+    },
+  })
+  @ApiBadRequestResponse({ description: 'unknown format', type: ErrorDto })
   @ApiNotFoundResponse({ type: ErrorDto })
   @ApiConflictResponse({ description: 'not done yet', type: ErrorDto })
   async report(
@@ -136,15 +153,26 @@ export class ExperimentController {
     @Res({ passthrough: true }) res: ServerResponse,
     @Query('format') format?: string,
   ): Promise<Report | string> {
-    if (format === 'markdown') {
-      const text = await this.service.reportMarkdown(id);
-      res.setHeader('Content-Type', 'text/markdown; charset=utf-8');
-      return text;
+    if (format !== undefined && !(REPORT_FORMATS as readonly string[]).includes(format)) {
+      throw new BadRequestException(
+        `format must be one of ${REPORT_FORMATS.join(', ')}, got "${format}"`,
+      );
     }
-    if (format !== undefined && format !== 'json') {
-      throw new BadRequestException(`format must be json or markdown, got "${format}"`);
+    switch (format as ReportFormat | undefined) {
+      case undefined:
+      case 'json':
+        return this.service.report(id);
+      case 'markdown': {
+        const text = await this.service.reportMarkdown(id);
+        res.setHeader('Content-Type', 'text/markdown; charset=utf-8');
+        return text;
+      }
+      case 'html': {
+        const page = await this.service.reportHtml(id);
+        res.setHeader('Content-Type', 'text/html; charset=utf-8');
+        return page;
+      }
     }
-    return this.service.report(id);
   }
 
   @Delete(':id')

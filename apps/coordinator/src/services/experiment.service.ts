@@ -14,6 +14,7 @@ import {
   formatReportMarkdown,
   parseSpecText,
   planShards,
+  renderReportHtml,
   type Report,
   type ShardTask,
   type SpecError,
@@ -216,6 +217,11 @@ export class ExperimentService {
 
   async reportMarkdown(id: string): Promise<string> {
     return formatReportMarkdown(await this.report(id));
+  }
+
+  /** The report as the self-contained HTML page `fleetsim run --out report.html` writes. */
+  async reportHtml(id: string): Promise<string> {
+    return renderReportHtml(await this.report(id));
   }
 
   /** Cancels a queued or running experiment: its pending shards are removed. */

@@ -323,6 +323,9 @@ export class DeviceBringUp {
         } else if (reaction === Reaction.FailProbe) {
           reinit[d]! += this.initUs[d]!; // probe fails after trying
         } else if (reaction === Reaction.Oops) {
+          // Assumption: the driver oopses in its init, after doing all of it, like a failed
+          // probe; the device stays absent. (Charging nothing would record a 0 µs reinit.)
+          reinit[d]! += this.initUs[d]!;
           if (panicOnOops) {
             this.elapsedUs += reinit[d]! - before;
             this.culprit = d;

@@ -4,6 +4,7 @@ import { FAILURE_REASONS } from './outcome';
 import {
   bus,
   cause,
+  constant,
   COPES,
   device,
   deviceOf,
@@ -530,6 +531,50 @@ catalogue:
     for (const t of traces.filter((x) => x.profile === 'backfires')) {
       expect(strategyOf(t, 'none').outcome).toBe('captured');
       expect(strategyOf(t, 'driver-hardening').outcome).toBe('capture-kernel-panic');
+    }
+  });
+});
+
+describe('a driver that oopses in probe', () => {
+  const pending = { inFlightDma: 0, pendingInterrupt: 1, staleRing: 0, wedged: 0 };
+  const OOPSES = { cope: 0, failProbe: 0, oops: 1, panic: 0 };
+  const spec = (panicOnOops: boolean) => `
+name: oops
+seed: 19
+fleet: [{profile: p, count: 20}]
+events: {crash: {perServer: 1, causes: {clean: 1}}}
+strategies: [none]
+catalogue:
+  crashCauses: {clean: ${cause()}}
+  drivers:
+    calm: ${driver()}
+    fragile: ${driver({ onUnexpectedState: OOPSES })}
+  devices:
+    disk: ${device()}
+    nic: ${device({ driver: 'fragile', postCrashState: pending, initMs: constant(700) })}
+  profiles:
+    p: ${profile({ dumpTarget: 'disk', buses: [bus('port', { disk: 'disk', nic: 'nic' })], kdump: { panicOnOops } })}
+`;
+
+  it('without panic_on_oops: the device is absent, the capture goes on, and its probe time counts', () => {
+    const l = lab(spec(false));
+    for (const t of traceServers(l, 20)) {
+      const none = strategyOf(t, 'none');
+      expect(none.outcome).toBe('captured');
+      // The oops ends the probe after the driver's init ran: never a 0 ms reinitialisation.
+      expect(deviceOf(none, 'nic')).toMatchObject({ present: false, reinitMs: 700 });
+    }
+    const nic = reportOf(l).crash.strategies[0]!.deviceReinitSeconds['nvme-ssd']!;
+    expect(nic.count).toBe(40); // disk and nic share the nvme-ssd class
+    expect(nic.cdfSeconds[0]).toBeGreaterThan(0);
+  });
+
+  it('with panic_on_oops: the capture kernel dies, culprit named', () => {
+    for (const t of traceServers(lab(spec(true)), 20)) {
+      expect(strategyOf(t, 'none')).toMatchObject({
+        outcome: 'capture-kernel-oops',
+        culprit: 'nic',
+      });
     }
   });
 });

@@ -3,40 +3,18 @@
  * (dist/apps/cli/src/main.js; `npm test` builds it first) and check what a user
  * sees: exit codes, stdout, stderr, report files.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fleetsim as runFleetsim, type CliResult } from './support/api';
+import { CLI_MAIN, ROOT } from './support/apps';
 import { parseSpecOrThrow, ReportSchema, runExperiment, type Report } from '../libs/kdump-core/src';
 
-const ROOT = resolve(__dirname, '..');
-const MAIN = join(ROOT, 'dist/apps/cli/src/main.js');
+const MAIN = CLI_MAIN;
 const QUICKSTART = 'examples/quickstart.yaml';
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built CLI from the repository root; never rejects on a non-zero exit. */
-function fleetsim(...args: string[]): Promise<Result> {
-  return new Promise((done, fail) => {
-    execFile(
-      process.execPath,
-      [MAIN, ...args],
-      { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') {
-          fail(error);
-          return;
-        }
-        done({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
-      },
-    );
-  });
-}
+const fleetsim = (...args: string[]): Promise<CliResult> => runFleetsim(args);
 
 /** A report as JSON text without its `run` object: a pure function of spec and seed. */
 function withoutRun(json: string): string {

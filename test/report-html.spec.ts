@@ -9,13 +9,14 @@
  * Without Chromium the browser checks skip, saying so. Set
  * REPORT_HTML_SCREENSHOT=file.png to keep a full-page screenshot.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fleetsim as runFleetsim, type CliResult } from './support/api';
+import { CLI_MAIN, ROOT } from './support/apps';
 import {
   parseSpecOrThrow,
   renderReportHtml,
@@ -23,8 +24,7 @@ import {
   type Report,
 } from '../libs/kdump-core/src';
 
-const ROOT = resolve(__dirname, '..');
-const MAIN = join(ROOT, 'dist/apps/cli/src/main.js');
+const MAIN = CLI_MAIN;
 /** Debian's Chromium; CHROMIUM_PATH points elsewhere. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -45,23 +45,7 @@ if (!hasChromium) {
   );
 }
 
-/** Runs the built CLI from the repository root. */
-function fleetsim(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    execFile(
-      process.execPath,
-      [MAIN, ...args],
-      { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') {
-          fail(error);
-          return;
-        }
-        done({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
-      },
-    );
-  });
-}
+const fleetsim = (...args: string[]): Promise<CliResult> => runFleetsim(args);
 
 const pct = (v: number | null) => (v === null ? '-' : `${(v * 100).toFixed(1)}%`);
 

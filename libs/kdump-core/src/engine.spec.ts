@@ -564,7 +564,7 @@ catalogue:
       // The oops ends the probe after the driver's init ran: never a 0 ms reinitialisation.
       expect(deviceOf(none, 'nic')).toMatchObject({ present: false, reinitMs: 700 });
     }
-    const nic = reportOf(l).crash.strategies[0]!.deviceReinitSeconds['nvme-ssd']!;
+    const nic = reportOf(l).crash!.strategies[0]!.deviceReinitSeconds['nvme-ssd']!;
     expect(nic.count).toBe(40); // disk and nic share the nvme-ssd class
     expect(nic.cdfSeconds[0]).toBeGreaterThan(0);
   });

@@ -13,7 +13,7 @@ import { State } from './outcome';
 /**
  * Resets every marked bus once and every device below it: each device pays the
  * bus's reset time; dirty states clear; a wedged device comes back with its
- * model's odds.
+ * model's odds. Clears the marks.
  * @returns the time of all the bus resets, µs (each bus counted once)
  */
 export function busReset(bringUp: DeviceBringUp, p: CompiledProfile, u: Float64Array): number {
@@ -22,6 +22,7 @@ export function busReset(bringUp: DeviceBringUp, p: CompiledProfile, u: Float64A
     if (bringUp.busMarked[b] === 0) {
       continue;
     }
+    bringUp.busMarked[b] = 0; // reset once; the next bring-up starts unmarked
     const t = bringUp.busResetTime(p, b);
     totalUs += t;
     for (let d = 0; d < p.deviceCount; d++) {

@@ -19,6 +19,7 @@ import type { CompiledProfile, CompiledStrategy } from './compile';
 import { DEV_DISTS, DevDist, Step } from './compile';
 import { busSlot, deviceBase, DeviceSlot } from './crash-layout';
 import { resetRecovers } from './device-reset';
+import type { ResetPlan } from './reset-plan';
 import type { Sampler } from './sampler';
 import { Reason, State } from './outcome';
 
@@ -26,8 +27,9 @@ import { Reason, State } from './outcome';
 const DISTS_PER_DEVICE = DEV_DISTS;
 const DRIVER_RESET = 1 << 5;
 
+const DEVICES = 64;
 /** Most devices a profile may have (validation enforces it). */
-export const MAX_DEVICES = 64;
+export const MAX_DEVICES = DEVICES;
 
 /** Bit of {@link DeviceBringUp.resetsApplied} for the driver's own reset under reset_devices. */
 export const DRIVER_RESET_BIT = DRIVER_RESET;
@@ -50,9 +52,75 @@ function pickReaction(cum: Float64Array, offset: number, u: number): number {
   return u < cum[offset + 2]! ? Reaction.Oops : Reaction.Panic;
 }
 
-/** Scratch state and results of one bring-up. Reused across jobs: no allocation per job. */
+/**
+ * How probe treats a driver under a strategy, as bits: the hardened init, and the
+ * driver's own reset under reset_devices (for the drivers that honour it).
+ */
+const enum Treatment {
+  Plain = 0,
+  Hardened = 1,
+  DriverReset = 2,
+}
+const TREATMENTS = 4;
+
+/**
+ * How probe finds a device: as the previous kernel left it, or quiescent after a
+ * reset (a reset leaves a device as it was or makes it quiescent, nothing else).
+ */
+const enum Found {
+  AsLeft = 0,
+  AfterReset = 1,
+}
+/** Probe-table rows: one per treatment and {@link Found}. */
+const PROBE_ROWS = TREATMENTS * 2;
+
+/** Offset of the probe-table row of a treatment and a {@link Found}. */
+function probeRow(treatment: number, found: number): number {
+  return ((treatment << 1) | found) * DEVICES;
+}
+
+/** What probe did with a device. */
+const enum Verdict {
+  /** The driver came up: the device works. */
+  Present = 0,
+  /** Probe failed, or timed out on a wedged device. */
+  Absent = 1,
+  /** The driver oopsed: the device is absent, and the kernel dies with panic_on_oops. */
+  Oops = 2,
+  /** The driver panicked the kernel. */
+  Panic = 3,
+}
+
+/** The strategy's driver treatment in probe. */
+function treatmentOf(strategy: CompiledStrategy): number {
+  return (
+    (strategy.hardening ? Treatment.Hardened : Treatment.Plain) |
+    (strategy.resetDevices ? Treatment.DriverReset : Treatment.Plain)
+  );
+}
+
+/**
+ * Scratch state and results of one bring-up. Reused across jobs: no allocation per job.
+ *
+ * What probe does with a device depends only on the state probe finds it in and
+ * on the driver treatment (hardened init, the driver's own reset under
+ * reset_devices), and a reset leaves a device as it was or quiescent. So probe's
+ * outcome is decided once per job, treatment and device, as left or after a reset
+ * (the probe table), whichever strategies need it: a strategy without reset steps
+ * only walks its loaded drivers through the table; one with reset steps resets
+ * first, then does the same.
+ *
+ * Results for the aggregate: {@link elapsedUs}, {@link culprit},
+ * {@link probedUntil}, {@link reinitOf}/{@link reinitBase}, {@link presentCount}
+ * and {@link dumpTargetPresent}. The per-device arrays ({@link state},
+ * {@link reinitUs}, {@link probed}, {@link present}, {@link resetsApplied}) are
+ * complete only after {@link completeDeviceRecords}, which a trace calls.
+ */
 export class DeviceBringUp {
-  /** Device states as the bring-up goes. */
+  /**
+   * Device states: after a bring-up with reset steps, as the resets left them; as
+   * probe found them after {@link completeDeviceRecords}.
+   */
   readonly state = new Int32Array(MAX_DEVICES);
   /** Time each device took: resets, bus reset share, driver reset, probe. */
   readonly reinitUs = new Float64Array(MAX_DEVICES);
@@ -62,18 +130,26 @@ export class DeviceBringUp {
   readonly present = new Uint8Array(MAX_DEVICES);
   /** Resets each device went through: bit `1 << Step.*`, and {@link DRIVER_RESET_BIT}. */
   readonly resetsApplied = new Uint8Array(MAX_DEVICES);
-  /** Buses marked for a secondary bus reset. */
+  /** Buses marked for a secondary bus reset; {@link busReset} clears the marks. */
   readonly busMarked = new Uint8Array(MAX_DEVICES);
   /** Total time of the bring-up until it finished or failed, µs. */
   elapsedUs = 0;
   /** Device whose driver ended the bring-up, or -1. */
   culprit = -1;
+  /**
+   * The loaded devices below this index were probed, the others not: the device
+   * count when the kernel survived probing, past the culprit when its driver
+   * killed the kernel in probe, the culprit itself on OOM, 0 on a DMAR fault.
+   */
+  probedUntil = 0;
+  /** Reinitialisation time of device `d` is `reinitOf[reinitBase + d]` (for probed devices). */
+  reinitOf: Float64Array = this.reinitUs;
+  reinitBase = 0;
+  /** Devices present after probe. */
+  presentCount = 0;
+  /** Whether the profile's dump target is present after probe. */
+  dumpTargetPresent = false;
 
-  /** This job's driver reactions to an unexpected state, {@link Reaction} codes. */
-  private readonly reaction = new Uint8Array(MAX_DEVICES);
-  private readonly hardenedReaction = new Uint8Array(MAX_DEVICES);
-  /** 1 where this job's in-flight DMA, left unstopped, ends the kernel. */
-  private readonly dmarFatalHere = new Uint8Array(MAX_DEVICES);
   /** First device whose post-crash in-flight DMA is fatal when nothing resets it, or -1. */
   private firstDmarFault = -1;
   private readonly timeCache = new Float64Array(MAX_DEVICES * DEV_DISTS);
@@ -82,6 +158,26 @@ export class DeviceBringUp {
   /** This job's initialisation time of each device from a quiescent state, µs. */
   private readonly initUs = new Float64Array(MAX_DEVICES);
   private cleanUs = 0;
+  /** The states the previous kernel left, as {@link prepareDevices} got them. */
+  private initial: Int32Array = this.state;
+
+  /**
+   * The probe table, `[probeRow(treatment, found) + d]`: what probe does with
+   * device `d` under a treatment, found as left or after a reset, decided on first
+   * use in a job (`probeJob` holds the job it was decided in).
+   */
+  private readonly probeUs = new Float64Array(PROBE_ROWS * DEVICES);
+  private readonly probeVerdict = new Uint8Array(PROBE_ROWS * DEVICES);
+  private readonly probeState = new Uint8Array(PROBE_ROWS * DEVICES);
+  /** 1 where the verdict is {@link Verdict.Present}: counted without a branch. */
+  private readonly probePresent = new Uint8Array(PROBE_ROWS * DEVICES);
+  private readonly probeJob = new Int32Array(PROBE_ROWS * DEVICES).fill(-1);
+  private job = 0;
+  /** The last bring-up's inputs, for {@link completeDeviceRecords}. */
+  private lastTreatment = 0;
+  private lastLoadedBase = -1;
+  private lastWithResets = false;
+  private recordsComplete = false;
 
   constructor(private readonly sampler: Sampler) {}
 
@@ -107,25 +203,33 @@ export class DeviceBringUp {
   }
 
   /**
-   * Decides, once per job, everything about the devices that does not depend on
-   * the strategy: each driver's reaction to an unexpected state (normal and
-   * hardened) and whether unstopped in-flight DMA would be fatal.
-   * @param initial the device states the previous kernel left
+   * Takes the device states of a job, and decides the first device whose in-flight
+   * DMA, left unstopped, would end the kernel. Everything else about the devices
+   * that does not depend on the strategy (a driver's reaction to an unexpected
+   * state, ...) is decided on first use, in the probe table.
+   * @param initial the device states the previous kernel left; read until the next job
    */
   prepareDevices(p: CompiledProfile, initial: Int32Array): void {
     const u = this.uniforms;
+    this.initial = initial;
+    // A new probe table: entries decided in an earlier job no longer count.
+    this.job = (this.job + 1) | 0;
+    if (this.job < 0) {
+      this.job = 0;
+      this.probeJob.fill(-1);
+    }
     this.firstDmarFault = -1;
     for (let d = 0; d < p.deviceCount; d++) {
-      const base = deviceBase(d);
-      const r = u[base + DeviceSlot.Reaction]!;
-      this.reaction[d] = pickReaction(p.reactCum, d * 3, r);
-      this.hardenedReaction[d] = pickReaction(p.hardenedCum, d * 3, r);
-      const fatal = u[base + DeviceSlot.DmarFault]! < p.dmarFatal[d]! ? 1 : 0;
-      this.dmarFatalHere[d] = fatal;
-      if (fatal === 1 && initial[d] === State.InFlightDma && this.firstDmarFault < 0) {
+      if (initial[d] === State.InFlightDma && this.dmarFatal(p, d, u)) {
         this.firstDmarFault = d;
+        break;
       }
     }
+  }
+
+  /** Whether device `d`'s in-flight DMA, left unstopped, ends the kernel in this job. */
+  private dmarFatal(p: CompiledProfile, d: number, u: Float64Array): boolean {
+    return u[deviceBase(d) + DeviceSlot.DmarFault]! < p.dmarFatal[d]!;
   }
 
   /** This job's initialisation time of every device when all come up clean (after POST), µs. */
@@ -158,8 +262,73 @@ export class DeviceBringUp {
   }
 
   /**
-   * Brings every device up under one strategy.
-   * @param initial device states the previous kernel left, `initial[d]`
+   * Decides entry `i` of the probe table: probe of device `d` under `treatment`,
+   * found as `found` says. The driver's own reset under reset_devices, hardened
+   * init, then the driver's reaction to a state it did not expect.
+   */
+  private decideProbe(
+    p: CompiledProfile,
+    d: number,
+    treatment: number,
+    found: number,
+    i: number,
+  ): void {
+    let us = 0;
+    let s = found === Found.AsLeft ? this.initial[d]! : State.Quiescent;
+    if ((treatment & Treatment.DriverReset) !== 0 && p.honoursResetDevices[d] === 1) {
+      // The driver's own hard reset in init (doorbell, D3hot→D0): clears any dirty state,
+      // brings back a wedged device with the driver's own odds.
+      us += this.time(p, d, DevDist.ResetDevicesInit);
+      if (s !== State.Wedged) {
+        s = State.Quiescent;
+      } else if (
+        this.uniforms[deviceBase(d) + DeviceSlot.DriverResetRecovers]! < p.driverResetRecovers[d]!
+      ) {
+        s = State.Quiescent;
+      }
+    }
+    const hardened = (treatment & Treatment.Hardened) !== 0;
+    if (hardened) {
+      us += this.time(p, d, DevDist.HardeningInit);
+    }
+    let verdict: number;
+    if (s === State.Quiescent) {
+      us += this.initUs[d]!;
+      verdict = Verdict.Present;
+    } else if (s === State.Wedged) {
+      us += this.time(p, d, DevDist.ProbeTimeout);
+      verdict = Verdict.Absent;
+    } else {
+      const reaction = pickReaction(
+        hardened ? p.hardenedCum : p.reactCum,
+        d * 3,
+        this.uniforms[deviceBase(d) + DeviceSlot.Reaction]!,
+      );
+      if (reaction === Reaction.Cope) {
+        us += this.initUs[d]!;
+        verdict = Verdict.Present;
+      } else if (reaction === Reaction.FailProbe) {
+        us += this.initUs[d]!; // probe fails after trying
+        verdict = Verdict.Absent;
+      } else if (reaction === Reaction.Oops) {
+        // Assumption: the driver oopses in its init, after doing all of it, like a failed
+        // probe; the device stays absent. (Charging nothing would record a 0 µs reinit.)
+        us += this.initUs[d]!;
+        verdict = Verdict.Oops;
+      } else {
+        verdict = Verdict.Panic;
+      }
+    }
+    this.probeUs[i] = us;
+    this.probeVerdict[i] = verdict;
+    this.probePresent[i] = verdict === Verdict.Present ? 1 : 0;
+    this.probeState[i] = s;
+    this.probeJob[i] = this.job;
+  }
+
+  /**
+   * Brings every device up under one strategy, from the states {@link prepareDevices} got.
+   * @param resets the strategy's reset plan on this profile and for this kernel
    * @param loadedBase offset of this strategy's row in `p.loaded`, or -1 when
    *   every driver loads (a production kernel after kexec)
    * @param oomAt the device whose driver runs the capture kernel out of its
@@ -169,176 +338,247 @@ export class DeviceBringUp {
   run(
     p: CompiledProfile,
     strategy: CompiledStrategy,
-    initial: Int32Array,
+    resets: ResetPlan,
+    loadedBase: number,
+    oomAt: number,
+    panicOnOops: boolean,
+  ): number {
+    const treatment = treatmentOf(strategy);
+    this.lastTreatment = treatment;
+    this.lastLoadedBase = loadedBase;
+    this.lastWithResets = strategy.steps.length > 0;
+    this.recordsComplete = false;
+    return this.lastWithResets
+      ? this.resetThenProbe(p, resets, treatment, loadedBase, oomAt, panicOnOops)
+      : this.probeAsLeft(p, treatment, loadedBase, oomAt, panicOnOops);
+  }
+
+  /**
+   * A strategy without reset steps: in-flight DMA meets the IOMMU as the crash left
+   * it, then probe, device by device, from the probe table.
+   */
+  private probeAsLeft(
+    p: CompiledProfile,
+    treatment: number,
+    loadedBase: number,
+    oomAt: number,
+    panicOnOops: boolean,
+  ): number {
+    const row = probeRow(treatment, Found.AsLeft);
+    this.reinitOf = this.probeUs;
+    this.reinitBase = row;
+    this.presentCount = 0;
+    this.dumpTargetPresent = false;
+    if (this.firstDmarFault >= 0) {
+      this.elapsedUs = 0;
+      this.culprit = this.firstDmarFault;
+      this.probedUntil = 0;
+      return Reason.DmarFault;
+    }
+    const n = p.deviceCount;
+    const loaded = p.loaded;
+    const probeJob = this.probeJob;
+    const verdicts = this.probeVerdict;
+    const us = this.probeUs;
+    const job = this.job;
+    const presentAfter = this.probePresent;
+    let elapsed = 0;
+    let present = 0;
+    for (let d = 0; d < n; d++) {
+      if (loadedBase >= 0 && loaded[loadedBase + d] === 0) {
+        continue;
+      }
+      if (d === oomAt) {
+        return this.stopped(elapsed, present, d, d, Reason.CaptureKernelOom);
+      }
+      const i = row + d;
+      if (probeJob[i] !== job) {
+        this.decideProbe(p, d, treatment, Found.AsLeft, i);
+      }
+      elapsed += us[i]!;
+      present += presentAfter[i]!;
+      const verdict = verdicts[i]!;
+      if (verdict >= Verdict.Oops && (verdict === Verdict.Panic || panicOnOops)) {
+        const reason =
+          verdict === Verdict.Panic ? Reason.CaptureKernelPanic : Reason.CaptureKernelOops;
+        return this.stopped(elapsed, present, d, d + 1, reason);
+      }
+    }
+    const target = p.dumpTarget;
+    this.dumpTargetPresent =
+      (loadedBase < 0 || loaded[loadedBase + target] === 1) && presentAfter[row + target] === 1;
+    return this.stopped(elapsed, present, -1, n, -1);
+  }
+
+  /** Ends a bring-up with its results; returns `reason` (a {@link Reason}, or -1 when it survived). */
+  private stopped(
+    elapsedUs: number,
+    presentCount: number,
+    culprit: number,
+    probedUntil: number,
+    reason: number,
+  ): number {
+    this.elapsedUs = elapsedUs;
+    this.presentCount = presentCount;
+    this.culprit = culprit;
+    this.probedUntil = probedUntil;
+    return reason;
+  }
+
+  /** A strategy with reset steps: resets before probe, the IOMMU, then probe. */
+  private resetThenProbe(
+    p: CompiledProfile,
+    plan: ResetPlan,
+    treatment: number,
     loadedBase: number,
     oomAt: number,
     panicOnOops: boolean,
   ): number {
     const n = p.deviceCount;
     const u = this.uniforms;
+    const initial = this.initial;
     const state = this.state;
     const reinit = this.reinitUs;
-    for (let d = 0; d < n; d++) {
-      state[d] = initial[d]!;
-      reinit[d] = 0;
-      this.probed[d] = 0;
-      this.present[d] = 0;
-      this.resetsApplied[d] = 0;
-    }
+    const applied = this.resetsApplied;
+    const loaded = p.loaded;
+    this.reinitOf = reinit;
+    this.reinitBase = 0;
+    this.presentCount = 0;
+    this.dumpTargetPresent = false;
     this.culprit = -1;
-    this.elapsedUs = 0;
 
-    // Phase 1: resets before probe.
-    const steps = strategy.steps;
-    if (steps.length > 0) {
-      for (let b = 0; b < p.busCount; b++) {
-        this.busMarked[b] = 0;
-      }
-      let anyBus = false;
-      for (let d = 0; d < n; d++) {
-        const loaded = loadedBase < 0 || p.loaded[loadedBase + d] === 1;
-        const base = deviceBase(d);
-        for (let i = 0; i < steps.length; i++) {
-          const step = steps[i]!;
-          let recovers: number;
-          let slot: number;
-          let uRecover: number;
-          switch (step) {
-            case Step.ConfigRestore:
-              // preinit is a driver method: it needs the driver loaded, and save_state in the first kernel.
-              if (!loaded || p.canConfigRestore[d] === 0) {
-                continue;
-              }
-              reinit[d]! += this.time(p, d, DevDist.ConfigRestore);
-              this.resetsApplied[d]! |= 1 << Step.ConfigRestore;
-              if (state[d] === State.Wedged) {
-                continue; // a restored configuration does not bring back a device that does not answer
-              }
-              if (
-                state[d] !== State.Quiescent &&
-                u[base + DeviceSlot.ConfigRestoreRecovers]! < p.configRestoreRecovers[d]!
-              ) {
-                state[d] = State.Quiescent;
-              }
-              break;
-            case Step.BusReset:
-              if (p.busSecondaryReset[p.devBus[d]!] === 0) {
-                continue; // refused: root bus or NO_BUS_RESET
-              }
-              this.busMarked[p.devBus[d]!] = 1;
-              anyBus = true;
-              break;
-            default:
-              if (step === Step.DeviceSpecific) {
-                recovers = p.deviceSpecificRecovers[d]!;
-                slot = DevDist.DeviceSpecific;
-                uRecover = u[base + DeviceSlot.DeviceSpecificRecovers]!;
-              } else if (step === Step.Flr) {
-                recovers = p.flrRecovers[d]!;
-                slot = DevDist.Flr;
-                uRecover = u[base + DeviceSlot.FlrRecovers]!;
-              } else {
-                recovers = p.pmRecovers[d]!;
-                slot = DevDist.Pm;
-                uRecover = u[base + DeviceSlot.PmRecovers]!;
-              }
-              if (recovers < 0) {
-                continue; // the device does not have this reset
-              }
-              reinit[d]! += this.time(p, d, slot);
-              this.resetsApplied[d]! |= 1 << step;
-              state[d] = resetRecovers(state[d]!, recovers, uRecover);
-              if (state[d] === State.Wedged) {
-                continue; // still not answering: fall back to the next step
-              }
-              break;
+    // Phase 1: resets before probe, as the plan orders them. A step that leaves the device
+    // wedged falls through to the next one. (No bus is marked: the last bus reset cleared
+    // its marks.)
+    const { first, step: steps, durationDist, recoverySlot, recovers } = plan;
+    let anyBus = false;
+    let elapsed = 0;
+    for (let d = 0; d < n; d++) {
+      const base = deviceBase(d);
+      const last = first[d + 1]!;
+      let s = initial[d]!;
+      let us = 0;
+      let resets = 0;
+      for (let k = first[d]!; k < last; k++) {
+        const step = steps[k]!;
+        if (step === Step.BusReset) {
+          this.busMarked[p.devBus[d]!] = 1;
+          anyBus = true;
+          break;
+        }
+        us += this.time(p, d, durationDist[k]!);
+        resets |= 1 << step;
+        if (step === Step.ConfigRestore) {
+          if (s === State.Wedged) {
+            continue; // a restored configuration does not bring back a device that does not answer
+          }
+          if (s !== State.Quiescent && u[base + recoverySlot[k]!]! < recovers[k]!) {
+            s = State.Quiescent;
           }
           break;
         }
+        s = resetRecovers(s, recovers[k]!, u[base + recoverySlot[k]!]!);
+        if (s !== State.Wedged) {
+          break;
+        }
+        // still not answering: fall back to the next step
       }
-      for (let d = 0; d < n; d++) {
-        this.elapsedUs += reinit[d]!;
-      }
-      if (anyBus) {
-        // Each device pays its bus's reset in its own reinit time; the kernel pays it once per bus.
-        this.elapsedUs += busReset(this, p, u);
-      }
+      state[d] = s;
+      reinit[d] = us;
+      applied[d] = resets;
+      elapsed += us;
+    }
+    if (anyBus) {
+      // Each device pays its bus's reset in its own reinit time; the kernel pays it once per bus.
+      elapsed += busReset(this, p, u);
     }
 
-    // Phase 2: the IOMMU comes up; unstopped in-flight DMA faults.
-    if (steps.length === 0) {
-      if (this.firstDmarFault >= 0) {
-        this.culprit = this.firstDmarFault;
-        return Reason.DmarFault;
-      }
-    } else {
-      for (let d = 0; d < n; d++) {
-        if (state[d] === State.InFlightDma && this.dmarFatalHere[d] === 1) {
-          this.culprit = d;
-          return Reason.DmarFault;
+    // Phase 2: the IOMMU comes up; unstopped in-flight DMA faults. (Resets never start DMA:
+    // without a fatal one as the crash left the devices, there is none now.)
+    if (this.firstDmarFault >= 0) {
+      for (let d = this.firstDmarFault; d < n; d++) {
+        if (state[d] === State.InFlightDma && this.dmarFatal(p, d, u)) {
+          return this.stopped(elapsed, 0, d, 0, Reason.DmarFault);
         }
       }
     }
 
-    // Phase 3: probe.
+    // Phase 3: probe, from the probe table.
+    const us = this.probeUs;
+    const verdicts = this.probeVerdict;
+    const probeJob = this.probeJob;
+    const job = this.job;
+    const asLeft = probeRow(treatment, Found.AsLeft);
+    const afterReset = probeRow(treatment, Found.AfterReset);
+    const presentAfter = this.probePresent;
+    let present = 0;
     for (let d = 0; d < n; d++) {
-      if (loadedBase >= 0 && p.loaded[loadedBase + d] === 0) {
+      if (loadedBase >= 0 && loaded[loadedBase + d] === 0) {
         continue;
       }
       if (d === oomAt) {
-        this.culprit = d;
-        return Reason.CaptureKernelOom;
+        return this.stopped(elapsed, present, d, d, Reason.CaptureKernelOom);
       }
-      const base = deviceBase(d);
-      const driverResets = strategy.resetDevices && p.honoursResetDevices[d] === 1;
-      this.probed[d] = 1;
-      const before = reinit[d]!;
-      if (driverResets) {
-        // The driver's own hard reset in init (doorbell, D3hot→D0): clears any dirty state,
-        // brings back a wedged device with the driver's own odds.
-        reinit[d]! += this.time(p, d, DevDist.ResetDevicesInit);
-        this.resetsApplied[d]! |= DRIVER_RESET;
-        if (state[d] !== State.Wedged) {
-          state[d] = State.Quiescent;
-        } else {
-          if (u[base + DeviceSlot.DriverResetRecovers]! < p.driverResetRecovers[d]!) {
-            state[d] = State.Quiescent;
-          }
+      const found = state[d] === initial[d] ? Found.AsLeft : Found.AfterReset;
+      const i = (found === Found.AsLeft ? asLeft : afterReset) + d;
+      if (probeJob[i] !== job) {
+        if (found === Found.AfterReset && state[d] !== State.Quiescent) {
+          throw new RangeError(`reset left device ${d} in state ${state[d]}, not quiescent`);
         }
+        this.decideProbe(p, d, treatment, found, i);
       }
-      if (strategy.hardening) {
-        reinit[d]! += this.time(p, d, DevDist.HardeningInit);
+      reinit[d]! += us[i]!;
+      elapsed += us[i]!;
+      present += presentAfter[i]!;
+      if (d === p.dumpTarget) {
+        this.dumpTargetPresent = presentAfter[i] === 1;
       }
-      const s = state[d]!;
-      if (s === State.Quiescent) {
-        reinit[d]! += this.initUs[d]!;
-        this.present[d] = 1;
-      } else if (s === State.Wedged) {
-        reinit[d]! += this.time(p, d, DevDist.ProbeTimeout);
-      } else {
-        const reaction = strategy.hardening ? this.hardenedReaction[d]! : this.reaction[d]!;
-        if (reaction === Reaction.Cope) {
-          reinit[d]! += this.initUs[d]!;
-          this.present[d] = 1;
-        } else if (reaction === Reaction.FailProbe) {
-          reinit[d]! += this.initUs[d]!; // probe fails after trying
-        } else if (reaction === Reaction.Oops) {
-          // Assumption: the driver oopses in its init, after doing all of it, like a failed
-          // probe; the device stays absent. (Charging nothing would record a 0 µs reinit.)
-          reinit[d]! += this.initUs[d]!;
-          if (panicOnOops) {
-            this.elapsedUs += reinit[d]! - before;
-            this.culprit = d;
-            return Reason.CaptureKernelOops;
-          }
-        } else {
-          this.elapsedUs += reinit[d]! - before;
-          this.culprit = d;
-          return Reason.CaptureKernelPanic;
-        }
+      const verdict = verdicts[i]!;
+      if (verdict >= Verdict.Oops && (verdict === Verdict.Panic || panicOnOops)) {
+        const reason =
+          verdict === Verdict.Panic ? Reason.CaptureKernelPanic : Reason.CaptureKernelOops;
+        return this.stopped(elapsed, present, d, d + 1, reason);
       }
-      this.elapsedUs += reinit[d]! - before;
     }
-    return -1;
+    return this.stopped(elapsed, present, -1, n, -1);
+  }
+
+  /**
+   * Fills the per-device records of the last bring-up for a trace: states as
+   * probe found them, resets, probed, present and reinitialisation times.
+   */
+  completeDeviceRecords(p: CompiledProfile): void {
+    if (this.recordsComplete) {
+      return; // already done for another strategy of the class
+    }
+    this.recordsComplete = true;
+    const n = p.deviceCount;
+    const loadedBase = this.lastLoadedBase;
+    const treatment = this.lastTreatment;
+    for (let d = 0; d < n; d++) {
+      const probed = d < this.probedUntil && (loadedBase < 0 || p.loaded[loadedBase + d] === 1);
+      this.probed[d] = probed ? 1 : 0;
+      if (!this.lastWithResets) {
+        // Without resets, the devices went from the previous kernel straight to probe.
+        this.state[d] = this.initial[d]!;
+        this.reinitUs[d] = 0;
+        this.resetsApplied[d] = 0;
+      }
+      if (!probed) {
+        this.present[d] = 0;
+        continue;
+      }
+      const found =
+        this.lastWithResets && this.state[d] !== this.initial[d] ? Found.AfterReset : Found.AsLeft;
+      const i = probeRow(treatment, found) + d;
+      if (!this.lastWithResets) {
+        this.reinitUs[d] = this.probeUs[i]!;
+      }
+      this.state[d] = this.probeState[i]!;
+      this.present[d] = this.probeVerdict[i] === Verdict.Present ? 1 : 0;
+      if ((treatment & Treatment.DriverReset) !== 0 && p.honoursResetDevices[d] === 1) {
+        this.resetsApplied[d]! |= DRIVER_RESET;
+      }
+    }
   }
 }

@@ -6,7 +6,9 @@
  * detection, crash_kexec, machine shutdown, purgatory, post-crash device states,
  * dump size, firmware and kernel boot times) is decided once; each strategy then
  * only runs the device bring-up. Every strategy meets the same crash (common
- * random numbers), so strategy differences are paired comparisons.
+ * random numbers), so strategy differences are paired comparisons. Strategies
+ * whose bring-up is identical on a profile (equivalent-strategies.ts) are brought
+ * up once and recorded for each, exactly as if each had been brought up alone.
  */
 import { Counter, emptyAggregate, Hist, type Aggregate, AggregateLayout } from './aggregate';
 import type { CompiledExperiment, CompiledProfile, CompiledStrategy } from './compile';
@@ -14,11 +16,17 @@ import { pickCause, pickDeviceState } from './crash-detection';
 import { CrashSlot, deviceBase, DeviceSlot, uniformsPerJob } from './crash-layout';
 import { DeviceBringUp, MAX_DEVICES } from './device-bring-up';
 import { dumpMicros } from './dump';
+import {
+  crashBringUpClasses,
+  kexecBringUpClasses,
+  type BringUpClasses,
+} from './equivalent-strategies';
 import { HISTOGRAM_STRIDE, recordMicros } from './histogram';
 import { crashShutdownMicros } from './machine-crash-shutdown';
 import { Reason, State, type JobKind } from './outcome';
 import { KeyedStream, poissonDraw, StreamPurpose } from './prng';
 import { purgatoryMismatch } from './purgatory';
+import { emptyResetPlan, resetPlan, type ResetPlan } from './reset-plan';
 import { Sampler } from './sampler';
 import { JobTraceBuilder, type JobTrace } from './trace';
 
@@ -67,6 +75,16 @@ export class FleetEngine {
   private readonly uniforms: Float64Array;
   private readonly states = new Int32Array(MAX_DEVICES);
   private slots: Float64Array = new Float64Array(0);
+  /** Per profile: strategies whose capture-kernel bring-up is identical, brought up once. */
+  private readonly crashClasses: BringUpClasses[];
+  /** Per profile: the same for the next kernel after a planned kexec. */
+  private readonly kexecClasses: BringUpClasses[];
+  /** Per profile and strategy: the reset steps each device takes in the capture kernel. */
+  private readonly crashResets: ResetPlan[][];
+  /** Per profile and strategy: the same in the next kernel after a planned kexec. */
+  private readonly kexecResets: ResetPlan[][];
+  /** Per profile: no resets (a firmware reboot, where POST reset every device). */
+  private readonly noResets: ResetPlan[];
   /** Set only while {@link traceJob} runs; the shard path checks it and moves on. */
   private trace: JobTraceBuilder | null = null;
 
@@ -80,6 +98,13 @@ export class FleetEngine {
       most = Math.max(most, uniformsPerJob(p.deviceCount, p.busCount));
     }
     this.uniforms = new Float64Array(most);
+    this.crashClasses = model.profiles.map((p) => crashBringUpClasses(p, model.strategies));
+    this.kexecClasses = model.profiles.map((p) => kexecBringUpClasses(p, model.strategies));
+    this.crashResets = model.profiles.map((p) =>
+      model.strategies.map((s, i) => resetPlan(p, s, i * p.deviceCount)),
+    );
+    this.kexecResets = model.profiles.map((p) => model.strategies.map((s) => resetPlan(p, s, -1)));
+    this.noResets = model.profiles.map((p) => emptyResetPlan(p.deviceCount));
     this.counters = {
       uniforms: 0,
       histogramInserts: 0,
@@ -114,25 +139,25 @@ export class FleetEngine {
       while (server >= m.segmentStart[segment + 1]!) {
         segment++;
       }
-      this.simulateServer(m.profiles[m.segmentProfile[segment]!]!, server);
+      this.simulateServer(m.segmentProfile[segment]!, server);
     }
     return into;
   }
 
   /** The events of one server: its crashes, then its planned reboots. */
-  private simulateServer(p: CompiledProfile, server: number): void {
+  private simulateServer(profile: number, server: number): void {
     const m = this.model;
     this.slots[this.layout.serversSlot]! += 1;
     if (m.crashes) {
       const count = this.eventCount(server, 'crash');
       for (let e = 0; e < count; e++) {
-        this.simulateCrash(p, server, e);
+        this.simulateCrash(profile, server, e);
       }
     }
     if (m.reboots) {
       const count = this.eventCount(server, 'reboot');
       for (let e = 0; e < count; e++) {
-        this.simulateReboot(p, server, e, m.reboots.viaKexec);
+        this.simulateReboot(profile, server, e, m.reboots.viaKexec);
       }
     }
   }
@@ -168,13 +193,24 @@ export class FleetEngine {
     this.counters.evaluations++;
   }
 
-  private recordDevices(p: CompiledProfile, block: number): void {
+  /** Records the reinitialisation time of every device the last bring-up probed. */
+  private recordDevices(p: CompiledProfile, block: number, loadedBase: number): void {
     const b = this.bringUp;
-    for (let d = 0; d < p.deviceCount; d++) {
-      if (b.probed[d] === 1) {
-        this.record(block, Hist.DeviceReinit + p.devClass[d]!, b.reinitUs[d]!);
+    const slots = this.slots;
+    const loaded = p.loaded;
+    const devClass = p.devClass;
+    const until = b.probedUntil;
+    const reinit = b.reinitOf;
+    const base = b.reinitBase;
+    const first = block + Hist.DeviceReinit * HISTOGRAM_STRIDE_;
+    let inserts = 0;
+    for (let d = 0; d < until; d++) {
+      if (loadedBase < 0 || loaded[loadedBase + d] === 1) {
+        recordMicros(slots, first + devClass[d]! * HISTOGRAM_STRIDE_, reinit[base + d]!);
+        inserts++;
       }
     }
+    this.counters.histogramInserts += inserts;
   }
 
   /** Paired outcomes: for every ordered pair, count jobs where a succeeded and b did not. */
@@ -184,14 +220,14 @@ export class FleetEngine {
     if (successMask === 0 || (successMask | 0) === (all | 0)) {
       return;
     }
-    for (let a = 0; a < n; a++) {
-      if ((successMask & (1 << a)) === 0) {
-        continue;
-      }
-      for (let b = 0; b < n; b++) {
-        if ((successMask & (1 << b)) === 0) {
-          this.slots[this.layout.pair(kind, a, b)]! += 1;
-        }
+    const slots = this.slots;
+    const failMask = ~successMask & all;
+    // Bit by bit, lowest first: `m & -m` is the lowest set bit, `m & (m - 1)` clears it.
+    for (let succeeded = successMask; succeeded !== 0; succeeded &= succeeded - 1) {
+      const a = 31 - Math.clz32(succeeded & -succeeded);
+      const row = this.layout.pair(kind, a, 0);
+      for (let failed = failMask; failed !== 0; failed &= failed - 1) {
+        slots[row + 31 - Math.clz32(failed & -failed)]! += 1;
       }
     }
   }
@@ -211,8 +247,9 @@ export class FleetEngine {
   }
 
   /** One crash down the kdump path, under every strategy. */
-  private simulateCrash(p: CompiledProfile, server: number, event: number): void {
+  private simulateCrash(profile: number, server: number, event: number): void {
     const m = this.model;
+    const p = m.profiles[profile]!;
     const sampler = this.sampler;
     const u = this.beginJob(p, server, event, StreamPurpose.Crash);
     this.counters.crashJobs++;
@@ -301,12 +338,15 @@ export class FleetEngine {
     let dumpUs = -1;
     let successMask = 0;
     const b = this.bringUp;
+    const { leader, nextInClass } = this.crashClasses[profile]!;
+    const resets = this.crashResets[profile]!;
     for (let s = 0; s < strategies.length; s++) {
-      const blk = this.layout.block(s, CRASH);
-      let reason = b.run(p, strategies[s]!, states, s * n, p.oomAt[s]!, p.panicOnOops);
-      this.recordDevices(p, blk);
+      if (leader[s] !== s) {
+        continue; // brought up with its class's leader
+      }
+      let reason = b.run(p, strategies[s]!, resets[s]!, s * n, p.oomAt[s]!, p.panicOnOops);
       const kernelBootUs = captureBaseUs + b.elapsedUs;
-      if (reason < 0 && b.present[p.dumpTarget] === 0) {
+      if (reason < 0 && !b.dumpTargetPresent) {
         reason = Reason.DumpTargetMissing;
       }
       let jobDowntimeUs: number;
@@ -317,38 +357,42 @@ export class FleetEngine {
           dumpUs = dumpMicros(p.ramGiB, percent, usPerGiB, p.filterUsPerGiB);
         }
         jobDowntimeUs = beforeCaptureUs + kernelBootUs + dumpUs + backAfterDumpUs;
-        this.record(blk, Hist.KernelBoot, kernelBootUs);
-        this.record(blk, Hist.Dump, dumpUs);
-        successMask |= 1 << s;
       } else if (reason === Reason.DumpTargetMissing) {
         // The capture kernel came up but has nowhere to write: kdump's failure action reboots.
         jobDowntimeUs = beforeCaptureUs + kernelBootUs + backAfterDumpUs;
-        this.record(blk, Hist.KernelBoot, kernelBootUs);
       } else {
         // The capture kernel died: panic=N reboots it through firmware.
         jobDowntimeUs = beforeCaptureUs + kernelBootUs + p.panicRebootUs + backViaFirmwareUs;
       }
-      this.record(blk, Hist.Downtime, jobDowntimeUs);
-      this.count(blk, reason < 0, reason);
-      if (trace) {
-        trace.strategyOutcome(p, strategies[s]!.name, s * n, b, reason, {
-          kernelBootUs,
-          dumpUs: reason < 0 ? dumpUs : -1,
-          downtimeUs: jobDowntimeUs,
-        });
+      for (let member = s; member >= 0; member = nextInClass[member]!) {
+        const blk = this.layout.block(member, CRASH);
+        this.recordDevices(p, blk, s * n);
+        if (reason < 0) {
+          this.record(blk, Hist.KernelBoot, kernelBootUs);
+          this.record(blk, Hist.Dump, dumpUs);
+          successMask |= 1 << member;
+        } else if (reason === Reason.DumpTargetMissing) {
+          this.record(blk, Hist.KernelBoot, kernelBootUs);
+        }
+        this.record(blk, Hist.Downtime, jobDowntimeUs);
+        this.count(blk, reason < 0, reason);
+        if (trace) {
+          b.completeDeviceRecords(p);
+          trace.strategyOutcome(p, member, strategies[member]!.name, member * n, b, reason, {
+            kernelBootUs,
+            dumpUs: reason < 0 ? dumpUs : -1,
+            downtimeUs: jobDowntimeUs,
+          });
+        }
       }
     }
     this.countPairs(CRASH, successMask);
   }
 
   /** One planned reboot: firmware (POST resets every device) or kexec (shutdown methods ran). */
-  private simulateReboot(
-    p: CompiledProfile,
-    server: number,
-    event: number,
-    viaKexec: boolean,
-  ): void {
+  private simulateReboot(profile: number, server: number, event: number, viaKexec: boolean): void {
     const m = this.model;
+    const p = m.profiles[profile]!;
     const sampler = this.sampler;
     const u = this.beginJob(p, server, event, StreamPurpose.Reboot);
     this.counters.rebootJobs++;
@@ -371,15 +415,18 @@ export class FleetEngine {
         trace.initialStates(p, states);
       }
       b.prepareDevices(p, states);
-      b.run(p, NO_STRATEGY, states, -1, -1, false);
+      b.run(p, NO_STRATEGY, this.noResets[profile]!, -1, -1, false);
+      if (trace) {
+        b.completeDeviceRecords(p);
+      }
       for (let s = 0; s < m.strategies.length; s++) {
         const blk = this.layout.block(s, REBOOT);
-        this.recordDevices(p, blk);
+        this.recordDevices(p, blk, -1);
         this.record(blk, Hist.KernelBoot, bootUs + b.elapsedUs);
         this.record(blk, Hist.Downtime, postUs + bootUs + b.elapsedUs);
         this.count(blk, true, -1);
         if (trace) {
-          trace.strategyOutcome(p, m.strategies[s]!.name, -1, b, -1, {
+          trace.strategyOutcome(p, s, m.strategies[s]!.name, -1, b, -1, {
             kernelBootUs: bootUs + b.elapsedUs,
             dumpUs: -1,
             downtimeUs: postUs + bootUs + b.elapsedUs,
@@ -405,36 +452,42 @@ export class FleetEngine {
     }
     b.prepareDevices(p, states);
     let successMask = 0;
+    const { leader, nextInClass } = this.kexecClasses[profile]!;
+    const resets = this.kexecResets[profile]!;
     for (let s = 0; s < m.strategies.length; s++) {
-      const blk = this.layout.block(s, REBOOT);
-      let reason = b.run(p, m.strategies[s]!, states, -1, -1, false);
-      this.recordDevices(p, blk);
+      if (leader[s] !== s) {
+        continue; // brought up with its class's leader
+      }
+      let reason = b.run(p, m.strategies[s]!, resets[s]!, -1, -1, false);
       const kernelBootUs = bootUs + b.elapsedUs;
       let jobDowntimeUs = kernelBootUs;
-      if (reason >= 0) {
+      const kernelDied = reason >= 0;
+      if (kernelDied) {
         // The new kernel died: panic, reboot through firmware, devices reset by POST.
         reason = reason === Reason.DmarFault ? reason : Reason.KexecBootPanic;
         jobDowntimeUs = kernelBootUs + p.panicRebootUs + postUs + bootUs + b.cleanDevicesMicros();
-      } else {
-        this.record(blk, Hist.KernelBoot, kernelBootUs);
-        for (let d = 0; d < n; d++) {
-          if (b.present[d] === 0) {
-            reason = Reason.DeviceMissing;
-            break;
-          }
+      } else if (b.presentCount < n) {
+        reason = Reason.DeviceMissing;
+      }
+      for (let member = s; member >= 0; member = nextInClass[member]!) {
+        const blk = this.layout.block(member, REBOOT);
+        this.recordDevices(p, blk, -1);
+        if (!kernelDied) {
+          this.record(blk, Hist.KernelBoot, kernelBootUs);
         }
-      }
-      this.record(blk, Hist.Downtime, jobDowntimeUs);
-      this.count(blk, reason < 0, reason);
-      if (reason < 0) {
-        successMask |= 1 << s;
-      }
-      if (trace) {
-        trace.strategyOutcome(p, m.strategies[s]!.name, -1, b, reason, {
-          kernelBootUs,
-          dumpUs: -1,
-          downtimeUs: jobDowntimeUs,
-        });
+        this.record(blk, Hist.Downtime, jobDowntimeUs);
+        this.count(blk, reason < 0, reason);
+        if (reason < 0) {
+          successMask |= 1 << member;
+        }
+        if (trace) {
+          b.completeDeviceRecords(p);
+          trace.strategyOutcome(p, member, m.strategies[member]!.name, -1, b, reason, {
+            kernelBootUs,
+            dumpUs: -1,
+            downtimeUs: jobDowntimeUs,
+          });
+        }
       }
     }
     this.countPairs(REBOOT, successMask);
@@ -468,16 +521,17 @@ export class FleetEngine {
     while (server >= m.segmentStart[segment + 1]!) {
       segment++;
     }
-    const p = m.profiles[m.segmentProfile[segment]!]!;
+    const profile = m.segmentProfile[segment]!;
+    const p = m.profiles[profile]!;
     const builder = new JobTraceBuilder(server, p.name, kind, event);
     const saved = this.slots;
     this.slots = new Float64Array(this.layout.size);
     this.trace = builder;
     try {
       if (kind === 'crash') {
-        this.simulateCrash(p, server, event);
+        this.simulateCrash(profile, server, event);
       } else {
-        this.simulateReboot(p, server, event, m.reboots!.viaKexec);
+        this.simulateReboot(profile, server, event, m.reboots!.viaKexec);
       }
     } finally {
       this.trace = null;

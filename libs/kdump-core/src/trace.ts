@@ -152,8 +152,13 @@ export class JobTraceBuilder {
     });
   }
 
+  /**
+   * One strategy's outcome, at its place in the spec's strategy order (the engine
+   * brings strategies with identical bring-ups up together, out of that order).
+   */
   strategyOutcome(
     p: CompiledProfile,
+    index: number,
     strategy: string,
     loadedBase: number,
     b: DeviceBringUp,
@@ -174,7 +179,7 @@ export class JobTraceBuilder {
     }
     const kernelDied =
       reason >= 0 && reason !== Reason.DumpTargetMissing && reason !== Reason.DeviceMissing;
-    this.trace.strategies.push({
+    this.trace.strategies[index] = {
       strategy,
       outcome:
         reason < 0
@@ -187,7 +192,7 @@ export class JobTraceBuilder {
       dumpMs: ms(t.dumpUs),
       downtimeMs: ms(t.downtimeUs)!,
       devices,
-    });
+    };
   }
 
   result(): JobTrace {

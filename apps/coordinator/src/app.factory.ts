@@ -25,7 +25,7 @@ export function configureCoordinatorApp(app: INestApplication): INestApplication
   const config = app.get<CoordinatorConfig>(COORDINATOR_CONFIG);
   if (config.queueUi !== 'off') {
     const queues = app.get(QueueRepository);
-    mountQueueUi(app, [queues.shards, queues.experiments], config.queueUi);
+    mountQueueUi(app, [queues.shards, queues.traces, queues.experiments], config.queueUi);
   }
   const document = SwaggerModule.createDocument(
     app,

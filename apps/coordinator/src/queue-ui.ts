@@ -1,6 +1,6 @@
 /**
  * The queue UI for ops: bull-board at `/queues`, over the coordinator's own
- * BullMQ queues (shards, and the experiments queue with the merge parents and
+ * BullMQ queues (shards, traces, and the experiments queue with the merge parents and
  * plan gates). Read-only unless QUEUE_UI=read-write; absent with QUEUE_UI=off.
  */
 import { createBullBoard } from '@bull-board/api';

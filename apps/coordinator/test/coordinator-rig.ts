@@ -20,6 +20,7 @@ import {
   runTraceJob,
   SHARD_JOB,
   SHARD_QUEUE,
+  TRACE_QUEUE,
   type ShardJobData,
   type TraceJobData,
 } from '../../../libs/kdump-core/src';
@@ -77,9 +78,17 @@ export async function startCoordinator(
   return { app, url: `http://127.0.0.1:${listeningPort(app)}` };
 }
 
+/** A stand-in node-worker: its shard worker and its trace worker. */
+export interface StandInWorker {
+  shards: Worker;
+  traces: Worker;
+  close(force?: boolean): Promise<void>;
+}
+
 /**
- * A stand-in node-worker: a BullMQ worker in this process that runs shard and
- * trace jobs with the core (an invalid payload fails without retry).
+ * A stand-in node-worker: BullMQ workers in this process that run shard and
+ * trace jobs with the core, each from its own queue (an invalid payload fails
+ * without retry).
  */
 export function startShardWorker(
   prefix: string,
@@ -88,27 +97,36 @@ export function startShardWorker(
     /** Runs before the job; throw to fail it. */
     before?: (job: Job) => void | Promise<void>;
   } = {},
-): Worker {
+): StandInWorker {
   const cache = new ModelCache();
-  const worker = new Worker(
-    SHARD_QUEUE,
-    async (job: Job) => {
-      await options.before?.(job);
-      try {
-        return job.name === SHARD_JOB
-          ? runShardJob(job.data as ShardJobData, cache)
-          : runTraceJob(job.data as TraceJobData, cache);
-      } catch (e) {
-        if (e instanceof InvalidJobError) {
-          throw new UnrecoverableError(`${e.name}: ${e.message}`);
-        }
-        throw e;
+  const processor = async (job: Job) => {
+    await options.before?.(job);
+    try {
+      return job.name === SHARD_JOB
+        ? runShardJob(job.data as ShardJobData, cache)
+        : runTraceJob(job.data as TraceJobData, cache);
+    } catch (e) {
+      if (e instanceof InvalidJobError) {
+        throw new UnrecoverableError(`${e.name}: ${e.message}`);
       }
+      throw e;
+    }
+  };
+  const shards = new Worker(SHARD_QUEUE, processor, {
+    connection,
+    prefix,
+    concurrency: options.concurrency ?? 2,
+  });
+  const traces = new Worker(TRACE_QUEUE, processor, { connection, prefix, concurrency: 1 });
+  shards.on('error', () => undefined);
+  traces.on('error', () => undefined);
+  return {
+    shards,
+    traces,
+    close: async (force) => {
+      await Promise.all([shards.close(force), traces.close(force)]);
     },
-    { connection, prefix, concurrency: options.concurrency ?? 2 },
-  );
-  worker.on('error', () => undefined);
-  return worker;
+  };
 }
 
 /** Job counts of the coordinator's queues under a prefix. */
@@ -126,7 +144,7 @@ export async function queueCounts(
 
 /** Obliterates the queues and deletes every other key under the prefix. */
 export async function cleanup(prefix: string): Promise<void> {
-  for (const name of [SHARD_QUEUE, EXPERIMENT_QUEUE]) {
+  for (const name of [SHARD_QUEUE, TRACE_QUEUE, EXPERIMENT_QUEUE]) {
     const queue = new Queue(name, { connection, prefix });
     await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();

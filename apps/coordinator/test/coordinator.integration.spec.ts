@@ -4,7 +4,7 @@
  * Each test has its own queue prefix and cleans up after itself.
  */
 import { Injectable } from '@nestjs/common';
-import type { Job, Worker } from 'bullmq';
+import type { Job } from 'bullmq';
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -32,6 +32,7 @@ import {
   until,
   withoutRun,
   type RunningCoordinator,
+  type StandInWorker,
 } from './coordinator-rig';
 
 const QUICKSTART = example('quickstart.yaml');
@@ -39,7 +40,7 @@ const quickstart = parseSpecOrThrow(QUICKSTART);
 const embedded = JSON.stringify(runExperiment(quickstart).report);
 
 /** Everything a test started, stopped and cleaned up afterwards. */
-const running: { apps: RunningCoordinator[]; workers: Worker[]; prefixes: string[] } = {
+const running: { apps: RunningCoordinator[]; workers: StandInWorker[]; prefixes: string[] } = {
   apps: [],
   workers: [],
   prefixes: [],
@@ -55,7 +56,10 @@ async function coordinator(
   return { ...c, http: api(c.url) };
 }
 
-function shardWorker(prefix: string, options?: Parameters<typeof startShardWorker>[1]): Worker {
+function shardWorker(
+  prefix: string,
+  options?: Parameters<typeof startShardWorker>[1],
+): StandInWorker {
   const w = startShardWorker(prefix, options);
   running.workers.push(w);
   return w;
@@ -262,14 +266,14 @@ describe('exactly once', () => {
     // One shard at a time, in order: shard 0 completes while the others wait; it is
     // then enqueued again under the same id and parent, and runs a second time.
     const worker = shardWorker(p, { concurrency: 1 });
-    worker.on('completed', (job) => {
+    worker.shards.on('completed', (job) => {
       if (job.name === SHARD_JOB && job.data.shard.index === 0 && !readded) {
         readded = true;
         void queues.addShards(job.data.experimentId, job.data.spec, [job.data.shard]);
       }
     });
     const runs = new Map<number, number>();
-    worker.on('completed', (job) => {
+    worker.shards.on('completed', (job) => {
       if (job.name === SHARD_JOB) {
         runs.set(job.data.shard.index, (runs.get(job.data.shard.index) ?? 0) + 1);
       }
@@ -319,6 +323,34 @@ describe('exactly once', () => {
     expect(done).toMatchObject({ state: 'done', shards: { done: 6, total: 6 } });
     const report = await second.http.get(`/experiments/${id}/report`);
     expect(withoutRun(report.json)).toBe(embedded);
+  });
+});
+
+describe('traces', () => {
+  it("are answered while an experiment's shards wait: traces have a queue of their own", async () => {
+    const p = prefix();
+    const c = await coordinator(p, { traceTimeoutMs: 5000 });
+    const worker = shardWorker(p);
+    await worker.shards.pause();
+    const created = await c.http.post('/experiments?shardSize=300', QUICKSTART);
+    expect(created.status).toBe(201);
+    const id = created.json.id as string;
+    const waiting = await until(
+      () => queueCounts(p),
+      (q) => (q.shards.waiting ?? 0) === 10,
+    );
+    expect(waiting.shards.waiting).toBe(10);
+
+    const trace = await c.http.post(`/servers/gpu-node/3/crash?experiment=${id}`);
+    expect(trace.status).toBe(200);
+    expect(trace.json).toEqual(
+      JSON.parse(
+        JSON.stringify(new FleetEngine(compileExperiment(quickstart)).traceJob(2503, 'crash', 0)),
+      ),
+    );
+    expect((await queueCounts(p)).shards.waiting).toBe(10);
+    await worker.shards.resume();
+    expect((await c.http.finished(id)).state).toBe('done');
   });
 });
 

@@ -6,7 +6,7 @@
  */
 import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SHARD_QUEUE } from '../../../libs/kdump-core/src';
+import { SHARD_QUEUE, TRACE_QUEUE } from '../../../libs/kdump-core/src';
 import type { QueueUiMode } from '../src/config/coordinator.config';
 import { EXPERIMENT_QUEUE } from '../src/domain/flow-jobs';
 import {
@@ -84,7 +84,9 @@ describe('the queue UI at /queues', () => {
     expect(await page.text()).toContain('fleetsim queues (read-only)');
 
     const queues = await boardQueues(url);
-    expect(queues.map((q) => q.name).sort()).toEqual([EXPERIMENT_QUEUE, SHARD_QUEUE].sort());
+    expect(queues.map((q) => q.name).sort()).toEqual(
+      [EXPERIMENT_QUEUE, SHARD_QUEUE, TRACE_QUEUE].sort(),
+    );
     const shards = queues.find((q) => q.name === SHARD_QUEUE)!;
     expect(shards.readOnlyMode).toBe(true);
     expect(shards.counts.waiting).toBe(counts.shards.waiting);

@@ -2,14 +2,17 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nes
 import { Worker, type Job } from 'bullmq';
 import { performance } from 'node:perf_hooks';
 import {
+  ModelCache,
   SHARD_JOB,
   SHARD_QUEUE,
   TRACE_JOB,
+  TRACE_QUEUE,
   type JobTrace,
   type ShardJobResult,
 } from '../../../libs/kdump-core/src';
 import { RedisErrorLog } from '../../../libs/fleet-platform/src/redis-error-log';
 import { RedisHealth } from './redis-health.service';
+import { processShardQueueJob } from './shard.processor';
 import { WorkerMetrics, type FailureReason } from './worker.metrics';
 import { describeRedis, WORKER_CONFIG, type WorkerConfig } from './worker.config';
 
@@ -19,14 +22,20 @@ type ShardQueueResult = ShardJobResult | JobTrace;
 const REDIS_GONE_GIVE_UP_MS = 3000;
 
 /**
- * The BullMQ worker of the `shards` queue. Jobs run in the sandboxed processor
+ * The BullMQ workers of the node-worker. Shards run in the sandboxed processor
  * on worker threads (one per concurrent job), so this thread stays free to
  * renew locks, answer `/health` and `/metrics`, and shut down on SIGTERM.
+ * Traces (one server's crash or reboot: a millisecond or so) come from a queue
+ * of their own and run right here, one at a time, so they are answered while
+ * every worker thread is busy with an experiment's shards.
  */
 @Injectable()
 export class ShardWorkerService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('ShardWorker');
   private worker: Worker<unknown, ShardQueueResult> | undefined;
+  private traceWorker: Worker<unknown, ShardQueueResult> | undefined;
+  /** Specs compiled for traces on this thread (the shard threads have their own). */
+  private readonly traceModels = new ModelCache();
   /** Active job id → performance.now() when it was picked up. */
   private readonly active = new Map<string, number>();
   private completed = 0;
@@ -66,8 +75,25 @@ export class ShardWorkerService implements BeforeApplicationShutdown {
     worker.on('error', (err) => this.errorLog.error('worker', err));
     worker.on('ready', () => this.errorLog.recovered('worker'));
     this.worker = worker;
+    const traceWorker = new Worker<unknown, ShardQueueResult>(
+      TRACE_QUEUE,
+      async (job) => processShardQueueJob(job, this.traceModels),
+      {
+        connection: redis,
+        prefix: queuePrefix,
+        concurrency: 1,
+        autorun: true,
+        lockDuration: lockDurationMs,
+        stalledInterval: stalledIntervalMs,
+      },
+    );
+    traceWorker.on('completed', (job, result) => this.onCompleted(job, result));
+    traceWorker.on('failed', (job, err) => this.onFailed(job, err));
+    traceWorker.on('error', (err) => this.errorLog.error('trace worker', err));
+    traceWorker.on('ready', () => this.errorLog.recovered('trace worker'));
+    this.traceWorker = traceWorker;
     this.logger.log(
-      `started: queue ${SHARD_QUEUE}, prefix ${queuePrefix}, concurrency ${concurrency} (worker threads), Redis ${describeRedis(redis)}`,
+      `started: queue ${SHARD_QUEUE}, concurrency ${concurrency} (worker threads); queue ${TRACE_QUEUE} on the main thread; prefix ${queuePrefix}, Redis ${describeRedis(redis)}`,
     );
   }
 
@@ -83,11 +109,18 @@ export class ShardWorkerService implements BeforeApplicationShutdown {
    * stalled-job check puts them back in the queue.
    */
   async beforeApplicationShutdown(signal?: string): Promise<void> {
-    const worker = this.worker;
-    if (!worker) {
+    const shardWorker = this.worker;
+    const traceWorker = this.traceWorker;
+    if (!shardWorker || !traceWorker) {
       return;
     }
     this.worker = undefined;
+    this.traceWorker = undefined;
+    const worker = {
+      close: async (force?: boolean) => {
+        await Promise.all([shardWorker.close(force), traceWorker.close(force)]);
+      },
+    };
     const on = signal ? ` on ${signal}` : '';
     const redis = await this.health.check();
     if (!redis.up) {

@@ -2,7 +2,8 @@
  * The sandboxed processor of the `shards` queue. BullMQ loads the compiled file
  * (`shard.processor.js`) in a worker thread of its pool and calls the default
  * export once per job, so the CPU-bound simulation never blocks the main
- * thread's lock renewal.
+ * thread's lock renewal. The `traces` queue's jobs run through the same
+ * {@link processShardQueueJob}, on the main thread (they take a millisecond).
  *
  * Input:  a job named `shard` ({@link ShardJobData}) or `trace` ({@link TraceJobData}).
  * Output: {@link ShardJobResult} or {@link JobTrace}.
@@ -25,6 +26,7 @@ import {
   SHARD_JOB,
   SHARD_QUEUE,
   TRACE_JOB,
+  TRACE_QUEUE,
   type JobTrace,
   type ShardJobData,
   type ShardJobResult,
@@ -37,7 +39,7 @@ export interface ShardQueueJob {
   data: unknown;
 }
 
-/** Runs one job of the `shards` queue with `cache`, mapping deterministic failures. */
+/** Runs one shard or trace job with `cache`, mapping deterministic failures. */
 export function processShardQueueJob(
   job: ShardQueueJob,
   cache: ModelCache,
@@ -50,7 +52,7 @@ export function processShardQueueJob(
         return runTraceJob(job.data as TraceJobData, cache);
       default:
         throw new InvalidJobError(
-          `unknown job name "${job.name}" on queue ${SHARD_QUEUE}: this worker runs "${SHARD_JOB}" and "${TRACE_JOB}"`,
+          `unknown job name "${job.name}": this worker runs "${SHARD_JOB}" jobs (queue ${SHARD_QUEUE}) and "${TRACE_JOB}" jobs (queue ${TRACE_QUEUE})`,
         );
     }
   } catch (err) {

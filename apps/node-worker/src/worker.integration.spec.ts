@@ -25,6 +25,7 @@ import {
   SHARD_QUEUE,
   shardJobId,
   TRACE_JOB,
+  TRACE_QUEUE,
   type ShardJobData,
   type TraceJobData,
 } from '../../../libs/kdump-core/src';
@@ -94,6 +95,8 @@ interface Rig {
   base: string;
   queue: Queue;
   events: QueueEvents;
+  traceQueue: Queue;
+  traceEvents: QueueEvents;
   metrics(): Promise<Map<string, number>>;
   close(): Promise<void>;
 }
@@ -102,7 +105,9 @@ async function startRig(processorFile: string): Promise<Rig> {
   const prefix = `{test-${randomUUID()}}`;
   const queue = new Queue(SHARD_QUEUE, { connection, prefix });
   const events = new QueueEvents(SHARD_QUEUE, { connection, prefix });
-  await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+  const traceQueue = new Queue(TRACE_QUEUE, { connection, prefix });
+  const traceEvents = new QueueEvents(TRACE_QUEUE, { connection, prefix });
+  await Promise.all([queue, events, traceQueue, traceEvents].map((q) => q.waitUntilReady()));
   const app = await startWorkerApp(workerConfig(prefix, processorFile), {
     handleSignals: false,
     logger: ['error'],
@@ -113,14 +118,18 @@ async function startRig(processorFile: string): Promise<Rig> {
     base,
     queue,
     events,
+    traceQueue,
+    traceEvents,
     async metrics() {
       return parseMetrics(await (await fetch(`${base}/metrics`)).text());
     },
     async close() {
       await app.close();
-      await events.close();
-      await queue.obliterate({ force: true });
-      await queue.close();
+      await Promise.all([events.close(), traceEvents.close()]);
+      for (const q of [queue, traceQueue]) {
+        await q.obliterate({ force: true });
+        await q.close();
+      }
     },
   };
 }
@@ -160,9 +169,30 @@ describe('node-worker on a real Redis', () => {
       kind: 'crash',
       event: 0,
     };
-    const job = await rig.queue.add(TRACE_JOB, data, { attempts: 3 });
-    const result: unknown = await job.waitUntilFinished(rig.events, 20_000);
+    const job = await rig.traceQueue.add(TRACE_JOB, data, { attempts: 3 });
+    const result: unknown = await job.waitUntilFinished(rig.traceEvents, 20_000);
     expect(result).toEqual(runTraceJob(data, new ModelCache()));
+  });
+
+  it('answers a trace while shards wait: traces have a queue of their own', async () => {
+    await rig.queue.pause();
+    try {
+      const shard = await rig.queue.add(SHARD_JOB, shardData('it-waiting'));
+      const data: TraceJobData = {
+        v: JOB_CONTRACT_VERSION,
+        spec,
+        server: 7,
+        kind: 'crash',
+        event: 0,
+      };
+      const trace = await rig.traceQueue.add(TRACE_JOB, data);
+      const result: unknown = await trace.waitUntilFinished(rig.traceEvents, 20_000);
+      expect(result).toEqual(runTraceJob(data, new ModelCache()));
+      expect(await shard.getState()).toBe('waiting');
+      await shard.remove();
+    } finally {
+      await rig.queue.resume();
+    }
   });
 
   it.each([
@@ -189,10 +219,10 @@ describe('node-worker on a real Redis', () => {
     expect(m.get('fleetsim_worker_evaluations_total')).toBe(27_000);
     expect(m.get('fleetsim_worker_servers_simulated_total')).toBe(3000);
     expect(m.get('fleetsim_worker_shard_duration_seconds_count')).toBe(1);
-    expect(m.get('fleetsim_worker_traces_processed_total')).toBe(1);
+    expect(m.get('fleetsim_worker_traces_processed_total')).toBe(2);
     expect(m.get('fleetsim_worker_job_failures_total{reason="invalid"}')).toBe(2);
     expect(m.get('fleetsim_worker_job_failures_total{reason="error"}')).toBe(0);
-    expect(m.get('fleetsim_queue_jobs{queue="shards",state="completed"}')).toBe(2);
+    expect(m.get('fleetsim_queue_jobs{queue="shards",state="completed"}')).toBe(1);
     expect(m.get('fleetsim_queue_jobs{queue="shards",state="failed"}')).toBe(2);
     expect(m.get('fleetsim_queue_jobs{queue="shards",state="waiting"}')).toBe(0);
     expect(m.get('fleetsim_worker_concurrency')).toBe(2);

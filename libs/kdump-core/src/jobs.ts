@@ -8,6 +8,10 @@
  *   Job id {@link shardJobId}: `<experimentId>-<shardIndex>`, so a re-enqueued
  *   shard is a duplicate BullMQ ignores, and a re-run shard (its worker died)
  *   computes the very same bytes.
+ *
+ * Queue {@link TRACE_QUEUE}, of its own so that a trace never waits behind an
+ * experiment's shards:
+ *
  * - job `trace` — Input: {@link TraceJobData}. Output: {@link JobTrace}.
  *   One crash or reboot of one named server, for ops who fire one and look.
  *
@@ -22,10 +26,13 @@ import type { JobKind } from './outcome';
 import { validateSpec } from './spec';
 import type { JobTrace } from './trace';
 
-/** Name of the queue of shard and trace jobs (before the deployment's prefix). */
+/** Name of the queue of shard jobs (before the deployment's prefix). */
 export const SHARD_QUEUE = 'shards';
-/** Job names on {@link SHARD_QUEUE}. */
+/** The job name on {@link SHARD_QUEUE}. */
 export const SHARD_JOB = 'shard';
+/** Name of the queue of trace jobs: one server's crash or reboot, answered while shards queue. */
+export const TRACE_QUEUE = 'traces';
+/** The job name on {@link TRACE_QUEUE}. */
 export const TRACE_JOB = 'trace';
 /** Version of the payloads below; a worker refuses any other. */
 export const JOB_CONTRACT_VERSION = 1;

@@ -5,6 +5,7 @@ import {
   SHARD_JOB,
   SHARD_QUEUE,
   TRACE_JOB,
+  TRACE_QUEUE,
   type JobTrace,
   type ShardTask,
   type TraceJobData,
@@ -49,17 +50,20 @@ export class TraceTimeoutError extends Error {}
 export class TraceFailedError extends Error {}
 
 /**
- * BullMQ, as the coordinator uses it: the shard queue (node-workers consume it),
- * the experiment queue (merge parents and plan gates, consumed by the
- * coordinator), the flow producer, and the shard queue's events.
+ * BullMQ, as the coordinator uses it: the shard queue and the trace queue
+ * (node-workers consume them), the experiment queue (merge parents and plan
+ * gates, consumed by the coordinator), the flow producer, and the events of the
+ * shard and trace queues.
  */
 @Injectable()
 export class QueueRepository implements OnApplicationShutdown {
   private readonly logger = new Logger('Queues');
   readonly shards: Queue;
   readonly experiments: Queue;
+  readonly traces: Queue;
   private readonly flow: FlowProducer;
   private readonly shardEvents: QueueEvents;
+  private readonly traceEvents: QueueEvents;
 
   constructor(
     @Inject(COORDINATOR_CONFIG) config: CoordinatorConfig,
@@ -74,14 +78,18 @@ export class QueueRepository implements OnApplicationShutdown {
       streams: SHARD_QUEUE_STREAMS,
     });
     this.experiments = new Queue(EXPERIMENT_QUEUE, { connection, prefix });
+    this.traces = new Queue(TRACE_QUEUE, { connection, prefix });
     this.flow = new FlowProducer({ connection, prefix });
     // Blocking XREAD: its connection must retry forever.
     this.shardEvents = new QueueEvents(SHARD_QUEUE, { connection: config.redis, prefix });
+    this.traceEvents = new QueueEvents(TRACE_QUEUE, { connection: config.redis, prefix });
     const onError = (source: string) => (err: Error) => errorLog.error(source, err);
     this.shards.on('error', onError('shard queue'));
     this.experiments.on('error', onError('experiment queue'));
+    this.traces.on('error', onError('trace queue'));
     this.flow.on('error', onError('flow producer'));
     this.shardEvents.on('error', onError('shard queue events'));
+    this.traceEvents.on('error', onError('trace queue events'));
   }
 
   /**
@@ -267,14 +275,14 @@ export class QueueRepository implements OnApplicationShutdown {
    */
   async runTrace(data: TraceJobData, timeoutMs: number): Promise<JobTrace> {
     this.redis.assertReady();
-    const job = await this.shards.add(TRACE_JOB, data, {
+    const job = await this.traces.add(TRACE_JOB, data, {
       jobId: `trace_${randomUUID().replace(/-/g, '')}`,
       attempts: 1,
       removeOnComplete: { age: 300, count: 1000 },
       removeOnFail: { age: 300, count: 1000 },
     });
     try {
-      return (await job.waitUntilFinished(this.shardEvents, timeoutMs)) as JobTrace;
+      return (await job.waitUntilFinished(this.traceEvents, timeoutMs)) as JobTrace;
     } catch (err) {
       const message = (err as Error).message;
       if (/timed out before finishing/.test(message)) {
@@ -303,6 +311,8 @@ export class QueueRepository implements OnApplicationShutdown {
     const ms = this.redis.ready ? 3000 : 200;
     await Promise.all([
       closeWithin(this.shardEvents, ms),
+      closeWithin(this.traceEvents, ms),
+      closeWithin(this.traces, ms),
       closeWithin(this.flow, ms),
       closeWithin(this.shards, ms),
       closeWithin(this.experiments, ms),

@@ -115,7 +115,11 @@ export class MetricsService {
             }));
       },
     });
-    registerQueueDepthGauge(this.metrics.registry, [this.queues.shards, this.queues.experiments]);
+    registerQueueDepthGauge(this.metrics.registry, [
+      this.queues.shards,
+      this.queues.traces,
+      this.queues.experiments,
+    ]);
   }
 
   /** The Prometheus text. */

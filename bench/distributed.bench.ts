@@ -11,6 +11,9 @@
  * 2. Single-server crash jobs over the API (`POST /servers/:profile/:index/crash
  *    ?experiment=…`), sequential, after a warm-up: round-trip p50 / p99 (goal
  *    p99 ≤ 10 ms).
+ * 3. The same crash jobs while the 100-million-evaluation experiment keeps both
+ *    workers busy and its shards queued (then it is cancelled): p50 / p99 under
+ *    load, and the shards still waiting when the last one returned.
  *
  * Ends with one JSON line of the headline figures. BENCH_ROUNDS (default 2)
  * sets the rounds of part 1; BENCH_ROUNDS=0 measures the crash round trips only.
@@ -44,6 +47,10 @@ const ROUNDS = benchRounds(process.env.BENCH_ROUNDS);
 const WORKERS = 2;
 const RTT_WARMUP = 50;
 const RTT_REQUESTS = 300;
+/** Crash round trips of part 3, while an experiment runs. */
+const UNDER_LOAD_REQUESTS = 100;
+/** Warm-up of part 3: each worker compiles the experiment's spec for its first trace. */
+const UNDER_LOAD_WARMUP = 5;
 /** Status polling while a distributed run goes: short, so the end is seen within ~10 ms. */
 const POLL_MS = 10;
 
@@ -112,7 +119,12 @@ async function distributedRound(
   return { id, seconds, busyCores: busyCores(mark, end), report: report.text };
 }
 
-async function crashRoundTrips(coordinator: App, experimentId: string): Promise<number[]> {
+async function crashRoundTrips(
+  coordinator: App,
+  experimentId: string,
+  requests = RTT_REQUESTS,
+  warmup = RTT_WARMUP,
+): Promise<number[]> {
   const one = async (i: number): Promise<number> => {
     const t0 = performance.now();
     const r = await fetch(
@@ -126,14 +138,53 @@ async function crashRoundTrips(coordinator: App, experimentId: string): Promise<
     }
     return ms;
   };
-  for (let i = 0; i < RTT_WARMUP; i++) {
+  for (let i = 0; i < warmup; i++) {
     await one(i);
   }
   const times: number[] = [];
-  for (let i = 0; i < RTT_REQUESTS; i++) {
-    times.push(await one(RTT_WARMUP + i * 97));
+  for (let i = 0; i < requests; i++) {
+    times.push(await one(warmup + i * 97));
   }
   return times;
+}
+
+interface ExperimentStatus {
+  state: string;
+  shards: { done: number; total: number };
+}
+
+/** Part 3: crash round trips while an experiment's shards keep every worker busy. */
+async function crashRoundTripsUnderLoad(
+  coordinator: App,
+  specText: string,
+): Promise<{ times: number[]; shardsLeft: number; shardsTotal: number }> {
+  const created = await http<{ id: string }>('POST', `${coordinator.url}/experiments`, {
+    text: specText,
+    contentType: 'application/yaml',
+  });
+  if (created.status !== 201) {
+    throw new Error(`POST /experiments: ${created.status} ${created.text}`);
+  }
+  const id = created.json.id;
+  try {
+    // Wait until the workers are on it: some shards done, most still queued.
+    for (;;) {
+      const s = await http<ExperimentStatus>('GET', `${coordinator.url}/experiments/${id}`);
+      if (s.json?.state === 'running' && s.json.shards.done > 0) {
+        break;
+      }
+      await sleep(POLL_MS);
+    }
+    const times = await crashRoundTrips(coordinator, id, UNDER_LOAD_REQUESTS, UNDER_LOAD_WARMUP);
+    const s = await http<ExperimentStatus>('GET', `${coordinator.url}/experiments/${id}`);
+    return {
+      times,
+      shardsLeft: s.json.shards.total - s.json.shards.done,
+      shardsTotal: s.json.shards.total,
+    };
+  } finally {
+    await http('DELETE', `${coordinator.url}/experiments/${id}`);
+  }
 }
 
 /** Part 1: embedded and distributed rounds, interleaved, side by side. */
@@ -282,12 +333,23 @@ async function main(): Promise<void> {
       `for scale, GET /health (HTTP + one Redis round trip): p50 ${healthP50.toFixed(2)} ms, p99 ${healthP99.toFixed(2)} ms`,
     );
 
+    const loaded = await crashRoundTripsUnderLoad(coordinator, specText);
+    const loadedSorted = [...loaded.times].sort((a, b) => a - b);
+    const loadedP50 = quantile(loadedSorted, 0.5);
+    const loadedP99 = quantile(loadedSorted, 0.99);
+    console.log(
+      `the same while ${path.basename(SPEC)} runs (${loaded.shardsLeft} of ${loaded.shardsTotal} shards still to do after the last one):` +
+        ` ${UNDER_LOAD_REQUESTS} sequential after ${UNDER_LOAD_WARMUP} warm-up: p50 ${loadedP50.toFixed(2)} ms, p99 ${loadedP99.toFixed(2)} ms, max ${loadedSorted.at(-1)!.toFixed(2)} ms`,
+    );
+
     const ratio = part1?.ratio ?? null;
     console.log(
       JSON.stringify({
         distributedOverEmbedded: ratio === null ? null : round(ratio),
         crashJobP50Ms: round(p50, 2),
         crashJobP99Ms: round(p99, 2),
+        crashJobUnderLoadP50Ms: round(loadedP50, 2),
+        crashJobUnderLoadP99Ms: round(loadedP99, 2),
         healthP50Ms: round(healthP50, 2),
         healthP99Ms: round(healthP99, 2),
         embeddedSeconds: part1 ? round(part1.embedded.median) : null,

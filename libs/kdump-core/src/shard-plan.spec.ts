@@ -81,10 +81,10 @@ describe('planShards', () => {
   });
 
   it('falls back to the default size', () => {
-    const m = model({ servers: 200_000 });
+    const m = model({ servers: 3_000_000 });
     const size = defaultShardSize(m);
     const shards = planShards(m);
-    expectExactCover(shards, 200_000, size);
+    expectExactCover(shards, 3_000_000, size);
     expect(shards.length).toBeGreaterThan(1);
   });
 
@@ -150,6 +150,6 @@ describe('defaultShardSize', () => {
       strategies,
       events: '  crash: { perServer: 1000, causes: { panic: 1 } }',
     });
-    expect(defaultShardSize(m)).toBe(7); // ceil(200000 / 32000)
+    expect(defaultShardSize(m)).toBe(32); // ceil(1000000 / 32000)
   });
 });

@@ -6,8 +6,13 @@
 import type { CompiledExperiment } from './compile';
 import type { ShardTask } from './engine';
 
-/** Evaluations (job × strategy) a default shard aims for: tens of ms of work. */
-export const TARGET_EVALUATIONS_PER_SHARD = 200_000;
+/**
+ * Evaluations (job × strategy) a default shard aims for: a few hundred ms of
+ * work, so a distributed run's cost per shard (queue round trip, result in
+ * Redis, merge: a few ms) stays within a few per cent. The CLI cuts smaller
+ * shards where its threads would otherwise run out of work.
+ */
+export const TARGET_EVALUATIONS_PER_SHARD = 1_000_000;
 
 /** Most shards a plan may have, so a plan stays cheap to hold and enqueue. */
 export const MAX_SHARDS = 1_000_000;

@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
 import { UnrecoverableError, type Job } from 'bullmq';
 import {
   decodeShardResult,
@@ -112,6 +113,7 @@ export class FlowService implements OnApplicationBootstrap {
       // Cancelled or failed: the results that came in are dropped with this job.
       return { experimentId: id, state: rec.state, shards: 0, evaluations: 0 };
     }
+    const mergeStarted = performance.now();
     const { layout } = this.models.modelOf(rec);
     const total = emptyAggregate(layout);
     const merged = new Set<number>();
@@ -171,7 +173,10 @@ export class FlowService implements OnApplicationBootstrap {
       Date.now(),
     );
     if (state === 'done') {
-      this.logger.log(`experiment ${id} done: ${merged.size} shards, ${evaluations} evaluations`);
+      const seconds = ((performance.now() - mergeStarted) / 1000).toFixed(2);
+      this.logger.log(
+        `experiment ${id} done: ${merged.size} shards, ${evaluations} evaluations, merged in ${seconds} s`,
+      );
     }
     return { experimentId: id, state, shards: merged.size, evaluations };
   }

@@ -64,7 +64,7 @@ export class WorkerMetrics implements OnApplicationShutdown {
   });
   private readonly activeJobs = new Gauge({
     name: 'fleetsim_worker_active_jobs',
-    help: 'Jobs (shards and traces) this worker is running now; over fleetsim_worker_concurrency, its utilisation.',
+    help: 'Shard jobs this worker is running now; over fleetsim_worker_concurrency, its utilisation.',
     registers: [this.registry],
   });
 

@@ -5,6 +5,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import type { Job } from 'bullmq';
+import { Redis } from 'ioredis';
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -23,6 +24,7 @@ import { WorkerRepository, type JobHandlers } from '../src/repositories/worker.r
 import {
   api,
   cleanup,
+  connection,
   coordinatorConfig,
   example,
   freshPrefix,
@@ -425,6 +427,49 @@ describe('refusals', () => {
     const badLimit = await http.get('/experiments?limit=0');
     expect(badLimit.status).toBe(400);
     expect(badLimit.json.message).toMatch(/limit must be an integer 1\.\.1000/);
+  });
+});
+
+describe('retention', () => {
+  it('deletes finished experiments beyond KEEP_EXPERIMENTS with their results, never active ones', async () => {
+    const p = prefix();
+    const c = await coordinator(p, { keepExperiments: 2 });
+    const submit = async () => {
+      await new Promise((r) => setTimeout(r, 5)); // distinct createdAt scores
+      const created = await c.http.post('/experiments', QUICKSTART);
+      expect(created.status).toBe(201);
+      return created.json.id as string;
+    };
+    // No worker yet: three active experiments, all kept although KEEP_EXPERIMENTS is 2.
+    const [a, b, d] = [await submit(), await submit(), await submit()];
+    for (const id of [a, b, d]) {
+      expect((await c.http.get(`/experiments/${id}`)).json.state).toBe('queued');
+    }
+    shardWorker(p);
+    for (const id of [a, b, d]) {
+      expect((await c.http.finished(id)).state).toBe('done');
+    }
+    const redis = new Redis(connection);
+    try {
+      const aggregateKeys = async () =>
+        (await redis.keys(`${p}:*:aggregate`)).map((k) => k.split(':').at(-2)).sort();
+      expect(await aggregateKeys()).toEqual([a, b, d].sort());
+
+      // The fourth submission leaves the newest two: itself and d.
+      const e = await submit();
+      expect((await c.http.get(`/experiments/${a}`)).status).toBe(404);
+      expect((await c.http.get(`/experiments/${b}`)).status).toBe(404);
+      expect((await c.http.get(`/experiments/${d}/report`)).status).toBe(200);
+      expect((await c.http.get('/experiments')).json.map((x: { id: string }) => x.id)).toEqual([
+        e,
+        d,
+      ]);
+      expect(await redis.keys(`${p}:*${a}*`)).toEqual([]);
+      expect((await c.http.finished(e)).state).toBe('done');
+      expect(await aggregateKeys()).toEqual([d, e].sort());
+    } finally {
+      redis.disconnect();
+    }
   });
 });
 

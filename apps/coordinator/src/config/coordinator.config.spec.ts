@@ -12,6 +12,7 @@ describe('readCoordinatorConfig', () => {
       maxBodyBytes: 1024 * 1024,
       traceTimeoutMs: 30_000,
       metricsExperiments: 20,
+      keepExperiments: 1000,
       queueUi: 'read-only',
     });
   });
@@ -25,6 +26,7 @@ describe('readCoordinatorConfig', () => {
       MAX_BODY_BYTES: '2048',
       TRACE_TIMEOUT_MS: '1000',
       METRICS_EXPERIMENTS: '3',
+      KEEP_EXPERIMENTS: '50',
       QUEUE_UI: 'off',
     });
     expect(config).toMatchObject({
@@ -35,6 +37,7 @@ describe('readCoordinatorConfig', () => {
       maxBodyBytes: 2048,
       traceTimeoutMs: 1000,
       metricsExperiments: 3,
+      keepExperiments: 50,
       queueUi: 'off',
     });
     expect(describeRedis(config.redis)).toBe('rediss://redis.example:6380/2');
@@ -48,6 +51,7 @@ describe('readCoordinatorConfig', () => {
     ['MAX_BODY_BYTES', 'lots'],
     ['TRACE_TIMEOUT_MS', '-5'],
     ['QUEUE_UI', 'admin'],
+    ['KEEP_EXPERIMENTS', '0'],
   ])('names %s when its value %s is bad', (variable, value) => {
     let error: unknown;
     try {

@@ -39,6 +39,8 @@ export interface CoordinatorConfig {
   traceTimeoutMs: number;
   /** METRICS_EXPERIMENTS (default 20): finished experiments whose results `/metrics` exports, newest first. */
   metricsExperiments: number;
+  /** KEEP_EXPERIMENTS (default 1000): experiments kept in Redis; older finished ones are deleted with their results when one is submitted. */
+  keepExperiments: number;
   /** QUEUE_UI (default read-only): the bull-board queue UI at `/queues`; `read-write` allows retry/clean/pause, `off` removes it. */
   queueUi: QueueUiMode;
 }
@@ -55,6 +57,7 @@ export function readCoordinatorConfig(env: Env): CoordinatorConfig {
     maxBodyBytes: readPositiveInt(env, 'MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES, 1024 ** 3),
     traceTimeoutMs: readPositiveInt(env, 'TRACE_TIMEOUT_MS', 30_000, 3_600_000),
     metricsExperiments: readPositiveInt(env, 'METRICS_EXPERIMENTS', 20, 1000),
+    keepExperiments: readPositiveInt(env, 'KEEP_EXPERIMENTS', 1000, 1_000_000),
     queueUi: readChoice(env, 'QUEUE_UI', QUEUE_UI_MODES, 'read-only'),
   };
 }

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../config/coordinator.config';
 import {
   EXPERIMENT_STATES,
+  FINISHED_STATES,
   type ExperimentRecord,
   type ExperimentState,
 } from '../domain/experiment';
@@ -169,6 +170,37 @@ export class ExperimentRepository {
       })
       .zadd(this.indexKey, e.createdAt, e.id)
       .exec();
+  }
+
+  /**
+   * Deletes the finished experiments (done, failed, cancelled) older than the
+   * newest `keep`, with their results; active ones stay however old. A finished
+   * experiment never becomes active again, so reading the states first is safe.
+   * Returns the ids deleted.
+   */
+  async pruneFinished(keep: number): Promise<string[]> {
+    const older = await this.redis.zrevrange(this.indexKey, keep, -1);
+    const deleted: string[] = [];
+    for (let i = 0; i < older.length; i += 1000) {
+      const ids = older.slice(i, i + 1000);
+      const pipeline = this.redis.pipeline();
+      ids.forEach((id) => pipeline.hget(this.key(id), 'state'));
+      const states = await pipeline.exec();
+      const gone = ids.filter((_, k) => {
+        const state = states?.[k]?.[1] as ExperimentState | null | undefined;
+        // No record any more: only the index entry is left to remove.
+        return state === null || (state !== undefined && FINISHED_STATES.includes(state));
+      });
+      if (gone.length > 0) {
+        const multi = this.redis.multi();
+        for (const id of gone) {
+          multi.del(this.key(id), this.aggregateKey(id), this.seenKey(id));
+        }
+        await multi.zrem(this.indexKey, ...gone).exec();
+        deleted.push(...gone);
+      }
+    }
+    return deleted;
   }
 
   /** Forgets an experiment whose flow could not be enqueued. */

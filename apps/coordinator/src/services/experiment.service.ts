@@ -160,6 +160,7 @@ export class ExperimentService {
       await this.experiments.delete(id).catch(() => undefined);
       throw e;
     }
+    await this.pruneFinished();
     return experimentView(
       {
         ...rec,
@@ -222,6 +223,24 @@ export class ExperimentService {
   /** The report as the self-contained HTML page `fleetsim run --out report.html` writes. */
   async reportHtml(id: string): Promise<string> {
     return renderReportHtml(await this.report(id));
+  }
+
+  /**
+   * Keeps Redis from growing without end: the finished experiments older than
+   * the newest KEEP_EXPERIMENTS go, with their results. A failure here is
+   * logged, never the submission's failure; the next one tries again.
+   */
+  private async pruneFinished(): Promise<void> {
+    try {
+      const deleted = await this.experiments.pruneFinished(this.config.keepExperiments);
+      if (deleted.length > 0) {
+        this.logger.log(
+          `deleted ${deleted.length} finished experiment(s) beyond KEEP_EXPERIMENTS=${this.config.keepExperiments}: ${deleted.slice(0, 5).join(', ')}${deleted.length > 5 ? ', ...' : ''}`,
+        );
+      }
+    } catch (e) {
+      this.logger.warn(`could not delete old experiments: ${(e as Error).message}`);
+    }
   }
 
   /** Cancels a queued or running experiment: its pending shards are removed. */

@@ -18,10 +18,34 @@
  * would not. test/k8s.spec.ts compares its output with `kubectl kustomize` where
  * kubectl is installed.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
+
+/** Whether kubectl (which bundles kustomize) is on PATH, to compare this renderer with. */
+export const kubectlFound =
+  spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).error === undefined;
+
+/** `kubectl kustomize dir`, parsed; throws with kubectl's message when it fails. */
+export function kubectlKustomize(dir: string): KObject[] {
+  const result = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8', timeout: 60_000 });
+  if (result.status !== 0) {
+    throw new Error(`kubectl kustomize ${dir} exited ${result.status}: ${result.stderr}`);
+  }
+  return parseAllDocuments(result.stdout).map((doc) => doc.toJS() as KObject);
+}
+
+/** Objects keyed by `Kind namespace/name`, as plain JSON: two renderings compare with toEqual. */
+export function byIdentity(objects: readonly KObject[]): Record<string, unknown> {
+  return Object.fromEntries(
+    objects.map((o) => [
+      `${o.kind} ${o.metadata.namespace ?? '-'}/${o.metadata.name}`,
+      JSON.parse(JSON.stringify(o)) as unknown,
+    ]),
+  );
+}
 
 /** A Kubernetes object as kustomize prints it. */
 export interface KObject {

@@ -86,12 +86,8 @@ async function embeddedRound(): Promise<Round> {
   return { seconds: r.seconds, busyCores: busyCores(mark, end), report: r.stdout };
 }
 
-async function distributedRound(
-  coordinator: App,
-  specText: string,
-): Promise<Round & { id: string }> {
-  const mark = cpuMark();
-  const started = process.hrtime.bigint();
+/** Posts a spec to the coordinator; its experiment id. */
+async function submitExperiment(coordinator: App, specText: string): Promise<string> {
   const post = await http<{ id: string }>('POST', `${coordinator.url}/experiments`, {
     text: specText,
     contentType: 'application/yaml',
@@ -99,7 +95,16 @@ async function distributedRound(
   if (post.status !== 201) {
     throw new Error(`POST /experiments: ${post.status} ${post.text}`);
   }
-  const id = post.json.id;
+  return post.json.id;
+}
+
+async function distributedRound(
+  coordinator: App,
+  specText: string,
+): Promise<Round & { id: string }> {
+  const mark = cpuMark();
+  const started = process.hrtime.bigint();
+  const id = await submitExperiment(coordinator, specText);
   for (;;) {
     const s = await http<{ state: string }>('GET', `${coordinator.url}/experiments/${id}`);
     if (s.json?.state === 'done') {
@@ -158,14 +163,7 @@ async function crashRoundTripsUnderLoad(
   coordinator: App,
   specText: string,
 ): Promise<{ times: number[]; shardsLeft: number; shardsTotal: number }> {
-  const created = await http<{ id: string }>('POST', `${coordinator.url}/experiments`, {
-    text: specText,
-    contentType: 'application/yaml',
-  });
-  if (created.status !== 201) {
-    throw new Error(`POST /experiments: ${created.status} ${created.text}`);
-  }
-  const id = created.json.id;
+  const id = await submitExperiment(coordinator, specText);
   try {
     // Wait until the workers are on it: some shards done, most still queued.
     for (;;) {

@@ -32,8 +32,8 @@ const REDIS_GONE_GIVE_UP_MS = 3000;
 @Injectable()
 export class ShardWorkerService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('ShardWorker');
-  private worker: Worker<unknown, ShardQueueResult> | undefined;
-  private traceWorker: Worker<unknown, ShardQueueResult> | undefined;
+  /** The shard worker and the trace worker, once started. */
+  private workers: Worker<unknown, ShardQueueResult>[] = [];
   /** Specs compiled for traces on this thread (the shard threads have their own). */
   private readonly traceModels = new ModelCache();
   /** Active job id → performance.now() when it was picked up. */
@@ -50,7 +50,7 @@ export class ShardWorkerService implements BeforeApplicationShutdown {
 
   /** Starts taking jobs. Idempotent. */
   start(): void {
-    if (this.worker) {
+    if (this.workers.length > 0) {
       return;
     }
     const { concurrency, queuePrefix, processorFile, redis, lockDurationMs, stalledIntervalMs } =
@@ -74,7 +74,6 @@ export class ShardWorkerService implements BeforeApplicationShutdown {
     worker.on('failed', (job, err) => this.onFailed(job, err));
     worker.on('error', (err) => this.errorLog.error('worker', err));
     worker.on('ready', () => this.errorLog.recovered('worker'));
-    this.worker = worker;
     const traceWorker = new Worker<unknown, ShardQueueResult>(
       TRACE_QUEUE,
       async (job) => processShardQueueJob(job, this.traceModels),
@@ -91,7 +90,7 @@ export class ShardWorkerService implements BeforeApplicationShutdown {
     traceWorker.on('failed', (job, err) => this.onFailed(job, err));
     traceWorker.on('error', (err) => this.errorLog.error('trace worker', err));
     traceWorker.on('ready', () => this.errorLog.recovered('trace worker'));
-    this.traceWorker = traceWorker;
+    this.workers = [worker, traceWorker];
     this.logger.log(
       `started: queue ${SHARD_QUEUE}, concurrency ${concurrency} (worker threads); queue ${TRACE_QUEUE} on the main thread; prefix ${queuePrefix}, Redis ${describeRedis(redis)}`,
     );
@@ -109,17 +108,13 @@ export class ShardWorkerService implements BeforeApplicationShutdown {
    * stalled-job check puts them back in the queue.
    */
   async beforeApplicationShutdown(signal?: string): Promise<void> {
-    const shardWorker = this.worker;
-    const traceWorker = this.traceWorker;
-    if (!shardWorker || !traceWorker) {
+    const workers = this.workers;
+    if (workers.length === 0) {
       return;
     }
-    this.worker = undefined;
-    this.traceWorker = undefined;
-    const worker = {
-      close: async (force?: boolean) => {
-        await Promise.all([shardWorker.close(force), traceWorker.close(force)]);
-      },
+    this.workers = [];
+    const closeAll = async (force?: boolean) => {
+      await Promise.all(workers.map((w) => w.close(force)));
     };
     const on = signal ? ` on ${signal}` : '';
     const redis = await this.health.check();
@@ -127,13 +122,13 @@ export class ShardWorkerService implements BeforeApplicationShutdown {
       this.logger.warn(
         `stopping${on} with Redis unreachable (${redis.message}): ${this.active.size} active job(s) go back to the queue when their locks expire`,
       );
-      await worker.close(true);
+      await closeAll(true);
     } else {
       this.logger.log(
         `stopping${on}: taking no new jobs, waiting for ${this.active.size} active job(s)`,
       );
       let closed = false;
-      const closing = worker.close().then(() => {
+      const closing = closeAll().then(() => {
         closed = true;
       });
       await Promise.race([closing, this.untilRedisGone(REDIS_GONE_GIVE_UP_MS, () => closed)]);

@@ -27,6 +27,7 @@ import { Reason, State } from './outcome';
 const DISTS_PER_DEVICE = DEV_DISTS;
 const DRIVER_RESET = 1 << 5;
 
+/** {@link MAX_DEVICES} as a module-local constant: the hot loops index with it, and an export is a property load. */
 const DEVICES = 64;
 /** Most devices a profile may have (validation enforces it). */
 export const MAX_DEVICES = DEVICES;

@@ -387,6 +387,15 @@ describe('coordinator + 2 workers', () => {
   });
 });
 
+/** Waits until a tenth of the experiment's shards (at least 2) are done, or it left running. */
+function underway(api: CoordinatorApi, id: string): ReturnType<CoordinatorApi['waitFor']> {
+  return api.waitFor(
+    id,
+    (e) => e.shards.done >= Math.max(2, e.shards.total / 10) || e.state !== 'running',
+    60_000,
+  );
+}
+
 describe('a worker killed with SIGKILL mid-run', () => {
   const h = useFleet('kill-worker');
 
@@ -399,11 +408,7 @@ describe('a worker killed with SIGKILL mid-run', () => {
     ]);
     const api = new CoordinatorApi(coordinator.url);
     const id = await api.submit(readText(bigSpec));
-    const mid = await api.waitFor(
-      id,
-      (e) => e.shards.done >= Math.max(2, e.shards.total / 10) || e.state !== 'running',
-      60_000,
-    );
+    const mid = await underway(api, id);
     victim.kill('SIGKILL');
     expect(mid.state).toBe('running');
     expect(mid.shards.done).toBeLessThan(mid.shards.total);
@@ -432,11 +437,7 @@ describe('the coordinator killed mid-run and restarted', () => {
     const [first] = await Promise.all([h.fleet.coordinator(), h.fleet.worker(), h.fleet.worker()]);
     const api = new CoordinatorApi(first.url);
     const id = await api.submit(readText(bigSpec));
-    const mid = await api.waitFor(
-      id,
-      (e) => e.shards.done >= Math.max(2, e.shards.total / 10) || e.state !== 'running',
-      60_000,
-    );
+    const mid = await underway(api, id);
     first.kill('SIGKILL');
     expect(mid.state).toBe('running');
     expect(mid.shards.done).toBeLessThan(mid.shards.total);

@@ -232,7 +232,7 @@ describe('fleetsim validate', () => {
 
   it('counts servers, strategies and shards', async () => {
     const r = await fleetsim('validate', QUICKSTART, '--shard-size', '7');
-    expect(r.stdout).toBe(`${QUICKSTART}: valid (3000 servers, 9 strategies, 429 shards)\n`);
+    expect(r.stdout).toBe(`${QUICKSTART}: valid (3000 servers, 12 strategies, 429 shards)\n`);
   });
 });
 

@@ -394,7 +394,7 @@ describe('refusals', () => {
     expect(tooBig.json.errors).toEqual([
       {
         path: 'fleet',
-        line: 7,
+        line: 10,
         message: expect.stringMatching(/3000 servers.*at most 2000.*MAX_SERVERS_PER_SPEC/),
       },
     ]);

@@ -158,7 +158,7 @@ describe('node-worker on a real Redis', () => {
     });
     const result: unknown = await job.waitUntilFinished(rig.events, 20_000);
     expect(result).toEqual(runShardJob(data, new ModelCache()));
-    expect(result).toMatchObject({ servers: 3000, evaluations: 3000 * 9 });
+    expect(result).toMatchObject({ servers: 3000, evaluations: 3000 * 12 });
   });
 
   it('runs a trace job and returns what runTraceJob returns', async () => {
@@ -216,7 +216,7 @@ describe('node-worker on a real Redis', () => {
       (s) => s.get('fleetsim_worker_job_failures_total{reason="invalid"}') === 2,
     );
     expect(m.get('fleetsim_worker_shards_processed_total')).toBe(1);
-    expect(m.get('fleetsim_worker_evaluations_total')).toBe(27_000);
+    expect(m.get('fleetsim_worker_evaluations_total')).toBe(36_000);
     expect(m.get('fleetsim_worker_servers_simulated_total')).toBe(3000);
     expect(m.get('fleetsim_worker_shard_duration_seconds_count')).toBe(1);
     expect(m.get('fleetsim_worker_traces_processed_total')).toBe(2);

@@ -6,7 +6,24 @@
  * merged in any order give the same bytes.
  */
 import { HISTOGRAM_STRIDE, normaliseSum } from './histogram';
-import { FAILURE_REASONS, JOB_KINDS } from './outcome';
+import { FAILURE_REASONS, JOB_KINDS, Reason } from './outcome';
+
+/**
+ * Failure reasons that name a culprit device (its driver ended the kernel, or it
+ * was the dump target that went missing), in the order of their culprit counters.
+ */
+export const CULPRIT_REASONS: readonly number[] = Object.freeze([
+  Reason.DmarFault,
+  Reason.CaptureKernelOom,
+  Reason.CaptureKernelPanic,
+  Reason.CaptureKernelOops,
+  Reason.DumpTargetMissing,
+  Reason.KexecBootPanic,
+  Reason.InterruptStorm,
+]);
+
+/** Index of each reason in {@link CULPRIT_REASONS}, or -1. */
+const CULPRIT_INDEX = FAILURE_REASONS.map((_, r) => CULPRIT_REASONS.indexOf(r));
 
 /** Histograms kept per strategy and job kind, before the per-device-class ones. */
 export const enum Hist {
@@ -42,21 +59,46 @@ export class AggregateLayout {
   readonly blockSize: number;
   /** Start of the pair-discordance matrices: one S×S matrix per job kind. */
   readonly pairsBase: number;
+  /** Start of the culprit counters: per (strategy, job kind, culprit reason, culprit). */
+  readonly culpritsBase: number;
   /** Start of the fleet-level counters (servers simulated). */
   readonly fleetBase: number;
   readonly size: number;
 
+  /**
+   * @param culprits culprit names (`device (driver)`) failures are counted against
+   */
   constructor(
     readonly strategies: readonly string[],
     readonly deviceClasses: readonly string[],
+    readonly culprits: readonly string[] = [],
   ) {
     this.histogramCount = Hist.DeviceReinit + deviceClasses.length;
     // Histograms first so each starts on a fixed stride.
     this.countersOffset = this.histogramCount * HISTOGRAM_STRIDE;
     this.blockSize = this.countersOffset + this.counterCount;
     this.pairsBase = strategies.length * JOB_KINDS.length * this.blockSize;
-    this.fleetBase = this.pairsBase + JOB_KINDS.length * strategies.length * strategies.length;
+    this.culpritsBase = this.pairsBase + JOB_KINDS.length * strategies.length * strategies.length;
+    this.fleetBase =
+      this.culpritsBase +
+      strategies.length * JOB_KINDS.length * CULPRIT_REASONS.length * culprits.length;
     this.size = this.fleetBase + 1;
+  }
+
+  /**
+   * Slot counting failures for `reason` whose culprit is `culprit` in block (s, k),
+   * or -1 when the reason names no culprit.
+   */
+  culpritSlot(s: number, k: number, reason: number, culprit: number): number {
+    const r = CULPRIT_INDEX[reason]!;
+    if (r < 0 || culprit < 0) {
+      return -1;
+    }
+    return (
+      this.culpritsBase +
+      ((s * KINDS + k) * CULPRIT_REASONS.length + r) * this.culprits.length +
+      culprit
+    );
   }
 
   /** Start of the block of strategy `s`, job kind `k` (0 crash, 1 reboot). */
@@ -100,7 +142,8 @@ function sameLayout(a: AggregateLayout, b: AggregateLayout): boolean {
   return (
     a === b ||
     (a.strategies.join('\n') === b.strategies.join('\n') &&
-      a.deviceClasses.join('\n') === b.deviceClasses.join('\n'))
+      a.deviceClasses.join('\n') === b.deviceClasses.join('\n') &&
+      a.culprits.join('\n') === b.culprits.join('\n'))
   );
 }
 

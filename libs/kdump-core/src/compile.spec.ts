@@ -125,12 +125,16 @@ describe('compileExperiment on quickstart', () => {
     const t = Array.from(compute.reactCum.subarray(nvme0 * 3, nvme0 * 3 + 3));
     [0.8, 0.95, 0.98].forEach((v, i) => expect(t[i]).toBeCloseTo(v, 12));
     expect(Array.from(compute.canConfigRestore)).toEqual([1, 0, 1, 1]); // mlx5 has no save_state
-    expect(Array.from(compute.flrRecovers)).toEqual([0, 0.85, 0.9, 0.9]); // xhci's FLR is broken
+    // Per device, the FLR's odds of clearing a wedged device (state code 4); xhci's FLR is broken.
+    expect([0, 1, 2, 3].map((d) => compute.flrClears[d * 5 + 4])).toEqual([0, 0.85, 0.9, 0.9]);
+    // ... and of stopping in-flight DMA (state code 1).
+    expect([0, 1, 2, 3].map((d) => compute.flrClears[d * 5 + 1])).toEqual([0, 0.99, 0.99, 0.99]);
+    expect(Array.from(compute.hasFlr)).toEqual([1, 1, 1, 1]);
     expect(compute.dmarFatal[0]).toBe(0); // xhci is not behind the IOMMU
     const storage = profileOf('storage-2s');
-    expect(storage.flrRecovers[3]).toBe(-1); // the RAID HBA has no FLR
+    expect(storage.hasFlr[3]).toBe(0); // the RAID HBA has no FLR
     const gpu = profileOf('gpu-node');
-    expect(gpu.pmRecovers[1]).toBe(-1); // GPUs have no PM reset
+    expect(gpu.hasPm[1]).toBe(0); // GPUs have no PM reset
     expect(Array.from(storage.honoursResetDevices)).toEqual([0, 0, 0, 1, 0]);
   });
 

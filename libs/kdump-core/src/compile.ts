@@ -9,6 +9,9 @@ import { purgatoryDigestMicros } from './purgatory';
 import type { ResolvedSpec, ResolvedStrategy } from './spec';
 import type { DeviceModel, ResetMethod, TimeDistributionSpec } from './spec-schema';
 
+/** Entries per device in the reset-effect tables: one per post-crash state code. */
+export const STATE_CODES = 5;
+
 /** Per-device distribution slots, `devDist[d * DEV_DISTS + slot]`. */
 export const enum DevDist {
   Init = 0,
@@ -44,6 +47,12 @@ export interface CompiledStrategy {
   name: string;
   resetDevices: boolean;
   hardening: boolean;
+  /** irqpoll: interrupts left pending by the old kernel do not hang the capture kernel. */
+  irqpoll: boolean;
+  /** nousb: USB host controller drivers stay unbound. */
+  nousb: boolean;
+  /** nr_cpus=N of the capture kernel (capped per profile at its CPU count). */
+  nrCpus: number;
   /** Reset step codes ({@link Step}) in the order they are tried. */
   steps: Int32Array;
 }
@@ -56,6 +65,8 @@ export interface CompiledProfile {
   deviceCount: number;
   busCount: number;
   deviceNames: string[];
+  /** Driver of each device. */
+  driverNames: string[];
   /** Bus of each device. */
   devBus: Int32Array;
   /** Index of each device's class in the experiment's device class list. */
@@ -75,14 +86,29 @@ export interface CompiledProfile {
   reactCum: Float64Array;
   hardenedCum: Float64Array;
   devDist: CompiledDistribution[];
-  /** Recovery odds of a wedged device per reset; -1 where the reset is absent. */
-  deviceSpecificRecovers: Float64Array;
-  flrRecovers: Float64Array;
-  pmRecovers: Float64Array;
-  busRecovers: Float64Array;
-  configRestoreRecovers: Float64Array;
-  /** Odds the driver's own reset under reset_devices revives a wedged device. */
-  driverResetRecovers: Float64Array;
+  /**
+   * What each reset does to each state: `[d * STATE_CODES + state]` is the odds
+   * that device `d`, found in `state`, is quiescent after it (entry 0, quiescent, is 1).
+   */
+  deviceSpecificClears: Float64Array;
+  flrClears: Float64Array;
+  pmClears: Float64Array;
+  busClears: Float64Array;
+  configRestoreClears: Float64Array;
+  /** The driver's own reset under reset_devices. */
+  driverResetClears: Float64Array;
+  /** 1 where the device offers the reset. */
+  hasDeviceSpecific: Uint8Array;
+  hasFlr: Uint8Array;
+  hasPm: Uint8Array;
+  /** Odds that an interrupt it left pending hangs a capture kernel without irqpoll. */
+  interruptStormHangs: Float64Array;
+  /** 1 for a USB host controller (unbound under nousb). */
+  usbHost: Uint8Array;
+  /** Device names with their drivers, `eth0 (i40e)`: how failures name their culprit. */
+  culpritNames: string[];
+  /** Index of each device's culprit name in the experiment's {@link CompiledExperiment.culprits}. */
+  devCulprit: Int32Array;
   /** 1 when the driver has both save_state and preinit. */
   canConfigRestore: Uint8Array;
   honoursResetDevices: Uint8Array;
@@ -103,6 +129,8 @@ export interface CompiledProfile {
    * needs do not depend on chance, so this is decided here once.
    */
   oomAt: Int32Array;
+  /** Per strategy: the CPUs its capture kernel brings up (nr_cpus, capped at the profile's). */
+  captureCpus: Int32Array;
   // kdump stage parameters
   captureKernelLoaded: number;
   crashKexec: CompiledDistribution;
@@ -117,6 +145,11 @@ export interface CompiledProfile {
   panicRebootUs: number;
   hangWatchdogUs: number;
   rebootViaKexec: boolean;
+  /** irqpoll's extra capture kernel boot and bring-up time, as a fraction. */
+  irqpollSlowdown: number;
+  staleKexecParameters: number;
+  backupRegionKiB: number;
+  backupRegionLost: number;
   dumpPercent: CompiledDistribution;
   dumpUsPerGiB: CompiledDistribution;
   filterUsPerGiB: number;
@@ -131,6 +164,8 @@ export interface CompiledExperiment {
   servers: number;
   strategies: CompiledStrategy[];
   deviceClasses: string[];
+  /** Culprit names (`device (driver)`) of every profile, sorted: the aggregate's culprit keys. */
+  culprits: string[];
   profiles: CompiledProfile[];
   /** Fleet segments: servers [segmentStart[i], segmentStart[i+1]) use profile segmentProfile[i]. */
   segmentStart: Float64Array;
@@ -187,12 +222,25 @@ export function compileExperiment(resolved: ResolvedSpec): CompiledExperiment {
     name: s.name,
     resetDevices: s.resetDevices,
     hardening: s.hardening,
+    irqpoll: s.irqpoll,
+    nousb: s.nousb,
+    nrCpus: s.nrCpus,
     steps: Int32Array.from(s.resets.map((r) => STEP_CODES[r])),
   }));
 
+  const culpritSet = new Set<string>();
+  for (const p of usedProfiles) {
+    for (const bus of resolved.profiles[p]!.buses) {
+      for (const dev of bus.devices) {
+        culpritSet.add(culpritName(dev.name, resolved.devices[dev.model]!.driver));
+      }
+    }
+  }
+  const culprits = [...culpritSet].sort();
+
   const profileIndex = new Map(usedProfiles.map((p, i) => [p, i]));
   const profiles = usedProfiles.map((p) =>
-    compileProfile(p, resolved, deviceClasses, causes, resolved.strategies),
+    compileProfile(p, resolved, deviceClasses, culprits, causes, resolved.strategies),
   );
   const segmentStart = new Float64Array(spec.fleet.length + 1);
   const segmentProfile = new Int32Array(spec.fleet.length);
@@ -213,6 +261,7 @@ export function compileExperiment(resolved: ResolvedSpec): CompiledExperiment {
     servers: resolved.servers,
     strategies,
     deviceClasses,
+    culprits,
     profiles,
     segmentStart,
     segmentProfile,
@@ -230,13 +279,29 @@ export function compileExperiment(resolved: ResolvedSpec): CompiledExperiment {
   };
 }
 
-const ABSENT = -1;
 const ZERO: TimeDistributionSpec = { kind: 'constant', ms: 0 };
+
+/** How a failure names the device whose driver caused it: `eth0 (i40e)`. */
+export function culpritName(device: string, driver: string): string {
+  return `${device} (${driver})`;
+}
+
+/** A reset's per-state odds as a table row: quiescent, then the states in {@link State} order. */
+function effectRow(
+  e: { inFlightDma: number; pendingInterrupt: number; staleRing: number; wedged: number } | null,
+): number[] {
+  return e ? [1, e.inFlightDma, e.pendingInterrupt, e.staleRing, e.wedged] : [1, 0, 0, 0, 0];
+}
+
+function effectTable(rows: number[][]): Float64Array {
+  return Float64Array.from(rows.flat());
+}
 
 function compileProfile(
   profileName: string,
   resolved: ResolvedSpec,
   deviceClasses: string[],
+  culprits: string[],
   causes: ResolvedSpec['crashCauses'][string][],
   strategies: ResolvedStrategy[],
 ): CompiledProfile {
@@ -249,6 +314,7 @@ function compileProfile(
     ),
   );
   const n = devs.length;
+  const k = p.kdump;
   const drivers = devs.map((d) => resolved.drivers[d.model.driver]!);
   const dumpTarget = devs.findIndex((d) => d.name === p.dumpTarget);
   if (dumpTarget < 0) {
@@ -318,8 +384,10 @@ function compileProfile(
   strategies.forEach((s, si) =>
     devs.forEach((d, i) => {
       const driver = d.model.driver;
-      let load = true;
-      if (s.blacklist === 'known-problems') {
+      let load = !(s.nousb && drivers[i]!.usbHostController === true);
+      if (!load) {
+        // nousb: the USB core never binds a host controller driver.
+      } else if (s.blacklist === 'known-problems') {
         load = !drivers[i]!.knownKdumpProblems;
       } else if (Array.isArray(s.blacklist)) {
         load = !s.blacklist.includes(driver);
@@ -332,9 +400,13 @@ function compileProfile(
     }),
   );
 
-  const reservationMiB = p.crashkernelMiB - p.kdump.captureKernelBaseMiB;
+  const cpus = p.cpus ?? 1;
+  const captureCpus = Int32Array.from(strategies.map((s) => Math.min(s.nrCpus, cpus)));
   const oomAt = new Int32Array(strategies.length).fill(-1);
   strategies.forEach((s, si) => {
+    // Every CPU past the first costs its per-CPU areas and queues in the reservation.
+    const reservationMiB =
+      p.crashkernelMiB - k.captureKernelBaseMiB - (k.perCpuMiB ?? 0) * (captureCpus[si]! - 1);
     let memoryMiB = 0;
     for (let i = 0; i < n; i++) {
       if (loaded[si * n + i] === 0) {
@@ -350,8 +422,7 @@ function compileProfile(
     }
   });
 
-  const recovers = (r: ResetMethod | null) => (r ? r.recoversWedged : ABSENT);
-  const k = p.kdump;
+  const effect = (r: ResetMethod | null) => effectRow(r ? r.clears : null);
   return {
     name: profileName,
     ramGiB: p.ramGiB,
@@ -359,6 +430,7 @@ function compileProfile(
     deviceCount: n,
     busCount: p.buses.length,
     deviceNames: devs.map((d) => d.name),
+    driverNames: devs.map((d) => d.model.driver),
     devBus: Int32Array.from(devs.map((d) => d.bus)),
     devClass: Int32Array.from(devs.map((d) => deviceClasses.indexOf(d.model.class))),
     dumpTarget,
@@ -368,14 +440,21 @@ function compileProfile(
     reactCum,
     hardenedCum,
     devDist,
-    deviceSpecificRecovers: Float64Array.from(
-      devs.map((d) => recovers(d.model.deviceSpecificReset)),
+    deviceSpecificClears: effectTable(devs.map((d) => effect(d.model.deviceSpecificReset))),
+    flrClears: effectTable(devs.map((d) => effect(d.model.flr))),
+    pmClears: effectTable(devs.map((d) => effect(d.model.pmReset))),
+    busClears: effectTable(devs.map((d) => effectRow(d.model.busResetClears))),
+    configRestoreClears: effectTable(devs.map((d) => effectRow(d.model.configRestoreClears))),
+    driverResetClears: effectTable(drivers.map((drv) => effectRow(drv.resetDevicesClears))),
+    hasDeviceSpecific: Uint8Array.from(devs.map((d) => (d.model.deviceSpecificReset ? 1 : 0))),
+    hasFlr: Uint8Array.from(devs.map((d) => (d.model.flr ? 1 : 0))),
+    hasPm: Uint8Array.from(devs.map((d) => (d.model.pmReset ? 1 : 0))),
+    interruptStormHangs: Float64Array.from(devs.map((d) => d.model.interruptStormHangs ?? 0)),
+    usbHost: Uint8Array.from(drivers.map((drv) => (drv.usbHostController === true ? 1 : 0))),
+    culpritNames: devs.map((d) => culpritName(d.name, d.model.driver)),
+    devCulprit: Int32Array.from(
+      devs.map((d) => culprits.indexOf(culpritName(d.name, d.model.driver))),
     ),
-    flrRecovers: Float64Array.from(devs.map((d) => recovers(d.model.flr))),
-    pmRecovers: Float64Array.from(devs.map((d) => recovers(d.model.pmReset))),
-    busRecovers: Float64Array.from(devs.map((d) => d.model.busResetRecoversWedged)),
-    configRestoreRecovers: Float64Array.from(devs.map((d) => d.model.configRestoreRecovers)),
-    driverResetRecovers: Float64Array.from(drivers.map((drv) => drv.resetDevicesRecoversWedged)),
     canConfigRestore: Uint8Array.from(
       drivers.map((drv) =>
         drv.methods.includes('save_state') && drv.methods.includes('preinit') ? 1 : 0,
@@ -396,6 +475,7 @@ function compileProfile(
     ),
     loaded,
     oomAt,
+    captureCpus,
     captureKernelLoaded: k.captureKernelLoaded,
     crashKexec: compileDistribution(k.crashKexecMs, `${where}.kdump.crashKexecMs`),
     cpuStop: compileDistribution(k.cpuStopMs, `${where}.kdump.cpuStopMs`),
@@ -412,6 +492,10 @@ function compileProfile(
     panicRebootUs: Math.round(k.panicRebootMs * 1000),
     hangWatchdogUs: Math.round(k.hangWatchdogMs * 1000),
     rebootViaKexec: k.rebootPath === 'kexec',
+    irqpollSlowdown: (k.irqpollSlowdownPercent ?? 0) / 100,
+    staleKexecParameters: k.staleKexecParameters ?? 0,
+    backupRegionKiB: k.backupRegionKiB ?? 0,
+    backupRegionLost: k.backupRegionLost ?? 0,
     // A percentage drawn as a lognormal "duration" in ms: the unit is percent·1000 per draw.
     dumpPercent: compileDistribution(
       {

@@ -21,9 +21,11 @@ export const enum CrashSlot {
   DumpRate = 11,
   FirmwarePost = 12,
   KernelBoot = 13,
+  StaleKexecParameters = 14,
+  BackupRegionLost = 15,
 }
 /** Uniforms before the per-device ones. */
-const HEAD = 14;
+const HEAD = 16;
 export const HEAD_SLOTS = HEAD;
 
 /**
@@ -49,8 +51,16 @@ export const enum DeviceSlot {
   DmarFault = 15,
   ShutdownQuiesce = 16,
   DriverResetRecovers = 17,
+  /** Whether an interrupt it left pending hangs a capture kernel without irqpoll. */
+  InterruptStorm = 18,
+  /** Return to production by kexec after the dump: its shutdown method quiesced it or not, */
+  ReturnShutdown = 19,
+  /** ... the dirty state it left, */
+  ReturnState = 20,
+  /** ... and the production driver's reaction to it. */
+  ReturnReaction = 21,
 }
-const PER_DEVICE = 18;
+const PER_DEVICE = 22;
 export const DEVICE_SLOTS = PER_DEVICE;
 
 /** Uniforms a job of a profile with this many devices and buses draws. */

@@ -3,22 +3,25 @@
  * capture kernel after a crash (kdump boot path) or the next kernel of a planned
  * kexec reboot. Three phases, in kernel order:
  *
- * 1. Resets before probe, as the strategy orders them: config-restore (preinit
- *    from the configuration save_state kept in the first kernel), device-specific
- *    soft reset, FLR, PM reset, secondary bus reset. A step the device or bus
- *    does not offer is skipped; a step that leaves the device wedged (it does not
- *    answer) falls through to the next one.
- * 2. IOMMU initialisation: in-flight DMA that no reset stopped meets the new
- *    translation tables (DMAR faults, possibly SERR and a panic).
+ * 1. Resets before probe, device by device, as the strategy orders them:
+ *    config-restore (preinit from the configuration save_state kept in the first
+ *    kernel), device-specific soft reset, FLR, PM reset, secondary bus reset (once
+ *    per bus, on every device below it). A step the device or bus does not offer
+ *    is skipped; a step that leaves the device wedged (it does not answer) falls
+ *    through to the next one, a bus reset included. Each reset has explicit odds
+ *    per state of leaving the device quiescent (device-reset.ts).
+ * 2. IOMMU and interrupts: in-flight DMA that no reset stopped meets the new
+ *    translation tables (DMAR faults, possibly SERR and a panic); without irqpoll,
+ *    an interrupt the old kernel left pending may hang the kernel.
  * 3. Probe, device by device in bus order: memory from the crashkernel=
  *    reservation, the driver's own reset under reset_devices, hardened init, and
  *    the driver's reaction to a state it did not expect.
  */
-import { busReset } from './bus-reset';
+import { secondaryBusReset } from './bus-reset';
 import type { CompiledProfile, CompiledStrategy } from './compile';
 import { DEV_DISTS, DevDist, Step } from './compile';
 import { busSlot, deviceBase, DeviceSlot } from './crash-layout';
-import { resetRecovers } from './device-reset';
+import { effectRow, resetEffect } from './device-reset';
 import type { ResetPlan } from './reset-plan';
 import type { Sampler } from './sampler';
 import { Reason, State } from './outcome';
@@ -26,6 +29,7 @@ import { Reason, State } from './outcome';
 // Module-local copies: an exported or imported constant is a property load on every use.
 const DISTS_PER_DEVICE = DEV_DISTS;
 const DRIVER_RESET = 1 << 5;
+const BUS_RESET_BIT = 1 << Step.BusReset;
 
 /** {@link MAX_DEVICES} as a module-local constant: the hot loops index with it, and an export is a property load. */
 const DEVICES = 64;
@@ -131,8 +135,8 @@ export class DeviceBringUp {
   readonly present = new Uint8Array(MAX_DEVICES);
   /** Resets each device went through: bit `1 << Step.*`, and {@link DRIVER_RESET_BIT}. */
   readonly resetsApplied = new Uint8Array(MAX_DEVICES);
-  /** Buses marked for a secondary bus reset; {@link busReset} clears the marks. */
-  readonly busMarked = new Uint8Array(MAX_DEVICES);
+  /** 1 for the buses already reset in this bring-up (a bus is reset once). */
+  private readonly busDone = new Uint8Array(MAX_DEVICES);
   /** Total time of the bring-up until it finished or failed, µs. */
   elapsedUs = 0;
   /** Device whose driver ended the bring-up, or -1. */
@@ -153,6 +157,8 @@ export class DeviceBringUp {
 
   /** First device whose post-crash in-flight DMA is fatal when nothing resets it, or -1. */
   private firstDmarFault = -1;
+  /** First device whose pending interrupt hangs a kernel without irqpoll when nothing clears it, or -1. */
+  private firstInterruptStorm = -1;
   private readonly timeCache = new Float64Array(MAX_DEVICES * DEV_DISTS);
   private readonly busTimeCache = new Float64Array(MAX_DEVICES);
   private uniforms: Float64Array = new Float64Array(0);
@@ -226,6 +232,18 @@ export class DeviceBringUp {
         break;
       }
     }
+    this.firstInterruptStorm = -1;
+    for (let d = 0; d < p.deviceCount; d++) {
+      if (initial[d] === State.PendingInterrupt && this.interruptHangs(p, d, u)) {
+        this.firstInterruptStorm = d;
+        break;
+      }
+    }
+  }
+
+  /** Whether device `d`'s pending interrupt, left uncleared, hangs a kernel without irqpoll. */
+  private interruptHangs(p: CompiledProfile, d: number, u: Float64Array): boolean {
+    return u[deviceBase(d) + DeviceSlot.InterruptStorm]! < p.interruptStormHangs[d]!;
   }
 
   /** Whether device `d`'s in-flight DMA, left unstopped, ends the kernel in this job. */
@@ -280,13 +298,12 @@ export class DeviceBringUp {
       // The driver's own hard reset in init (doorbell, D3hot→D0): clears any dirty state,
       // brings back a wedged device with the driver's own odds.
       us += this.time(p, d, DevDist.ResetDevicesInit);
-      if (s !== State.Wedged) {
-        s = State.Quiescent;
-      } else if (
-        this.uniforms[deviceBase(d) + DeviceSlot.DriverResetRecovers]! < p.driverResetRecovers[d]!
-      ) {
-        s = State.Quiescent;
-      }
+      s = resetEffect(
+        s,
+        p.driverResetClears,
+        effectRow(d),
+        this.uniforms[deviceBase(d) + DeviceSlot.DriverResetRecovers]!,
+      );
     }
     const hardened = (treatment & Treatment.Hardened) !== 0;
     if (hardened) {
@@ -317,6 +334,8 @@ export class DeviceBringUp {
         us += this.initUs[d]!;
         verdict = Verdict.Oops;
       } else {
+        // The same assumption for a panic: the driver panics in its init, having done it.
+        us += this.initUs[d]!;
         verdict = Verdict.Panic;
       }
     }
@@ -334,6 +353,7 @@ export class DeviceBringUp {
    *   every driver loads (a production kernel after kexec)
    * @param oomAt the device whose driver runs the capture kernel out of its
    *   reservation under this strategy ({@link CompiledProfile.oomAt}), or -1
+   * @param irqpoll the kernel boots with irqpoll (the capture kernel of a strategy that sets it)
    * @returns a {@link Reason} code, or -1 when the kernel survived probing
    */
   run(
@@ -343,6 +363,7 @@ export class DeviceBringUp {
     loadedBase: number,
     oomAt: number,
     panicOnOops: boolean,
+    irqpoll: boolean,
   ): number {
     const treatment = treatmentOf(strategy);
     this.lastTreatment = treatment;
@@ -350,8 +371,16 @@ export class DeviceBringUp {
     this.lastWithResets = strategy.steps.length > 0;
     this.recordsComplete = false;
     return this.lastWithResets
-      ? this.resetThenProbe(p, resets, treatment, loadedBase, oomAt, panicOnOops)
-      : this.probeAsLeft(p, treatment, loadedBase, oomAt, panicOnOops);
+      ? this.resetThenProbe(p, resets, treatment, loadedBase, oomAt, panicOnOops, irqpoll)
+      : this.probeAsLeft(p, treatment, loadedBase, oomAt, panicOnOops, irqpoll);
+  }
+
+  /**
+   * The state the last bring-up left device `d` in before its driver probed it: after
+   * the strategy's resets, or as the previous kernel left it.
+   */
+  stateBeforeProbe(d: number): number {
+    return this.lastWithResets ? this.state[d]! : this.initial[d]!;
   }
 
   /**
@@ -364,6 +393,7 @@ export class DeviceBringUp {
     loadedBase: number,
     oomAt: number,
     panicOnOops: boolean,
+    irqpoll: boolean,
   ): number {
     const row = probeRow(treatment, Found.AsLeft);
     this.reinitOf = this.probeUs;
@@ -371,10 +401,10 @@ export class DeviceBringUp {
     this.presentCount = 0;
     this.dumpTargetPresent = false;
     if (this.firstDmarFault >= 0) {
-      this.elapsedUs = 0;
-      this.culprit = this.firstDmarFault;
-      this.probedUntil = 0;
-      return Reason.DmarFault;
+      return this.stopped(0, 0, this.firstDmarFault, 0, Reason.DmarFault);
+    }
+    if (this.firstInterruptStorm >= 0 && !irqpoll) {
+      return this.stopped(0, 0, this.firstInterruptStorm, 0, Reason.InterruptStorm);
     }
     const n = p.deviceCount;
     const loaded = p.loaded;
@@ -426,7 +456,7 @@ export class DeviceBringUp {
     return reason;
   }
 
-  /** A strategy with reset steps: resets before probe, the IOMMU, then probe. */
+  /** A strategy with reset steps: resets before probe, the IOMMU and interrupts, then probe. */
   private resetThenProbe(
     p: CompiledProfile,
     plan: ResetPlan,
@@ -434,6 +464,7 @@ export class DeviceBringUp {
     loadedBase: number,
     oomAt: number,
     panicOnOops: boolean,
+    irqpoll: boolean,
   ): number {
     const n = p.deviceCount;
     const u = this.uniforms;
@@ -442,64 +473,67 @@ export class DeviceBringUp {
     const reinit = this.reinitUs;
     const applied = this.resetsApplied;
     const loaded = p.loaded;
+    const busDone = this.busDone;
     this.reinitOf = reinit;
     this.reinitBase = 0;
     this.presentCount = 0;
     this.dumpTargetPresent = false;
     this.culprit = -1;
 
-    // Phase 1: resets before probe, as the plan orders them. A step that leaves the device
-    // wedged falls through to the next one. (No bus is marked: the last bus reset cleared
-    // its marks.)
-    const { first, step: steps, durationDist, recoverySlot, recovers } = plan;
-    let anyBus = false;
+    // Phase 1: resets before probe, device by device, each device's steps in the plan's
+    // order. A bus reset happens once per bus and meets every device below it (those
+    // walked already and those still to come); a device still wedged after a step,
+    // a bus reset included, falls through to its next one.
+    for (let d = 0; d < n; d++) {
+      state[d] = initial[d]!;
+      reinit[d] = 0;
+      applied[d] = 0;
+    }
+    busDone.fill(0, 0, p.busCount);
+    const { first, step: steps, durationDist, recoverySlot, clears } = plan;
     let elapsed = 0;
     for (let d = 0; d < n; d++) {
       const base = deviceBase(d);
       const last = first[d + 1]!;
-      let s = initial[d]!;
-      let us = 0;
-      let resets = 0;
       for (let k = first[d]!; k < last; k++) {
         const step = steps[k]!;
         if (step === Step.BusReset) {
-          this.busMarked[p.devBus[d]!] = 1;
-          anyBus = true;
-          break;
-        }
-        us += this.time(p, d, durationDist[k]!);
-        resets |= 1 << step;
-        if (step === Step.ConfigRestore) {
-          if (s === State.Wedged) {
-            continue; // a restored configuration does not bring back a device that does not answer
+          const bus = p.devBus[d]!;
+          if (busDone[bus] === 0) {
+            busDone[bus] = 1;
+            // Each device pays its bus's reset in its own reinit time; the kernel pays it once.
+            const t = this.busResetTime(p, bus);
+            elapsed += t;
+            secondaryBusReset(p, bus, t, BUS_RESET_BIT, state, reinit, applied, u);
           }
-          if (s !== State.Quiescent && u[base + recoverySlot[k]!]! < recovers[k]!) {
-            s = State.Quiescent;
-          }
-          break;
+        } else {
+          const t = this.time(p, d, durationDist[k]!);
+          reinit[d]! += t;
+          elapsed += t;
+          applied[d]! |= 1 << step;
+          state[d] = resetEffect(state[d]!, clears, effectRow(k), u[base + recoverySlot[k]!]!);
         }
-        s = resetRecovers(s, recovers[k]!, u[base + recoverySlot[k]!]!);
-        if (s !== State.Wedged) {
+        if (state[d] !== State.Wedged) {
           break;
         }
         // still not answering: fall back to the next step
       }
-      state[d] = s;
-      reinit[d] = us;
-      applied[d] = resets;
-      elapsed += us;
-    }
-    if (anyBus) {
-      // Each device pays its bus's reset in its own reinit time; the kernel pays it once per bus.
-      elapsed += busReset(this, p, u);
     }
 
-    // Phase 2: the IOMMU comes up; unstopped in-flight DMA faults. (Resets never start DMA:
-    // without a fatal one as the crash left the devices, there is none now.)
+    // Phase 2: the IOMMU comes up, then interrupts. Unstopped in-flight DMA faults (resets
+    // never start DMA: without a fatal one as the crash left the devices, there is none
+    // now); without irqpoll, an interrupt left pending may hang the kernel.
     if (this.firstDmarFault >= 0) {
       for (let d = this.firstDmarFault; d < n; d++) {
         if (state[d] === State.InFlightDma && this.dmarFatal(p, d, u)) {
           return this.stopped(elapsed, 0, d, 0, Reason.DmarFault);
+        }
+      }
+    }
+    if (this.firstInterruptStorm >= 0 && !irqpoll) {
+      for (let d = this.firstInterruptStorm; d < n; d++) {
+        if (state[d] === State.PendingInterrupt && this.interruptHangs(p, d, u)) {
+          return this.stopped(elapsed, 0, d, 0, Reason.InterruptStorm);
         }
       }
     }

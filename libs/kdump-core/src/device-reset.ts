@@ -1,26 +1,34 @@
 /**
- * Per-device resets: device-specific soft reset, PCIe function-level reset (FLR:
- * wait for pending transactions up to 700 ms, 100 ms, then poll readiness), and
- * PM reset (D3hot → D0, 2 × 10 ms, only when No_Soft_Reset is clear). Not every
- * device has each one, and some have one that is broken: it takes its time and
- * resets nothing (modelled as a reset that never recovers a wedged device and
- * leaves any other dirty state as it was).
+ * Resets and what they do to a device the old kernel left behind: device-specific
+ * soft reset, PCIe function-level reset (FLR: wait for pending transactions up to
+ * 700 ms, the 100 ms the PCIe spec requires, then poll readiness), PM reset
+ * (D3hot → D0, 2 × 10 ms, only when No_Soft_Reset is clear), secondary bus reset,
+ * configuration restore, and a driver's own reset under reset_devices. Each has
+ * explicit odds per post-crash state: in-flight DMA, a pending interrupt, stale
+ * ring state, wedged. A reset either leaves the device quiescent or as it was:
+ * a broken one (every odds 0) takes its time and changes nothing.
  */
 import { State } from './outcome';
 
+/** Entries per device or step in a reset-effect table: one per {@link State} code. */
+const STATES = 5;
+
 /**
- * The state a device is left in after a reset that recovers a wedged device with
- * odds `recoversWedged`, given the uniform `u` drawn for it.
+ * The state a reset leaves a device in.
+ * @param clears a reset-effect table: `clears[offset + state]` is the odds that a
+ *   device found in `state` is quiescent afterwards
+ * @param u the uniform drawn for this reset of this device
  */
-export function resetRecovers(state: number, recoversWedged: number, u: number): number {
-  if (state === State.Quiescent) {
-    return State.Quiescent;
-  }
-  if (recoversWedged === 0) {
-    return state; // a broken reset
-  }
-  if (state === State.Wedged) {
-    return u < recoversWedged ? State.Quiescent : State.Wedged;
-  }
-  return State.Quiescent;
+export function resetEffect(
+  state: number,
+  clears: Float64Array,
+  offset: number,
+  u: number,
+): number {
+  return state === State.Quiescent || u < clears[offset + state]! ? State.Quiescent : state;
+}
+
+/** Offset of row `i` (a device, or a step of a reset plan) in a reset-effect table. */
+export function effectRow(i: number): number {
+  return i * STATES;
 }

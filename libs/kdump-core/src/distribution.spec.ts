@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { BUILTIN_DEVICES } from './catalogue';
 import {
   compileDistribution,
   DistributionKind,
@@ -247,5 +248,43 @@ describe('compileDistribution errors', () => {
     expect(() =>
       compileDistribution({ kind: 'pareto' } as unknown as TimeDistribution, 'a.b'),
     ).toThrow(/a\.b: unknown distribution/);
+  });
+});
+
+describe('shifted distributions (minMs)', () => {
+  it('a lognormal with minMs never draws below it and keeps its stated median and p95', () => {
+    const d = compileDistribution(
+      { kind: 'lognormal', medianMs: 150, p95Ms: 700, minMs: 100 },
+      'flr',
+    );
+    expect(sampleMicros(d, 1e-12)).toBeGreaterThanOrEqual(100_000);
+    expect(sampleMicros(d, 0.5)).toBe(150_000);
+    expect(sampleMicros(d, 0.95) / 1000).toBeCloseTo(700, 0);
+  });
+
+  it('an exponential with minMs is minMs plus the rest of its mean', () => {
+    const d = compileDistribution({ kind: 'exponential', meanMs: 300, minMs: 100 }, 'e');
+    expect(sampleMicros(d, 1 - 1e-12)).toBe(100_000);
+    // The median of minMs + Exp(mean 200): 100 + 200·ln 2.
+    expect(sampleMicros(d, 0.5) / 1000).toBeCloseTo(100 + 200 * Math.LN2, 2);
+  });
+
+  it('refuses a median or mean at or below minMs', () => {
+    expect(() =>
+      compileDistribution({ kind: 'lognormal', medianMs: 100, p95Ms: 700, minMs: 100 }, 'x.flr'),
+    ).toThrow(/x\.flr: medianMs 100 must be above minMs 100/);
+    expect(() => compileDistribution({ kind: 'exponential', meanMs: 50, minMs: 60 }, 'y')).toThrow(
+      /meanMs 50 must be above minMs 60/,
+    );
+  });
+
+  it('every built-in FLR takes at least the 100 ms the PCIe spec requires', () => {
+    const flrs = Object.entries(BUILTIN_DEVICES).filter(([, m]) => m.flr !== null);
+    expect(flrs.length).toBeGreaterThan(3);
+    for (const [name, model] of flrs) {
+      const d = compileDistribution(model.flr!.durationMs, `${name}.flr`);
+      // The shortest draw the distribution can give (its 1e-12 quantile).
+      expect(sampleMicros(d, 1e-12), name).toBeGreaterThanOrEqual(100_000);
+    }
   });
 });

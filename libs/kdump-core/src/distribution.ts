@@ -9,8 +9,8 @@
 export type TimeDistribution =
   | { kind: 'constant'; ms: number }
   | { kind: 'uniform'; minMs: number; maxMs: number }
-  | { kind: 'exponential'; meanMs: number }
-  | { kind: 'lognormal'; medianMs: number; p95Ms: number }
+  | { kind: 'exponential'; meanMs: number; minMs?: number }
+  | { kind: 'lognormal'; medianMs: number; p95Ms: number; minMs?: number }
   | { kind: 'empirical'; valuesMs: number[] };
 
 /** Kind codes of a compiled distribution. */
@@ -111,6 +111,8 @@ export interface CompiledDistribution {
   a: number;
   /** uniform: width µs; lognormal: sigma of ln(µs). */
   b: number;
+  /** exponential, lognormal: the shortest time, µs, added to every draw (0 unshifted). */
+  c: number;
   /** empirical: sorted values in µs. */
   values: Float64Array;
 }
@@ -122,7 +124,7 @@ export function compileDistribution(d: TimeDistribution, where: string): Compile
   switch (d.kind) {
     case 'constant':
       requireNonNegative(d.ms, `${where}.ms`);
-      return { kind: DistributionKind.Constant, a: d.ms * 1000, b: 0, values: EMPTY };
+      return { kind: DistributionKind.Constant, a: d.ms * 1000, b: 0, c: 0, values: EMPTY };
     case 'uniform':
       requireNonNegative(d.minMs, `${where}.minMs`);
       if (!(d.maxMs >= d.minMs)) {
@@ -132,19 +134,40 @@ export function compileDistribution(d: TimeDistribution, where: string): Compile
         kind: DistributionKind.Uniform,
         a: d.minMs * 1000,
         b: (d.maxMs - d.minMs) * 1000,
+        c: 0,
         values: EMPTY,
       };
-    case 'exponential':
+    case 'exponential': {
       requirePositive(d.meanMs, `${where}.meanMs`);
-      return { kind: DistributionKind.Exponential, a: d.meanMs * 1000, b: 0, values: EMPTY };
+      const min = d.minMs ?? 0;
+      requireNonNegative(min, `${where}.minMs`);
+      if (!(d.meanMs > min)) {
+        throw new RangeError(`${where}: meanMs ${d.meanMs} must be above minMs ${min}`);
+      }
+      // Shifted: minMs plus an exponential of the rest of the mean.
+      return {
+        kind: DistributionKind.Exponential,
+        a: (d.meanMs - min) * 1000,
+        b: 0,
+        c: min * 1000,
+        values: EMPTY,
+      };
+    }
     case 'lognormal': {
       requirePositive(d.medianMs, `${where}.medianMs`);
       if (!(d.p95Ms >= d.medianMs)) {
         throw new RangeError(`${where}: p95Ms ${d.p95Ms} is below medianMs ${d.medianMs}`);
       }
-      const mu = Math.log(d.medianMs * 1000);
-      const sigma = (Math.log(d.p95Ms * 1000) - mu) / Z95;
-      return { kind: DistributionKind.Lognormal, a: mu, b: sigma, values: EMPTY };
+      const min = d.minMs ?? 0;
+      requireNonNegative(min, `${where}.minMs`);
+      if (!(d.medianMs > min)) {
+        throw new RangeError(`${where}: medianMs ${d.medianMs} must be above minMs ${min}`);
+      }
+      // Shifted: minMs plus a lognormal whose median and p95 are those stated, less minMs
+      // (quantiles commute with the shift, so the whole time keeps the stated median and p95).
+      const mu = Math.log((d.medianMs - min) * 1000);
+      const sigma = (Math.log(Math.max(d.p95Ms - min, d.medianMs - min) * 1000) - mu) / Z95;
+      return { kind: DistributionKind.Lognormal, a: mu, b: sigma, c: min * 1000, values: EMPTY };
     }
     case 'empirical': {
       if (d.valuesMs.length === 0) {
@@ -152,7 +175,7 @@ export function compileDistribution(d: TimeDistribution, where: string): Compile
       }
       d.valuesMs.forEach((v, i) => requireNonNegative(v, `${where}.valuesMs[${i}]`));
       const values = Float64Array.from(d.valuesMs, (v) => v * 1000).sort();
-      return { kind: DistributionKind.Empirical, a: 0, b: 0, values };
+      return { kind: DistributionKind.Empirical, a: 0, b: 0, c: 0, values };
     }
     default: {
       const never: never = d;
@@ -187,9 +210,9 @@ export function sampleMicros(d: CompiledDistribution, u: number): number {
     case 1: // uniform
       return Math.floor(d.a + d.b * u + 0.5);
     case 2: // exponential
-      return Math.floor(-d.a * Math.log(u) + 0.5);
+      return Math.floor(d.c - d.a * Math.log(u) + 0.5);
     case 3: // lognormal
-      return Math.floor(Math.exp(d.a + d.b * normalQuantileFast(u)) + 0.5);
+      return Math.floor(d.c + Math.exp(d.a + d.b * normalQuantileFast(u)) + 0.5);
     default: {
       const v = d.values;
       return Math.floor(v[Math.floor(u * v.length)]! + 0.5);

@@ -4,6 +4,9 @@ import { FAILURE_REASONS } from './outcome';
 import {
   bus,
   cause,
+  CLEARS_ALL,
+  CLEARS_DIRTY,
+  CLEARS_NOTHING,
   constant,
   COPES,
   device,
@@ -15,6 +18,7 @@ import {
   type Lab,
   PANICS,
   profile,
+  QUIESCENT,
   reportOf,
   runAll,
   strategyOf,
@@ -169,7 +173,7 @@ catalogue:
   crashCauses: {clean: ${cause()}}
   drivers: {calm: ${driver()}}
   devices:
-    wedged-broken-flr: ${device({ postCrashState: wedged, flr: { durationMs: { kind: 'constant', ms: 50 }, recoversWedged: 0 } })}
+    wedged-broken-flr: ${device({ postCrashState: wedged, flr: { durationMs: { kind: 'constant', ms: 50 }, clears: CLEARS_NOTHING } })}
     wedged-good-flr: ${device({ postCrashState: wedged })}
     dirty: ${device({ postCrashState: { inFlightDma: 0, pendingInterrupt: 1, staleRing: 0, wedged: 0 } })}
     quiet: ${device()}
@@ -318,7 +322,8 @@ catalogue:
       }
       expect(deviceOf(s, 'nic0')).toMatchObject({ loaded: true, probed: true, present: true });
       expect(s.outcome).toBe('dump-target-missing');
-      expect(s.culprit).toBeNull();
+      // The failure names the dump target that went missing.
+      expect(s.culprit).toBe('disk0');
       expect(s.dumpMs).toBeNull();
       // capture kernel 6000 + nic0 100
       expect(s.kernelBootMs).toBe(6100);
@@ -430,14 +435,14 @@ strategies: [none, reset_devices]
 catalogue:
   crashCauses: {clean: ${cause()}}
   drivers:
-    honours: ${driver({ honoursResetDevices: true, resetDevicesRecoversWedged: 1, onUnexpectedState: PANICS })}
-    honours-weakly: ${driver({ honoursResetDevices: true, resetDevicesRecoversWedged: 0, onUnexpectedState: PANICS })}
+    honours: ${driver({ honoursResetDevices: true, resetDevicesClears: CLEARS_ALL, onUnexpectedState: PANICS })}
+    honours-weakly: ${driver({ honoursResetDevices: true, resetDevicesClears: CLEARS_DIRTY, onUnexpectedState: PANICS })}
     ignores: ${driver()}
   devices:
     hba: ${device({ driver: 'honours', postCrashState: dirty })}
     nic: ${device({ driver: 'ignores', postCrashState: dirty })}
-    hba-stuck: ${device({ driver: 'honours', postCrashState: wedged, deviceSpecificReset: { durationMs: { kind: 'constant', ms: 3000 }, recoversWedged: 0 } })}
-    hba-stuck-for-good: ${device({ driver: 'honours-weakly', postCrashState: wedged, deviceSpecificReset: { durationMs: { kind: 'constant', ms: 3000 }, recoversWedged: 1 } })}
+    hba-stuck: ${device({ driver: 'honours', postCrashState: wedged, deviceSpecificReset: { durationMs: { kind: 'constant', ms: 3000 }, clears: CLEARS_DIRTY } })}
+    hba-stuck-for-good: ${device({ driver: 'honours-weakly', postCrashState: wedged, deviceSpecificReset: { durationMs: { kind: 'constant', ms: 3000 }, clears: CLEARS_ALL } })}
   profiles:
     lab: ${profile({
       dumpTarget: 'h0',
@@ -601,7 +606,7 @@ catalogue:
     honours: ${driver({ honoursResetDevices: true })}
   devices:
     dma-dev: ${device({ driver: 'honours', postCrashState: dma, behindIommu: true, dmarFaultFatal: 1 })}
-    dma-broken-flr: ${device({ driver: 'honours', postCrashState: dma, behindIommu: true, dmarFaultFatal: 1, flr: { durationMs: { kind: 'constant', ms: 50 }, recoversWedged: 0 } })}
+    dma-broken-flr: ${device({ driver: 'honours', postCrashState: dma, behindIommu: true, dmarFaultFatal: 1, flr: { durationMs: { kind: 'constant', ms: 50 }, clears: CLEARS_NOTHING } })}
     dma-no-iommu: ${device({ driver: 'honours', postCrashState: dma, behindIommu: false, dmarFaultFatal: 1 })}
     quiet: ${device()}
   profiles:
@@ -1084,3 +1089,149 @@ describe('FleetEngine', () => {
 function runShardOf(l: Lab, start: number, end: number) {
   return l.engine.runShard({ index: 0, serverStart: start, serverEnd: end });
 }
+
+describe('fidelity mechanisms', () => {
+  const stale = { ...QUIESCENT, staleRing: 1 };
+  const specOf = (
+    strategies: string,
+    opts: { reaction?: unknown; kdump?: Record<string, unknown>; usb?: boolean } = {},
+  ) => `
+name: fidelity
+seed: 5
+fleet: [{profile: lab, count: 50}]
+events: {crash: {perServer: 1, causes: {clean: 1}}}
+strategies: ${strategies}
+catalogue:
+  crashCauses: {clean: ${cause()}}
+  drivers:
+    calm: ${driver()}
+    touchy: ${driver({ onUnexpectedState: opts.reaction ?? PANICS, usbHostController: opts.usb ?? false })}
+  devices:
+    quiet: ${device()}
+    dirty: ${device({ driver: 'touchy', postCrashState: stale })}
+  profiles:
+    lab: ${profile({ dumpTarget: 'disk', buses: [bus('port', { odd: 'dirty', disk: 'quiet' })], kdump: opts.kdump })}
+`;
+
+  it('a driver that panics in probe is charged its init time, not 0 µs', () => {
+    const l = lab(specOf('[none]'));
+    for (const t of traceServers(l, 10)) {
+      const s = strategyOf(t, 'none');
+      expect(s.outcome).toBe('capture-kernel-panic');
+      expect(s.culprit).toBe('odd');
+      expect(s.culpritDriver).toBe('touchy');
+      expect(deviceOf(s, 'odd').reinitMs).toBe(100);
+    }
+    const r = reportOf(l).crash!.strategies[0]!;
+    expect(r.deviceReinitSeconds['nvme-ssd']!.p50Seconds).toBeCloseTo(0.1, 2);
+    expect(r.deviceReinitSeconds['nvme-ssd']!.count).toBe(50); // the panic stops probe at odd
+  });
+
+  it('nousb leaves a USB host controller unbound', () => {
+    const l = lab(specOf('[none, {name: no-usb, nousb: true}]', { usb: true }));
+    for (const t of traceServers(l, 10)) {
+      expect(strategyOf(t, 'none').outcome).toBe('capture-kernel-panic');
+      const s = strategyOf(t, 'no-usb');
+      expect(s.outcome).toBe('captured');
+      expect(deviceOf(s, 'odd')).toMatchObject({ loaded: false, probed: false });
+      expect(s.commandLine).toBe('nr_cpus=1 nousb');
+    }
+  });
+
+  it('irqpoll slows the capture kernel by its percentage', () => {
+    const l = lab(
+      specOf('[{name: plain}, {name: polled, irqpoll: true}]', {
+        reaction: COPES,
+        kdump: { irqpollSlowdownPercent: 10 },
+      }),
+    );
+    for (const t of traceServers(l, 5)) {
+      // 6000 boot + 2 × 100 init = 6200; irqpoll: 6820
+      expect(strategyOf(t, 'plain').kernelBootMs).toBe(6200);
+      expect(strategyOf(t, 'polled').kernelBootMs).toBe(6820);
+    }
+  });
+
+  it('nr_cpus: more CPUs filter faster and cost reservation memory', () => {
+    const text = specOf('[{name: one}, {name: four, nrCpus: 4}, {name: many, nrCpus: 64}]', {
+      reaction: COPES,
+    })
+      .replace('filterMsPerTiB: 0', 'filterMsPerTiB: 64000')
+      .replace('"filterMsPerTiB":0', '"filterMsPerTiB":64000');
+    const l = lab(
+      text
+        .replace('"crashkernelMiB":1024', '"crashkernelMiB":200')
+        .replace('"kdump":{', '"kdump":{"perCpuMiB":10,'),
+    );
+    for (const t of traceServers(l, 5)) {
+      // 64 GiB: filtering 4000 ms on one CPU, 1000 on four, plus 320 ms of writing.
+      expect(strategyOf(t, 'one').dumpMs).toBe(4320);
+      expect(strategyOf(t, 'four').dumpMs).toBe(1320);
+      expect(strategyOf(t, 'four').captureCpus).toBe(4);
+      // 200 − 142 − 63 × 10 < 0: the first driver does not fit.
+      expect(strategyOf(t, 'many').outcome).toBe('capture-kernel-oom');
+    }
+  });
+
+  it('stale kexec parameters and a lost backup region fail the dump, with their trace fields', () => {
+    const staleLab = lab(specOf('[none]', { reaction: COPES, kdump: { staleKexecParameters: 1 } }));
+    for (const t of traceServers(staleLab, 5)) {
+      expect(t.stages.staleKexecParameters).toBe(true);
+      expect(strategyOf(t, 'none').outcome).toBe('stale-kexec-parameters');
+      expect(strategyOf(t, 'none').dumpMs).toBe(320);
+    }
+    const backup = lab(
+      specOf('[none]', { reaction: COPES, kdump: { backupRegionKiB: 640, backupRegionLost: 1 } }),
+    );
+    for (const t of traceServers(backup, 5)) {
+      expect(t.stages.backupRegionKiB).toBe(640);
+      expect(strategyOf(t, 'none').outcome).toBe('backup-region-lost');
+    }
+    // With a backup region that is never lost, the dump is captured.
+    const kept = lab(specOf('[none]', { reaction: COPES, kdump: { backupRegionKiB: 640 } }));
+    expect(strategyOf(kept.engine.traceJob(0, 'crash'), 'none').outcome).toBe('captured');
+  });
+
+  it('back to production by kexec: a device left dirty can send the server through firmware', () => {
+    const text = specOf('[none, blacklisted]', {
+      reaction: FAILS_PROBE,
+      kdump: { rebootPath: 'kexec' },
+    }).replace(
+      'strategies: [none, blacklisted]',
+      'strategies: [none, {name: blacklisted, blacklist: [touchy]}]',
+    );
+    const l = lab(text);
+    for (const t of traceServers(l, 5)) {
+      // Under none, `odd` failed probe in the capture kernel: nothing shut it down, and the
+      // production kernel's touchy driver fails its probe too (no panic): kexec brings it back.
+      expect(strategyOf(t, 'none').outcome).toBe('captured');
+      expect(strategyOf(t, 'none').returnToService).toBe('kexec');
+    }
+    const panicky = lab(
+      text
+        .replace(JSON.stringify(FAILS_PROBE), JSON.stringify(PANICS))
+        .replace(
+          'strategies: [none, {name: blacklisted, blacklist: [touchy]}]',
+          'strategies: [{name: blacklisted, blacklist: [touchy]}]',
+        ),
+    );
+    for (const t of traceServers(panicky, 5)) {
+      const s = strategyOf(t, 'blacklisted');
+      expect(s.outcome).toBe('captured');
+      // The production kernel meets `odd` as the crash left it and panics: firmware after all.
+      expect(s.returnToService).toBe('kexec-then-firmware');
+      // 312 + 6100 + 320 + (40000 + 200) + 10000 + (50000 + 40000 + 200)
+      expect(s.downtimeMs).toBe(147_132);
+    }
+  });
+
+  it('a planned kexec reboot has no POST in its trace', () => {
+    const l = lab(
+      specOf('[none]').replace(
+        'events: {crash: {perServer: 1, causes: {clean: 1}}}',
+        'events: {reboot: {perServer: 1, path: kexec}}',
+      ),
+    );
+    expect(l.engine.traceJob(0, 'reboot').stages.firmwarePostMs).toBeNull();
+  });
+});

@@ -13,6 +13,7 @@
 import { Counter, emptyAggregate, Hist, type Aggregate, AggregateLayout } from './aggregate';
 import type { CompiledExperiment, CompiledProfile, CompiledStrategy } from './compile';
 import { pickCause, pickDeviceState } from './crash-detection';
+import { kexecReturnFails } from './kexec-return';
 import { CrashSlot, deviceBase, DeviceSlot, uniformsPerJob } from './crash-layout';
 import { DeviceBringUp, MAX_DEVICES } from './device-bring-up';
 import { dumpMicros } from './dump';
@@ -62,6 +63,9 @@ const NO_STRATEGY: CompiledStrategy = {
   name: '(firmware boot)',
   resetDevices: false,
   hardening: false,
+  irqpoll: false,
+  nousb: false,
+  nrCpus: 1,
   steps: new Int32Array(0),
 };
 
@@ -92,6 +96,7 @@ export class FleetEngine {
     this.layout = new AggregateLayout(
       model.strategies.map((s) => s.name),
       model.deviceClasses,
+      model.culprits,
     );
     let most = 0;
     for (const p of model.profiles) {
@@ -191,6 +196,16 @@ export class FleetEngine {
     slots[counters + Counter.Jobs]! += 1;
     slots[counters + (success ? Counter.Successes : Counter.Reasons + reason)]! += 1;
     this.counters.evaluations++;
+  }
+
+  /** Counts a failure for `reason` against device `d` of profile `p` (strategy `s`, kind `k`). */
+  private countCulprit(p: CompiledProfile, s: number, k: number, reason: number, d: number): void {
+    if (d >= 0) {
+      const slot = this.layout.culpritSlot(s, k, reason, p.devCulprit[d]!);
+      if (slot >= 0) {
+        this.slots[slot]! += 1;
+      }
+    }
   }
 
   /** Records the reinitialisation time of every device the last bring-up probed. */
@@ -295,6 +310,10 @@ export class FleetEngine {
         }
       }
     }
+    // What kexec passed to the capture kernel: elfcorehdr made stale by a hotplug since
+    // kexec -p, and the backup region of the low memory it reuses (none on x86 today).
+    const staleParameters = u[CrashSlot.StaleKexecParameters]! < p.staleKexecParameters;
+    const backupLost = p.backupRegionKiB > 0 && u[CrashSlot.BackupRegionLost]! < p.backupRegionLost;
     if (trace) {
       trace.crashStages(m.causeNames[cause]!, {
         detectionUs: detectUs,
@@ -304,6 +323,9 @@ export class FleetEngine {
         purgatoryUs: shutdownUs < 0 ? -1 : p.purgatoryDigestUs,
         firmwarePostUs: postUs,
         kernelBootUs: bootUs,
+        staleKexecParameters: staleParameters,
+        backupRegionKiB: p.backupRegionKiB,
+        backupRegionLost: backupLost,
       });
     }
     if (common >= 0) {
@@ -333,8 +355,13 @@ export class FleetEngine {
       trace.initialStates(p, states);
     }
     this.bringUp.prepareDevices(p, states);
-    // After the dump the capture kernel's own shutdown quiesces devices; they come up clean.
-    const backAfterDumpUs = p.rebootViaKexec ? bootUs + cleanDevicesUs : backViaFirmwareUs;
+    // Back to production after the dump: through firmware (POST resets every device), or by
+    // kexec, where the production kernel meets devices as the capture kernel left them.
+    const kexecBackUs = bootUs + cleanDevicesUs;
+    const kexecFailsBackUs = kexecBackUs + p.panicRebootUs + backViaFirmwareUs;
+    const percent = sampler.draw(p.dumpPercent, u[CrashSlot.DumpPercent]!) / 1000;
+    let usPerGiB = -1;
+    let dumpCpus = 0;
     let dumpUs = -1;
     let successMask = 0;
     const b = this.bringUp;
@@ -344,44 +371,96 @@ export class FleetEngine {
       if (leader[s] !== s) {
         continue; // brought up with its class's leader
       }
-      let reason = b.run(p, strategies[s]!, resets[s]!, s * n, p.oomAt[s]!, p.panicOnOops);
-      const kernelBootUs = captureBaseUs + b.elapsedUs;
+      const strategy = strategies[s]!;
+      let reason = b.run(
+        p,
+        strategy,
+        resets[s]!,
+        s * n,
+        p.oomAt[s]!,
+        p.panicOnOops,
+        strategy.irqpoll,
+      );
+      let kernelBootUs = captureBaseUs + b.elapsedUs;
+      if (strategy.irqpoll) {
+        // irqpoll polls every handler on each interrupt: the whole boot runs slower.
+        kernelBootUs = Math.floor(kernelBootUs * (1 + p.irqpollSlowdown) + 0.5);
+      }
+      let culprit = b.culprit;
       if (reason < 0 && !b.dumpTargetPresent) {
         reason = Reason.DumpTargetMissing;
+        culprit = p.dumpTarget;
       }
       let jobDowntimeUs: number;
-      if (reason < 0) {
-        if (dumpUs < 0) {
-          const percent = sampler.draw(p.dumpPercent, u[CrashSlot.DumpPercent]!) / 1000;
-          const usPerGiB = sampler.draw(p.dumpUsPerGiB, u[CrashSlot.DumpRate]!);
-          dumpUs = dumpMicros(p.ramGiB, percent, usPerGiB, p.filterUsPerGiB);
+      let backUs = 0;
+      let returnFails = false;
+      if (reason < 0 || reason === Reason.DumpTargetMissing) {
+        if (p.rebootViaKexec) {
+          returnFails = kexecReturnFails(p, b, s * n, u);
+          backUs = returnFails ? kexecFailsBackUs : kexecBackUs;
+        } else {
+          backUs = backViaFirmwareUs;
         }
-        jobDowntimeUs = beforeCaptureUs + kernelBootUs + dumpUs + backAfterDumpUs;
+      }
+      if (reason < 0) {
+        const cpus = p.captureCpus[s]!;
+        if (cpus !== dumpCpus) {
+          // makedumpfile filters on every CPU the capture kernel brought up.
+          if (usPerGiB < 0) {
+            usPerGiB = sampler.draw(p.dumpUsPerGiB, u[CrashSlot.DumpRate]!);
+          }
+          dumpUs = dumpMicros(p.ramGiB, percent, usPerGiB, p.filterUsPerGiB / cpus);
+          dumpCpus = cpus;
+        }
+        if (staleParameters) {
+          reason = Reason.StaleKexecParameters;
+        } else if (backupLost) {
+          reason = Reason.BackupRegionLost;
+        }
+        jobDowntimeUs = beforeCaptureUs + kernelBootUs + dumpUs + backUs;
       } else if (reason === Reason.DumpTargetMissing) {
         // The capture kernel came up but has nowhere to write: kdump's failure action reboots.
-        jobDowntimeUs = beforeCaptureUs + kernelBootUs + backAfterDumpUs;
+        jobDowntimeUs = beforeCaptureUs + kernelBootUs + backUs;
+      } else if (reason === Reason.InterruptStorm) {
+        // The capture kernel hangs in an interrupt storm until the watchdog resets the server.
+        jobDowntimeUs = beforeCaptureUs + kernelBootUs + p.hangWatchdogUs + backViaFirmwareUs;
       } else {
         // The capture kernel died: panic=N reboots it through firmware.
         jobDowntimeUs = beforeCaptureUs + kernelBootUs + p.panicRebootUs + backViaFirmwareUs;
       }
+      const dumped =
+        reason < 0 || reason === Reason.StaleKexecParameters || reason === Reason.BackupRegionLost;
       for (let member = s; member >= 0; member = nextInClass[member]!) {
         const blk = this.layout.block(member, CRASH);
         this.recordDevices(p, blk, s * n);
-        if (reason < 0) {
+        if (dumped || reason === Reason.DumpTargetMissing) {
           this.record(blk, Hist.KernelBoot, kernelBootUs);
+        }
+        if (dumped) {
           this.record(blk, Hist.Dump, dumpUs);
+        }
+        if (reason < 0) {
           successMask |= 1 << member;
-        } else if (reason === Reason.DumpTargetMissing) {
-          this.record(blk, Hist.KernelBoot, kernelBootUs);
+        } else {
+          this.countCulprit(p, member, CRASH, reason, culprit);
         }
         this.record(blk, Hist.Downtime, jobDowntimeUs);
         this.count(blk, reason < 0, reason);
         if (trace) {
           b.completeDeviceRecords(p);
-          trace.strategyOutcome(p, member, strategies[member]!.name, member * n, b, reason, {
+          trace.strategyOutcome(p, member, strategies[member]!, member * n, b, reason, culprit, {
             kernelBootUs,
-            dumpUs: reason < 0 ? dumpUs : -1,
+            dumpUs: dumped ? dumpUs : -1,
             downtimeUs: jobDowntimeUs,
+            captureCpus: p.captureCpus[member]!,
+            returnToService:
+              backUs === 0
+                ? null
+                : !p.rebootViaKexec
+                  ? 'firmware'
+                  : returnFails
+                    ? 'kexec-then-firmware'
+                    : 'kexec',
           });
         }
       }
@@ -403,7 +482,8 @@ export class FleetEngine {
     const b = this.bringUp;
     const trace = this.trace;
     if (trace) {
-      trace.rebootStages(viaKexec ? 'kexec' : 'firmware', postUs, bootUs);
+      // A kexec reboot skips firmware: no POST.
+      trace.rebootStages(viaKexec ? 'kexec' : 'firmware', viaKexec ? -1 : postUs, bootUs);
     }
 
     if (!viaKexec) {
@@ -415,7 +495,7 @@ export class FleetEngine {
         trace.initialStates(p, states);
       }
       b.prepareDevices(p, states);
-      b.run(p, NO_STRATEGY, this.noResets[profile]!, -1, -1, false);
+      b.run(p, NO_STRATEGY, this.noResets[profile]!, -1, -1, false, false);
       if (trace) {
         b.completeDeviceRecords(p);
       }
@@ -426,10 +506,12 @@ export class FleetEngine {
         this.record(blk, Hist.Downtime, postUs + bootUs + b.elapsedUs);
         this.count(blk, true, -1);
         if (trace) {
-          trace.strategyOutcome(p, s, m.strategies[s]!.name, -1, b, -1, {
+          trace.strategyOutcome(p, s, m.strategies[s]!, -1, b, -1, -1, {
             kernelBootUs: bootUs + b.elapsedUs,
             dumpUs: -1,
             downtimeUs: postUs + bootUs + b.elapsedUs,
+            captureCpus: 0,
+            returnToService: null,
           });
         }
       }
@@ -458,14 +540,22 @@ export class FleetEngine {
       if (leader[s] !== s) {
         continue; // brought up with its class's leader
       }
-      let reason = b.run(p, m.strategies[s]!, resets[s]!, -1, -1, false);
+      // The production kernel's command line: no irqpoll.
+      let reason = b.run(p, m.strategies[s]!, resets[s]!, -1, -1, false, false);
       const kernelBootUs = bootUs + b.elapsedUs;
       let jobDowntimeUs = kernelBootUs;
       const kernelDied = reason >= 0;
+      const culprit = b.culprit;
       if (kernelDied) {
-        // The new kernel died: panic, reboot through firmware, devices reset by POST.
-        reason = reason === Reason.DmarFault ? reason : Reason.KexecBootPanic;
-        jobDowntimeUs = kernelBootUs + p.panicRebootUs + postUs + bootUs + b.cleanDevicesMicros();
+        // The new kernel died: panic (or hang in an interrupt storm), reboot through
+        // firmware, devices reset by POST.
+        if (reason === Reason.InterruptStorm) {
+          jobDowntimeUs =
+            kernelBootUs + p.hangWatchdogUs + postUs + bootUs + b.cleanDevicesMicros();
+        } else {
+          reason = reason === Reason.DmarFault ? reason : Reason.KexecBootPanic;
+          jobDowntimeUs = kernelBootUs + p.panicRebootUs + postUs + bootUs + b.cleanDevicesMicros();
+        }
       } else if (b.presentCount < n) {
         reason = Reason.DeviceMissing;
       }
@@ -479,13 +569,17 @@ export class FleetEngine {
         this.count(blk, reason < 0, reason);
         if (reason < 0) {
           successMask |= 1 << member;
+        } else {
+          this.countCulprit(p, member, REBOOT, reason, culprit);
         }
         if (trace) {
           b.completeDeviceRecords(p);
-          trace.strategyOutcome(p, member, m.strategies[member]!.name, -1, b, reason, {
+          trace.strategyOutcome(p, member, m.strategies[member]!, -1, b, reason, culprit, {
             kernelBootUs,
             dumpUs: -1,
             downtimeUs: jobDowntimeUs,
+            captureCpus: 0,
+            returnToService: null,
           });
         }
       }

@@ -3,7 +3,8 @@
  * load the same drivers, run out of reservation memory at the same device, try
  * the same reset steps and probe with the same driver treatment (hardened init,
  * and the driver's own reset under reset_devices where a loaded driver honours
- * it) meet every crash with the very same draws and so the very same outcome:
+ * it), boot with the same irqpoll and bring up the same number of CPUs (the
+ * dump's filtering time) meet every crash with the very same draws and so the very same outcome:
  * reset_devices is `none` on a profile where no driver honours it. The engine
  * brings such a class up once and records the outcome for each member, which
  * gives exactly the slots of bringing each member up on its own.
@@ -85,6 +86,8 @@ export function crashBringUpClasses(
     return (
       sameLoadedRow(p, a, b) &&
       p.oomAt[a] === p.oomAt[b] &&
+      p.captureCpus[a] === p.captureCpus[b] &&
+      sa.irqpoll === sb.irqpoll &&
       sa.hardening === sb.hardening &&
       sameSteps(sa.steps, sb.steps) &&
       (sa.resetDevices === sb.resetDevices || !anyLoadedDriverResets(p, a * n))
@@ -100,6 +103,8 @@ export function kexecBringUpClasses(
   return group(strategies, (a, b) => {
     const sa = strategies[a]!;
     const sb = strategies[b]!;
+    // The next kernel of a planned kexec is the production one: its command line is
+    // not the capture kernel's, so irqpoll and nr_cpus play no part.
     return (
       sa.hardening === sb.hardening &&
       sameSteps(sa.steps, sb.steps) &&

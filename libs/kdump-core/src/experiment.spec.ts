@@ -6,7 +6,20 @@ import { runExperiment } from './experiment';
 import { buildReport } from './report';
 import { planShards } from './shard-plan';
 import { parseSpecOrThrow } from './spec';
-import { bus, cause, device, driver, exampleText, profile } from '../../../test/fixtures/core';
+import {
+  bus,
+  cause,
+  CLEARS_DIRTY,
+  CLEARS_NOTHING,
+  constant,
+  COPES,
+  device,
+  driver,
+  exampleText,
+  PANICS,
+  profile,
+  QUIESCENT,
+} from '../../../test/fixtures/core';
 
 const QUICKSTART = exampleText('quickstart.yaml');
 
@@ -183,3 +196,112 @@ ${devices.map((d, i) => `    dev${i}: ${device({ driver: `drv${i}`, postCrashSta
 function expectNear(count: number, n: number, p: number): void {
   expect(Math.abs(count - n * p)).toBeLessThan(4 * Math.sqrt(n * p * (1 - p)));
 }
+
+/**
+ * Closed forms for the mechanisms of the fidelity issue: resets with explicit
+ * per-state odds, fall-through after a bus reset, irqpoll, and the distro
+ * defaults (whitelist of the dump target, nousb). Each device is independent,
+ * so every capture rate is a product over devices.
+ */
+describe('analytic check: resets, irqpoll and distro defaults', () => {
+  const N = 20_000;
+  interface Dev {
+    state: Record<string, number>;
+    reaction?: Record<string, number>;
+    extra?: Record<string, unknown>;
+    driverExtra?: Record<string, unknown>;
+  }
+  const specOf = (devices: Dev[], strategies: string) => `
+name: analytic-resets
+seed: 77
+fleet: [{profile: lab, count: ${N}}]
+events: {crash: {perServer: 1, causes: {clean: 1}}}
+strategies: ${strategies}
+catalogue:
+  crashCauses: {clean: ${cause()}}
+  drivers:
+${devices.map((d, i) => `    drv${i}: ${driver({ onUnexpectedState: d.reaction ?? PANICS, ...d.driverExtra })}`).join('\n')}
+  devices:
+${devices.map((d, i) => `    dev${i}: ${device({ driver: `drv${i}`, postCrashState: { ...QUIESCENT, ...d.state }, ...d.extra })}`).join('\n')}
+  profiles:
+    lab: ${profile({
+      dumpTarget: `d${devices.length - 1}`,
+      buses: [bus('port', Object.fromEntries(devices.map((_, i) => [`d${i}`, `dev${i}`])))],
+    })}
+`;
+  const rates = (text: string) =>
+    Object.fromEntries(
+      runExperiment(parseSpecOrThrow(text)).report.crash!.strategies.map((s) => [s.strategy, s]),
+    );
+  const within = (
+    r: { captureRate: { lower: number | null; upper: number | null } },
+    p: number,
+  ) => {
+    expect(r.captureRate.lower!).toBeLessThanOrEqual(p);
+    expect(r.captureRate.upper!).toBeGreaterThanOrEqual(p);
+  };
+
+  it('a reset clears each state with its own odds: Π(1 − Σ_s q_s·(1 − c_s)·r)', () => {
+    const pm = (c: Record<string, number>) => ({
+      pmReset: { durationMs: constant(20), clears: { ...CLEARS_NOTHING, ...c } },
+    });
+    const devices: Dev[] = [
+      {
+        state: { inFlightDma: 0.2, staleRing: 0.3 },
+        extra: pm({ inFlightDma: 0.5, staleRing: 0.1 }),
+      },
+      { state: { pendingInterrupt: 0.4 }, extra: pm({ pendingInterrupt: 0.75 }) },
+      // The dump target: its odds are tiny, not a step to 1 as before.
+      { state: { staleRing: 0.6 }, extra: pm({ staleRing: 0.001 }) },
+    ];
+    const expected = (1 - (0.2 * 0.5 + 0.3 * 0.9)) * (1 - 0.4 * 0.25) * (1 - 0.6 * 0.999); // 0.2266
+    const r = rates(specOf(devices, '[none, {name: pm-only, resets: [pm]}]'));
+    within(r['pm-only']!, expected);
+    within(r.none!, (1 - 0.5) * (1 - 0.4) * (1 - 0.6));
+  });
+
+  it('a device still wedged after a bus reset falls through to its FLR: 1 − w(1 − b)(1 − f)', () => {
+    const wedgedDev = (b: number, f: number): Dev => ({
+      state: { wedged: 0.5 },
+      extra: {
+        busResetClears: { ...CLEARS_DIRTY, wedged: b },
+        flr: { durationMs: constant(50), clears: { ...CLEARS_DIRTY, wedged: f } },
+      },
+    });
+    const devices = [wedgedDev(0.2, 0.6)];
+    const r = rates(
+      specOf(
+        devices,
+        '[{name: bus-then-flr, resets: [bus-reset, flr]}, {name: flr-then-bus, resets: [flr, bus-reset]}]',
+      ),
+    );
+    const expected = 1 - 0.5 * 0.8 * 0.4; // 0.84, whichever order
+    within(r['bus-then-flr']!, expected);
+    within(r['flr-then-bus']!, expected);
+  });
+
+  it('without irqpoll a pending interrupt hangs with its odds; irqpoll removes the hang', () => {
+    const devices: Dev[] = [
+      { state: { pendingInterrupt: 0.5 }, reaction: COPES, extra: { interruptStormHangs: 0.4 } },
+      { state: { pendingInterrupt: 0.3 }, reaction: COPES, extra: { interruptStormHangs: 0.5 } },
+    ];
+    const r = rates(specOf(devices, '[none, {name: polled, irqpoll: true}]'));
+    within(r.none!, (1 - 0.5 * 0.4) * (1 - 0.3 * 0.5)); // 0.68
+    expect(Object.keys(r.none!.failureReasons)).toEqual(['interrupt-storm']);
+    expect(r.polled!.captured).toBe(N);
+  });
+
+  it('rhel-default loads the dump target alone; debian-default everything but USB', () => {
+    const devices: Dev[] = [
+      // A USB host controller that panics on its stale state.
+      { state: { staleRing: 0.5 }, driverExtra: { usbHostController: true } },
+      { state: { staleRing: 0.3 } }, // a NIC that panics
+      { state: { staleRing: 0.2 } }, // the dump target
+    ];
+    const r = rates(specOf(devices, '[none, rhel-default, debian-default]'));
+    within(r.none!, 0.5 * 0.7 * 0.8);
+    within(r['debian-default']!, 0.7 * 0.8);
+    // reset_devices does nothing for a driver that does not honour it; only the target loads.
+    within(r['rhel-default']!, 0.8);
+  });
+});

@@ -32,7 +32,7 @@ describe('shard jobs', () => {
     }
     expect(Buffer.from(total.slots.buffer)).toEqual(Buffer.from(reference.aggregate.slots.buffer));
     expect(results.map((r) => r.servers).reduce((a, b) => a + b, 0)).toBe(3000);
-    expect(results[0]!.evaluations).toBe(700 * 9);
+    expect(results[0]!.evaluations).toBe(700 * 12);
   });
 
   it('a re-run shard computes the very same bytes', () => {
@@ -73,7 +73,7 @@ describe('trace jobs', () => {
       cache,
     );
     expect(t.server).toBe(5);
-    expect(t.strategies).toHaveLength(9);
+    expect(t.strategies).toHaveLength(12);
     expect(() =>
       runTraceJob({ v: JOB_CONTRACT_VERSION, spec, server: 5, kind: 'reboot', event: 0 }, cache),
     ).toThrow(InvalidJobError);

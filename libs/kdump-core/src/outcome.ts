@@ -27,6 +27,12 @@ export const FAILURE_REASONS = [
   'kexec-boot-panic',
   /** Planned reboot: a device failed to come back (probe failed, oops, timeout). */
   'device-missing',
+  /** An interrupt the old kernel left pending (or screaming) hung a capture kernel without irqpoll. */
+  'interrupt-storm',
+  /** A memory or CPU hotplug left the capture kernel's elfcorehdr stale: the dump is incomplete or fails. */
+  'stale-kexec-parameters',
+  /** The backup region of the low memory the capture kernel reused was lost: an incomplete dump. */
+  'backup-region-lost',
 ] as const;
 
 export type FailureReason = (typeof FAILURE_REASONS)[number];
@@ -44,6 +50,9 @@ export const enum Reason {
   DumpTargetMissing = 8,
   KexecBootPanic = 9,
   DeviceMissing = 10,
+  InterruptStorm = 11,
+  StaleKexecParameters = 12,
+  BackupRegionLost = 13,
 }
 
 /** Job kinds: an unplanned crash down the kdump path, or a planned reboot. */

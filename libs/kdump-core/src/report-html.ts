@@ -81,6 +81,9 @@ const REASON_COLOURS: Record<FailureReason, string> = {
   'dump-target-missing': '#1f77b4',
   'kexec-boot-panic': '#2ca02c',
   'device-missing': '#393b79',
+  'interrupt-storm': '#ad494a',
+  'stale-kexec-parameters': '#637939',
+  'backup-region-lost': '#843c39',
 };
 
 const INK = '#1f2328';

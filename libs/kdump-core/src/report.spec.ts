@@ -22,7 +22,8 @@ describe('report of quickstart', () => {
   it('describes the experiment', () => {
     expect(report.experiment).toEqual({
       name: 'quickstart',
-      description: '3,000 servers of three profiles, one crash each, nine strategies',
+      description:
+        "3,000 servers of three profiles, one crash each, the distro defaults and the seed talk's strategies",
       seed: 42,
       servers: 3000,
       fleet: [
@@ -31,6 +32,9 @@ describe('report of quickstart', () => {
         { profile: 'gpu-node', count: 500 },
       ],
       strategies: [
+        'rhel-default',
+        'debian-default',
+        'ubuntu-default',
         'none',
         'blacklist',
         'whitelist',
@@ -194,7 +198,7 @@ describe('report of a reboot-only spec (kexec-rollout)', () => {
   });
 
   it('adds up: in service + Σ reasons = jobs, with only reboot reasons', () => {
-    const rebootReasons = ['dmar-fault', 'kexec-boot-panic', 'device-missing'];
+    const rebootReasons = ['dmar-fault', 'kexec-boot-panic', 'device-missing', 'interrupt-storm'];
     for (const s of report.reboot!.strategies) {
       expect(s.jobs).toBe(20_000);
       expect(s.inService + sum(s.failureReasons)).toBe(s.jobs);

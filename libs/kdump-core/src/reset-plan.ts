@@ -6,7 +6,7 @@
  * NO_BUS_RESET) are left out once, when the engine is built, instead of being
  * skipped on every crash.
  */
-import { DevDist, Step, type CompiledProfile, type CompiledStrategy } from './compile';
+import { DevDist, STATE_CODES, Step, type CompiledProfile, type CompiledStrategy } from './compile';
 import { DeviceSlot } from './crash-layout';
 
 /** One strategy's reset steps on one profile, device by device. */
@@ -17,10 +17,13 @@ export interface ResetPlan {
   step: Int32Array;
   /** Distribution slot of the step's duration ({@link DevDist}); -1 for a bus reset. */
   durationDist: Int32Array;
-  /** Uniform slot of its recovery draw ({@link DeviceSlot}); -1 for a bus reset. */
+  /** Uniform slot of its effect draw ({@link DeviceSlot}). */
   recoverySlot: Int32Array;
-  /** Its odds of recovering the device (config-restore: a dirty one; the others: a wedged one). */
-  recovers: Float64Array;
+  /**
+   * Its effect: `clears[k * STATE_CODES + state]` is the odds that step `k` leaves a
+   * device found in `state` quiescent.
+   */
+  clears: Float64Array;
 }
 
 /** A plan without any step: a strategy that resets nothing before probe. */
@@ -30,7 +33,7 @@ export function emptyResetPlan(deviceCount: number): ResetPlan {
     step: new Int32Array(0),
     durationDist: new Int32Array(0),
     recoverySlot: new Int32Array(0),
-    recovers: new Float64Array(0),
+    clears: new Float64Array(0),
   };
 }
 
@@ -49,12 +52,14 @@ export function resetPlan(
   const step: number[] = [];
   const durationDist: number[] = [];
   const recoverySlot: number[] = [];
-  const recovers: number[] = [];
-  const take = (s: number, dist: number, slot: number, odds: number) => {
+  const clears: number[] = [];
+  const take = (s: number, dist: number, slot: number, table: Float64Array, d: number) => {
     step.push(s);
     durationDist.push(dist);
     recoverySlot.push(slot);
-    recovers.push(odds);
+    for (let state = 0; state < STATE_CODES; state++) {
+      clears.push(table[d * STATE_CODES + state]!);
+    }
   };
   for (let d = 0; d < n; d++) {
     first[d] = step.length;
@@ -68,33 +73,35 @@ export function resetPlan(
               s,
               DevDist.ConfigRestore,
               DeviceSlot.ConfigRestoreRecovers,
-              p.configRestoreRecovers[d]!,
+              p.configRestoreClears,
+              d,
             );
           }
           break;
         case Step.BusReset:
           if (p.busSecondaryReset[p.devBus[d]!] !== 0) {
-            take(s, -1, -1, p.busRecovers[d]!);
+            take(s, -1, DeviceSlot.BusResetRecovers, p.busClears, d);
           }
           break;
         case Step.DeviceSpecific:
-          if (p.deviceSpecificRecovers[d]! >= 0) {
+          if (p.hasDeviceSpecific[d] === 1) {
             take(
               s,
               DevDist.DeviceSpecific,
               DeviceSlot.DeviceSpecificRecovers,
-              p.deviceSpecificRecovers[d]!,
+              p.deviceSpecificClears,
+              d,
             );
           }
           break;
         case Step.Flr:
-          if (p.flrRecovers[d]! >= 0) {
-            take(s, DevDist.Flr, DeviceSlot.FlrRecovers, p.flrRecovers[d]!);
+          if (p.hasFlr[d] === 1) {
+            take(s, DevDist.Flr, DeviceSlot.FlrRecovers, p.flrClears, d);
           }
           break;
         case Step.Pm:
-          if (p.pmRecovers[d]! >= 0) {
-            take(s, DevDist.Pm, DeviceSlot.PmRecovers, p.pmRecovers[d]!);
+          if (p.hasPm[d] === 1) {
+            take(s, DevDist.Pm, DeviceSlot.PmRecovers, p.pmClears, d);
           }
           break;
         default:
@@ -108,6 +115,6 @@ export function resetPlan(
     step: Int32Array.from(step),
     durationDist: Int32Array.from(durationDist),
     recoverySlot: Int32Array.from(recoverySlot),
-    recovers: Float64Array.from(recovers),
+    clears: Float64Array.from(clears),
   };
 }

@@ -11,13 +11,28 @@ const name = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_.+-]*$/, 'names are lowercase letters, digits and _ . + -');
 
+/**
+ * The shortest time a shifted distribution can draw: what the mechanism always
+ * takes (the 100 ms the PCIe spec requires after an FLR), below its variable part.
+ */
+const shiftMinMs = nonNegative
+  .optional()
+  .describe(
+    'shortest possible time: draws are minMs plus a variable part, and the median, p95 or mean stated are of the whole time',
+  );
+
 /** A time distribution in milliseconds; every draw inverts one uniform. */
 export const TimeDistributionSchema = z
   .discriminatedUnion('kind', [
     z.strictObject({ kind: z.literal('constant'), ms: nonNegative }),
     z.strictObject({ kind: z.literal('uniform'), minMs: nonNegative, maxMs: nonNegative }),
-    z.strictObject({ kind: z.literal('exponential'), meanMs: positive }),
-    z.strictObject({ kind: z.literal('lognormal'), medianMs: positive, p95Ms: positive }),
+    z.strictObject({ kind: z.literal('exponential'), meanMs: positive, minMs: shiftMinMs }),
+    z.strictObject({
+      kind: z.literal('lognormal'),
+      medianMs: positive,
+      p95Ms: positive,
+      minMs: shiftMinMs,
+    }),
     z.strictObject({
       kind: z.literal('empirical'),
       valuesMs: z.array(nonNegative).min(1),
@@ -27,6 +42,16 @@ export const TimeDistributionSchema = z
 
 /** Where a default comes from: a citation from DOMAIN.md, or "assumption: …". */
 const source = z.string().min(1).describe('Where the figures come from, or "assumption: ..."');
+
+/**
+ * Where each field's figure comes from, by field name (or a dotted path into a
+ * nested field): a citation (file and function, document and section), or
+ * "assumption: …" where no public figure exists.
+ */
+const sources = z
+  .record(z.string().min(1), z.string().min(1))
+  .optional()
+  .describe('per field: where its figure comes from, or "assumption: ..."');
 
 /** Post-crash device states other than quiescent; quiescent takes the rest. */
 export const DeviceStateOddsSchema = z
@@ -52,12 +77,26 @@ export const DriverReactionSchema = z
     message: 'cope + failProbe + oops + panic must add up to 1',
   });
 
-/** A reset mechanism a device offers, with its duration and odds of recovering a wedged device. */
+/**
+ * What a reset does to each post-crash state: the odds that a device found in
+ * that state is quiescent afterwards (otherwise it stays as it was). A broken
+ * reset that takes its time and does nothing has every odds at 0.
+ */
+export const ResetEffectSchema = z
+  .strictObject({
+    inFlightDma: probability.describe('odds it stops DMA still running from the old kernel'),
+    pendingInterrupt: probability.describe(
+      'odds it clears an interrupt pending from the old kernel',
+    ),
+    staleRing: probability.describe("odds it clears queue/ring state of the old kernel's context"),
+    wedged: probability.describe('odds it brings back a device that does not answer'),
+  })
+  .describe('per post-crash state: odds that the reset leaves the device quiescent');
+
+/** A reset mechanism a device offers, with its duration and its effect on each state. */
 export const ResetMethodSchema = z.strictObject({
   durationMs: TimeDistributionSchema,
-  recoversWedged: probability.describe(
-    'odds that it brings back a wedged device (0 for a broken reset that takes time and does nothing)',
-  ),
+  clears: ResetEffectSchema,
 });
 
 export const DriverMethodSchema = z.enum([
@@ -79,8 +118,8 @@ export const DriverSchema = z.strictObject({
   resetDevicesInitMs: TimeDistributionSchema.describe(
     "duration of the driver's own reset in init under reset_devices",
   ),
-  resetDevicesRecoversWedged: probability.describe(
-    "odds that the driver's own reset under reset_devices brings back a wedged device",
+  resetDevicesClears: ResetEffectSchema.describe(
+    "what the driver's own reset under reset_devices does to each state",
   ),
   kdumpAware: z
     .boolean()
@@ -97,7 +136,12 @@ export const DriverSchema = z.strictObject({
     'kexec reboot: odds that its shutdown method leaves the device dirty',
   ),
   knownKdumpProblems: z.boolean().describe('on the built-in blacklist'),
+  usbHostController: z
+    .boolean()
+    .optional()
+    .describe('a USB host controller driver: not loaded under nousb (default false)'),
   source,
+  sources,
 });
 
 export const DeviceModelSchema = z.strictObject({
@@ -109,16 +153,24 @@ export const DeviceModelSchema = z.strictObject({
   deviceSpecificReset: ResetMethodSchema.nullable(),
   flr: ResetMethodSchema.nullable().describe('PCIe function-level reset; null when absent'),
   pmReset: ResetMethodSchema.nullable().describe('D3hot to D0; null when No_Soft_Reset is set'),
-  busResetRecoversWedged: probability,
-  configRestoreRecovers: probability.describe(
-    'odds that preinit from the saved configuration brings a dirty (not wedged) device to a known good state',
+  busResetClears: ResetEffectSchema.describe(
+    'what a secondary bus reset of its bridge does to each state of this device',
+  ),
+  configRestoreClears: ResetEffectSchema.describe(
+    'what preinit from the configuration saved in the first kernel does to each state',
   ),
   configRestoreMs: TimeDistributionSchema,
   behindIommu: z.boolean(),
   dmarFaultFatal: probability.describe(
     'odds that in-flight DMA left unstopped ends the capture kernel through DMAR faults / SERR',
   ),
+  interruptStormHangs: probability
+    .optional()
+    .describe(
+      'odds that an interrupt left pending (or screaming) by the old kernel hangs a capture kernel booted without irqpoll (default 0)',
+    ),
   source,
+  sources,
 });
 
 export const BusSchema = z.strictObject({
@@ -145,6 +197,28 @@ export const KdumpConfigSchema = z.strictObject({
   panicRebootMs: nonNegative.describe('panic=N on the capture kernel command line'),
   hangWatchdogMs: positive.describe('until a hardware/BMC watchdog resets a hung machine'),
   rebootPath: z.enum(['firmware', 'kexec']).describe('back to production after the dump'),
+  perCpuMiB: nonNegative
+    .optional()
+    .describe('capture kernel memory per CPU it brings up beyond the first (default 0)'),
+  irqpollSlowdownPercent: nonNegative
+    .max(1000)
+    .optional()
+    .describe('irqpoll: extra capture kernel boot and bring-up time, percent (default 0)'),
+  staleKexecParameters: probability
+    .optional()
+    .describe(
+      'odds that a memory or CPU hotplug since the capture kernel was loaded left its elfcorehdr stale (default 0)',
+    ),
+  backupRegionKiB: nonNegative
+    .optional()
+    .describe(
+      'low memory purgatory copies to the backup region before the capture kernel reuses it (0: the low 1 MiB stays reserved, as on x86 today)',
+    ),
+  backupRegionLost: probability
+    .optional()
+    .describe(
+      'odds that the backup region copy is missing or wrong: an incomplete dump (default 0)',
+    ),
 });
 
 export const PercentDistributionSchema = z.strictObject({
@@ -162,9 +236,19 @@ export const ServerProfileSchema = z.strictObject({
   dumpPercentOfRam: PercentDistributionSchema.describe('dump size after makedumpfile filtering'),
   filterMsPerTiB: nonNegative.describe('makedumpfile filtering time per TiB of RAM'),
   firmwarePostMs: TimeDistributionSchema,
-  kernelBootMs: TimeDistributionSchema.describe('production kernel boot to service'),
+  kernelBootMs: TimeDistributionSchema.describe(
+    'production kernel boot to service, device initialisation excluded (the model adds each device)',
+  ),
+  cpus: z
+    .number()
+    .int()
+    .min(1)
+    .max(8192)
+    .optional()
+    .describe('logical CPUs: the most a capture kernel without nr_cpus=1 brings up (default 1)'),
   kdump: KdumpConfigSchema,
   source,
+  sources,
 });
 
 export const CrashCauseSchema = z.strictObject({
@@ -174,6 +258,7 @@ export const CrashCauseSchema = z.strictObject({
   staleCpu: probability.describe('odds a CPU ignores the NMI shootdown'),
   extraWedged: probability.describe('added odds that each device is wedged'),
   source,
+  sources,
 });
 
 export const ResetStepSchema = z.enum([
@@ -202,6 +287,24 @@ export const StrategyDefinitionSchema = z.strictObject({
     .array(ResetStepSchema)
     .optional()
     .describe('ordered fallbacks tried on every device before probe'),
+  irqpoll: z
+    .boolean()
+    .optional()
+    .describe('irqpoll on the capture kernel command line: every handler polled on each interrupt'),
+  nousb: z
+    .boolean()
+    .optional()
+    .describe('nousb on the capture kernel command line: USB host controllers stay unbound'),
+  nrCpus: z
+    .number()
+    .int()
+    .min(1)
+    .max(8192)
+    .optional()
+    .describe(
+      "nr_cpus=N on the capture kernel command line (default 1; capped at the profile's cpus)",
+    ),
+  source: z.string().min(1).optional().describe('where the strategy comes from'),
 });
 
 const countOrRate = {

@@ -1,11 +1,12 @@
 import { describe, it, expect } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { BUILTIN_DEVICES } from './catalogue';
+import { BUILTIN_DEVICES, BUILTIN_STRATEGIES } from './catalogue';
 import {
   formatPath,
   parseSpecOrThrow,
   parseSpecText,
+  SPEC_SOURCE,
   SpecValidationError,
   validateSpec,
   type SpecError,
@@ -328,7 +329,11 @@ catalogue:
     const parent = BUILTIN_DEVICES['nic-25g']!;
     expect(dev.flr).toBeNull();
     expect(parent.flr).not.toBeNull(); // the built-in is untouched
-    expect({ ...dev, flr: parent.flr }).toEqual(parent);
+    expect({ ...dev, flr: parent.flr, sources: parent.sources }).toEqual(parent);
+    // The figure the spec replaced no longer carries the built-in's citation.
+    expect(dev.sources!.flr).toBe(SPEC_SOURCE);
+    expect(dev.sources!['flr.clears']).toBeUndefined();
+    expect(dev.sources!.initMs).toBe(parent.sources!.initMs);
 
     const profile = r.profiles['compute-no-flr']!;
     expect(profile.buses.map((b) => b.name)).toEqual(['root-bus', 'pcie-port-1']);
@@ -384,12 +389,12 @@ catalogue:
     const bad = `${MINIMAL}catalogue:
   devices:
     nic-25g:
-      busResetRecoversWedged: 2
+      dmarFaultFatal: 2
 `;
     const errors = errorsOf(parseSpecText(bad));
-    const e = find(errors, 'catalogue.devices.nic-25g.busResetRecoversWedged');
+    const e = find(errors, 'catalogue.devices.nic-25g.dmarFaultFatal');
     expect(e.message).not.toMatch(/needs every field/);
-    expect(e.line).toBe(lineOf(bad, 'busResetRecoversWedged'));
+    expect(e.line).toBe(lineOf(bad, 'dmarFaultFatal'));
   });
 });
 
@@ -427,7 +432,11 @@ describe('parseSpecOrThrow', () => {
         whitelist: null,
         resetDevices: false,
         hardening: false,
+        irqpoll: false,
+        nousb: false,
+        nrCpus: 1,
         resets: [],
+        source: BUILTIN_STRATEGIES.none!.source,
       },
     ]);
   });

@@ -47,8 +47,14 @@ export interface ResolvedStrategy {
   whitelist: 'dump-target' | string[] | null;
   resetDevices: boolean;
   hardening: boolean;
+  irqpoll: boolean;
+  nousb: boolean;
+  /** nr_cpus of the capture kernel (1 unless the strategy says otherwise). */
+  nrCpus: number;
   /** Reset steps in the order they are tried; `device-reset` expanded. */
   resets: Exclude<ResetStep, 'device-reset'>[];
+  /** Where the strategy comes from, or null. */
+  source: string | null;
 }
 
 /** A spec with the catalogue merged in, every reference checked. */
@@ -283,6 +289,36 @@ function referenceErrors(input: unknown, finder: LineFinder): SpecError[] {
 
 type WithExtends<T> = Partial<T> & { extends?: string };
 
+/** The source a figure set in the spec itself carries, unless the spec gives its own. */
+export const SPEC_SOURCE = 'set in the experiment spec';
+
+/**
+ * An entry with the spec's fields over its base. Each field the spec sets takes
+ * the spec as its source (unless the spec names one under `sources`), so no
+ * built-in citation is left standing for a figure the spec replaced.
+ */
+function withSpecSources(base: object, fields: Record<string, unknown>): object {
+  const baseSources = (base as { sources?: Record<string, string> }).sources;
+  const given = fields.sources as Record<string, string> | undefined;
+  if (!baseSources && !given) {
+    return { ...base, ...fields };
+  }
+  const sources: Record<string, string> = {};
+  for (const [key, text] of Object.entries(baseSources ?? {})) {
+    const field = key.split('.')[0]!;
+    if (!Object.prototype.hasOwnProperty.call(fields, field)) {
+      sources[key] = text;
+    }
+  }
+  for (const field of Object.keys(fields)) {
+    if (!['sources', 'source', 'description'].includes(field)) {
+      sources[field] = SPEC_SOURCE;
+    }
+  }
+  Object.assign(sources, given ?? {});
+  return { ...base, ...fields, sources };
+}
+
 function mergeEntries<T extends object>(
   kind: string,
   builtins: Record<string, T>,
@@ -340,7 +376,7 @@ function mergeEntries<T extends object>(
       }
       base = parentName === key ? builtins[key]! : out[parentName]!;
     }
-    const merged = schema.safeParse({ ...base, ...fields });
+    const merged = schema.safeParse(withSpecSources(base, fields));
     if (!merged.success) {
       const errs = zodErrors(merged.error.issues, path, finder);
       for (const e of errs) {
@@ -627,7 +663,11 @@ function resolveStrategies(
       whitelist: def.whitelist ?? null,
       resetDevices: def.resetDevices ?? false,
       hardening: def.hardening ?? false,
+      irqpoll: def.irqpoll ?? false,
+      nousb: def.nousb ?? false,
+      nrCpus: def.nrCpus ?? 1,
       resets,
+      source: def.source ?? null,
     });
   });
   return out;

@@ -3,7 +3,7 @@
  * stage and strategy by strategy, for ops who fire one job and look, and for
  * exact-trace tests. Times in milliseconds (simulated), rounded to the µs.
  */
-import { Step, type CompiledProfile } from './compile';
+import { Step, type CompiledProfile, type CompiledStrategy } from './compile';
 import { DRIVER_RESET_BIT, type DeviceBringUp } from './device-bring-up';
 import {
   DEVICE_STATES,
@@ -34,10 +34,25 @@ export interface StrategyTrace {
   strategy: string;
   /** `captured` (crash), `in-service` (reboot), or the failure reason. */
   outcome: 'captured' | 'in-service' | FailureReason;
-  /** Device whose driver ended the kernel (panic, oops, OOM, DMAR fault), or null. */
+  /**
+   * Device whose driver ended the kernel (panic, oops, OOM, DMAR fault, interrupt
+   * storm), or the dump target that went missing; null otherwise.
+   */
   culprit: string | null;
+  /** The culprit's driver, or null. */
+  culpritDriver: string | null;
+  /** The capture kernel's command line as this strategy sets it (crash jobs), or null. */
+  commandLine: string | null;
+  /** CPUs the capture kernel brought up (nr_cpus), or null for a planned reboot. */
+  captureCpus: number | null;
   kernelBootMs: number | null;
   dumpMs: number | null;
+  /**
+   * How the server went back to production after the capture kernel: `firmware`,
+   * `kexec`, or `kexec-then-firmware` (the kexec'd kernel panicked on a device the
+   * capture kernel left dirty); null when the capture kernel died or for a reboot.
+   */
+  returnToService: 'firmware' | 'kexec' | 'kexec-then-firmware' | null;
   downtimeMs: number;
   devices: DeviceTrace[];
 }
@@ -58,8 +73,15 @@ export interface JobTrace {
     machineShutdownMs: number | null;
     staleCpu: boolean;
     purgatoryMs: number | null;
-    firmwarePostMs: number;
+    /** Firmware POST: after a crash, on the way back through firmware; null on a kexec reboot. */
+    firmwarePostMs: number | null;
     kernelBootMs: number;
+    /** A memory or CPU hotplug since kexec -p left the capture kernel's elfcorehdr stale. */
+    staleKexecParameters: boolean;
+    /** Low memory purgatory copied to the backup region (0: reserved, nothing to copy). */
+    backupRegionKiB: number;
+    /** The backup region was lost: the dump would be incomplete. */
+    backupRegionLost: boolean;
   };
   /** Device states the previous kernel left: after the crash, or after kexec's shutdown methods. */
   initialStates: Record<string, DeviceState>;
@@ -76,6 +98,22 @@ const STEP_NAMES: [number, DeviceTrace['resets'][number]][] = [
   [1 << Step.BusReset, 'bus-reset'],
   [DRIVER_RESET_BIT, 'driver-reset'],
 ];
+
+/** The capture kernel command-line parameters a strategy sets (of those the model knows). */
+export function captureCommandLine(strategy: CompiledStrategy): string {
+  const words = [];
+  if (strategy.irqpoll) {
+    words.push('irqpoll');
+  }
+  words.push(`nr_cpus=${strategy.nrCpus}`);
+  if (strategy.resetDevices) {
+    words.push('reset_devices');
+  }
+  if (strategy.nousb) {
+    words.push('nousb');
+  }
+  return words.join(' ');
+}
 
 /** Collects a trace while the engine simulates one job. */
 export class JobTraceBuilder {
@@ -97,6 +135,9 @@ export class JobTraceBuilder {
         purgatoryMs: null,
         firmwarePostMs: 0,
         kernelBootMs: 0,
+        staleKexecParameters: false,
+        backupRegionKiB: 0,
+        backupRegionLost: false,
       },
       initialStates: {},
       strategies: [],
@@ -113,6 +154,9 @@ export class JobTraceBuilder {
       purgatoryUs: number;
       firmwarePostUs: number;
       kernelBootUs: number;
+      staleKexecParameters: boolean;
+      backupRegionKiB: number;
+      backupRegionLost: boolean;
     },
   ): void {
     this.trace.cause = cause;
@@ -124,12 +168,15 @@ export class JobTraceBuilder {
       purgatoryMs: ms(t.purgatoryUs),
       firmwarePostMs: ms(t.firmwarePostUs)!,
       kernelBootMs: ms(t.kernelBootUs)!,
+      staleKexecParameters: t.staleKexecParameters,
+      backupRegionKiB: t.backupRegionKiB,
+      backupRegionLost: t.backupRegionLost,
     };
   }
 
   rebootStages(path: 'kexec' | 'firmware', postUs: number, bootUs: number): void {
     this.trace.bootPath = path;
-    this.trace.stages.firmwarePostMs = ms(postUs)!;
+    this.trace.stages.firmwarePostMs = ms(postUs);
     this.trace.stages.kernelBootMs = ms(bootUs)!;
   }
 
@@ -145,8 +192,12 @@ export class JobTraceBuilder {
       strategy,
       outcome: FAILURE_REASONS[reason]!,
       culprit: null,
+      culpritDriver: null,
+      commandLine: null,
+      captureCpus: null,
       kernelBootMs: null,
       dumpMs: null,
+      returnToService: null,
       downtimeMs: ms(downtimeUs)!,
       devices: [],
     });
@@ -159,11 +210,18 @@ export class JobTraceBuilder {
   strategyOutcome(
     p: CompiledProfile,
     index: number,
-    strategy: string,
+    strategy: CompiledStrategy,
     loadedBase: number,
     b: DeviceBringUp,
     reason: number,
-    t: { kernelBootUs: number; dumpUs: number; downtimeUs: number },
+    culprit: number,
+    t: {
+      kernelBootUs: number;
+      dumpUs: number;
+      downtimeUs: number;
+      captureCpus: number;
+      returnToService: StrategyTrace['returnToService'];
+    },
   ): void {
     const devices: DeviceTrace[] = [];
     for (let d = 0; d < p.deviceCount; d++) {
@@ -177,19 +235,23 @@ export class JobTraceBuilder {
         reinitMs: ms(b.reinitUs[d]!)!,
       });
     }
-    const kernelDied =
-      reason >= 0 && reason !== Reason.DumpTargetMissing && reason !== Reason.DeviceMissing;
+    const named = reason >= 0 && reason !== Reason.DeviceMissing && culprit >= 0;
+    const crash = this.trace.kind === 'crash';
     this.trace.strategies[index] = {
-      strategy,
+      strategy: strategy.name,
       outcome:
         reason < 0
           ? this.trace.kind === 'crash'
             ? 'captured'
             : 'in-service'
           : FAILURE_REASONS[reason]!,
-      culprit: kernelDied && b.culprit >= 0 ? p.deviceNames[b.culprit]! : null,
+      culprit: named ? p.deviceNames[culprit]! : null,
+      culpritDriver: named ? p.driverNames[culprit]! : null,
+      commandLine: crash ? captureCommandLine(strategy) : null,
+      captureCpus: crash ? t.captureCpus : null,
       kernelBootMs: ms(t.kernelBootUs),
       dumpMs: ms(t.dumpUs),
+      returnToService: t.returnToService,
       downtimeMs: ms(t.downtimeUs)!,
       devices,
     };

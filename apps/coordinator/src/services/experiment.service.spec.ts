@@ -110,7 +110,7 @@ describe('ExperimentService.create', () => {
     const r = await refusal(service.create(QUICKSTART));
     expect(r.status).toBe(400);
     expect(r.body.errors).toEqual([
-      { path: 'fleet', line: 7, message: expect.stringContaining('MAX_SERVERS_PER_SPEC') },
+      { path: 'fleet', line: 10, message: expect.stringContaining('MAX_SERVERS_PER_SPEC') },
     ]);
     expect(created).toEqual([]);
   });
@@ -132,7 +132,7 @@ describe('request helpers', () => {
   });
 
   it('finds the line of a top-level key in YAML and JSON', () => {
-    expect(lineOfKey(QUICKSTART, 'fleet')).toBe(7);
+    expect(lineOfKey(QUICKSTART, 'fleet')).toBe(10);
     expect(lineOfKey('{\n  "name": "x",\n  "fleet": []\n}', 'fleet')).toBe(3);
     expect(lineOfKey('name: x', 'fleet')).toBeUndefined();
   });

@@ -124,10 +124,10 @@ describe('FlowService.merge', () => {
     ];
     const { service, state } = rig(record(), children);
     const out = await service.merge(job());
-    expect(out).toEqual({ experimentId: ID, state: 'done', shards: 3, evaluations: 27_000 });
+    expect(out).toEqual({ experimentId: ID, state: 'done', shards: 3, evaluations: 36_000 });
     expect(state.finished).toHaveLength(1);
     expect(state.finished[0]!.aggregate).toEqual(expected);
-    expect(state.finished[0]!.evaluations).toBe(27_000);
+    expect(state.finished[0]!.evaluations).toBe(36_000);
   });
 
   it('refuses to finish with a shard missing, naming it', async () => {

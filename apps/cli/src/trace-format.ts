@@ -211,12 +211,13 @@ function duration(v: unknown): string {
   return typeof v === 'number' ? formatSeconds(v / 1000) : plain(v);
 }
 
-/** `reinitMs` → `reinit`, `kexecHandoverMs` → `kexec handover`. */
+/** `reinitMs` → `reinit`, `kexecHandoverMs` → `kexec handover`, `segmentsMiB` → `segments MiB`. */
 export function labelOf(key: string): string {
-  return key
-    .replace(/(Ms|Us)$/, '')
+  const size = /(KiB|MiB|GiB|TiB)$/.exec(key)?.[1];
+  const words = (size ? key.slice(0, -size.length) : key.replace(/(Ms|Us)$/, ''))
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .toLowerCase();
+  return size ? `${words} ${size}` : words;
 }
 
 /** A value of a field this file may not know: `...Ms` numbers as durations, nested objects kept. */

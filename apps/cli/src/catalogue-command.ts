@@ -30,8 +30,8 @@ export async function catalogueCommand(cmd: CatalogueCommand, io: CliIo): Promis
   }
   const origin =
     cmd.spec === undefined
-      ? 'Built-in catalogue'
-      : `Catalogue of ${cmd.spec}: the built-ins with its overrides applied`;
+      ? 'The built-in catalogue'
+      : `The catalogue of ${cmd.spec} (the built-ins with its overrides applied)`;
   io.out(renderCatalogue(selected.document, cmd.format, origin));
   return 0;
 }

@@ -63,7 +63,7 @@ describe('fleetsim trace', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const trace = engine.traceJob(0, 'crash', 0);
-    expect(r.stdout).toMatch(/^Server 0 \(compute-2s\), crash 0 of quickstart, seed 42\n/);
+    expect(r.stdout).toMatch(/^quickstart \(seed 42\): server 0 \(compute-2s\), crash event 0\n/);
     for (const stage of ['detection', 'crash_kexec', 'machine_crash_shutdown', 'purgatory']) {
       expect(r.stdout).toMatch(new RegExp(`^  ${stage} +\\S`, 'm'));
     }

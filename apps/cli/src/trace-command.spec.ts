@@ -113,7 +113,7 @@ describe('fleetsim trace', () => {
     expect(r.out).toBe(
       formatTrace(engine.traceJob(0, 'crash', 0), { experiment: 'quickstart', seed: 42 }),
     );
-    expect(r.out).toMatch(/^Server 0 \(compute-2s\), crash 0 of quickstart, seed 42\n/);
+    expect(r.out).toMatch(/^quickstart \(seed 42\): server 0 \(compute-2s\), crash event 0\n/);
   });
 
   it.each([

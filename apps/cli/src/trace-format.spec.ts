@@ -100,7 +100,7 @@ describe('formatTrace', () => {
       readFileSync(join(__dirname, '../../../examples/kexec-rollout.yaml'), 'utf8'),
     );
     const reboot = formatTrace(new FleetEngine(compileExperiment(kexec)).traceJob(0, 'reboot', 0));
-    expect(reboot).toMatch(/^Server 0 \(compute-2s\), reboot 0\n/);
+    expect(reboot).toMatch(/^server 0 \(compute-2s\), reboot event 0\n/);
     expect(reboot).toContain('Reboot (kexec)\n');
     expect(reboot).toMatch(/firmware POST +\S+ \(only if the kernel dies/);
     expect(reboot).not.toContain('crash_kexec');
@@ -136,7 +136,7 @@ describe('formatTrace', () => {
     } as unknown as JobTrace;
     const out = formatTrace(extended);
     expect(out).toContain('kexec handover\n  segments MiB  81\n  checked       1.5s\n');
-    expect(out).toContain('  handover       2.0s\n');
+    expect(out).toContain('  handover                2.0s\n  capture kernel boot');
     expect(out).toContain('  driver               nvidia\n');
     expect(out).toMatch(/RESET ODDS +WAITED\n/);
     expect(out).toMatch(

@@ -69,13 +69,15 @@ export function formatTrace(trace: JobTrace, context: TraceContext = {}): string
   const t = trace as unknown as Fields;
   const crash = trace.kind === 'crash';
   const out: string[] = [];
-  const origin = [
-    context.experiment,
-    context.seed !== undefined ? `seed ${context.seed}` : undefined,
-  ].filter((x) => x !== undefined);
+  const seed = context.seed !== undefined ? `seed ${context.seed}` : undefined;
+  const origin =
+    context.experiment !== undefined
+      ? `${context.experiment}${seed !== undefined ? ` (${seed})` : ''}: `
+      : seed !== undefined
+        ? `${seed}: `
+        : '';
   out.push(
-    `Server ${trace.server} (${trace.profile}), ${trace.kind} ${trace.event}` +
-      (origin.length > 0 ? ` of ${origin.join(', ')}` : ''),
+    `${origin}server ${trace.server} (${trace.profile}), ${trace.kind} event ${trace.event}`,
   );
   const head: [string, unknown][] = [['boot path', trace.bootPath]];
   for (const [k, v] of Object.entries(t)) {
@@ -87,6 +89,10 @@ export function formatTrace(trace: JobTrace, context: TraceContext = {}): string
 
   const stages = isFields(t.stages) ? t.stages : {};
   const known = new Set([...CRASH_STAGES, ...SERVICE_STAGES].map(([k]) => k));
+  // Stages this file does not know yet: on a crash, most likely steps before the capture kernel.
+  const unknownStages = Object.entries(stages)
+    .filter(([key]) => !known.has(key))
+    .map(([key, value]): [string, unknown] => [labelOf(key), valueFor(key, value)]);
   if (crash) {
     out.push('', 'Down the kdump path');
     const rows: [string, unknown][] = [['cause', trace.cause ?? '-']];
@@ -95,7 +101,7 @@ export function formatTrace(trace: JobTrace, context: TraceContext = {}): string
         rows.push([label, stageValue(key, stages[key])]);
       }
     }
-    rows.push(['capture kernel boot', captureBoot(trace)]);
+    rows.push(...unknownStages, ['capture kernel boot', captureBoot(trace)]);
     out.push(...keyValues(rows, '  '));
     out.push('', 'Back to service (after the dump or a failed capture)');
   } else {
@@ -119,10 +125,8 @@ export function formatTrace(trace: JobTrace, context: TraceContext = {}): string
       }
     }
   }
-  for (const [key, value] of Object.entries(stages)) {
-    if (!known.has(key)) {
-      service.push([labelOf(key), valueFor(key, value)]);
-    }
+  if (!crash) {
+    service.push(...unknownStages);
   }
   out.push(...keyValues(service, '  '));
 

@@ -51,7 +51,11 @@ describe('formatTrace', () => {
   const text = formatTrace(trace);
 
   it('names every strategy with its outcome, and every device in each table', () => {
+    expect(text).toMatch(
+      /^Outcomes\n {2}STRATEGY +OUTCOME +CULPRIT +CAPTURE KERNEL BOOT +DUMP +DOWNTIME\n/m,
+    );
     for (const s of trace.strategies) {
+      expect(text).toMatch(new RegExp(`^  ${s.strategy} +${s.outcome} +${s.culprit ?? '-'} `, 'm'));
       expect(text).toContain(`Strategy ${s.strategy}: ${s.outcome}\n`);
       expect(text).toContain(`  downtime             ${formatSeconds(s.downtimeMs / 1000)}\n`);
     }

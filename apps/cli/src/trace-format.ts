@@ -139,6 +139,28 @@ export function formatTrace(trace: JobTrace, context: TraceContext = {}): string
   }
 
   const strategies = Array.isArray(t.strategies) ? t.strategies : [];
+  if (strategies.length > 1) {
+    out.push('', 'Outcomes');
+    const rows = strategies
+      .filter(isFields)
+      .map((s) => [
+        plain(s.strategy),
+        plain(s.outcome),
+        plain(s.culprit),
+        cell('kernelBootMs', s.kernelBootMs),
+        ...(crash ? [cell('dumpMs', s.dumpMs)] : []),
+        cell('downtimeMs', s.downtimeMs),
+      ]);
+    const header = [
+      'STRATEGY',
+      'OUTCOME',
+      'CULPRIT',
+      crash ? 'CAPTURE KERNEL BOOT' : 'KERNEL BOOT',
+      ...(crash ? ['DUMP'] : []),
+      'DOWNTIME',
+    ];
+    out.push(...table(header, rows, '  '));
+  }
   for (const s of strategies) {
     out.push('', ...formatStrategy(isFields(s) ? s : { value: s }, crash));
   }

@@ -124,7 +124,7 @@ describe('fleetsim trace', () => {
       /^--profile: profile "no-such" is not in this fleet/,
     ],
     [['--server', '0', '--event', '1'], /^--event 1: server 0 has 1 crash event\(s\)/],
-    [['--server', '0', '--kind', 'reboot'], /^--kind reboot: server 0 has no reboot events/],
+    [['--server', '0', '--kind', 'reboot'], /^--kind reboot: the spec has no reboot events/],
     [['--server', '0', '--strategy', 'nope'], /^--strategy "nope" .*none, blacklist/],
   ])('refuses %j with exit 2 and one line naming the argument', async (args, message) => {
     const r = await fleetsim('trace', QUICKSTART, ...args);
@@ -144,6 +144,35 @@ describe('fleetsim trace', () => {
       const r = await fleetsim('trace', spec, '--server', '0');
       expect(r.code).toBe(2);
       expect(r.err).toMatch(new RegExp(`^${spec}:\\d+: fleet\\[0\\]\\.count: `));
+    });
+
+    it('names the server when it drew no events of that kind', async () => {
+      const spec = join(dir, 'rate.yaml');
+      const text = readFileSync(QUICKSTART, 'utf8').replace(
+        'perServer: 1',
+        'ratePerServerYear: 0.5\n    horizonDays: 365',
+      );
+      writeFileSync(spec, text);
+      const engine = new FleetEngine(compileExperiment(parseSpecOrThrow(text)));
+      const none = [...Array(100).keys()].find((s) => engine.eventCount(s, 'crash') === 0)!;
+      const two = [...Array(100).keys()].find((s) => engine.eventCount(s, 'crash') === 2)!;
+      expect(none).toBeDefined();
+      expect(two).toBeDefined();
+      const r = await fleetsim('trace', spec, '--server', String(none));
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`--server ${none}: server ${none} has no crash events`);
+      const ok = await fleetsim(
+        'trace',
+        spec,
+        '--server',
+        String(two),
+        '--event',
+        '1',
+        '--format',
+        'json',
+      );
+      expect(ok.code).toBe(0);
+      expect(JSON.parse(ok.out)).toEqual(engine.traceJob(two, 'crash', 1));
     });
 
     it('names a file it cannot read', async () => {

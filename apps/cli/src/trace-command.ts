@@ -36,9 +36,13 @@ export async function traceCommand(cmd: TraceCommand, io: CliIo): Promise<number
   }
   const kind: JobKind = cmd.jobKind ?? (resolved.spec.events.crash ? 'crash' : 'reboot');
   const engine = new FleetEngine(compileExperiment(resolved));
+  if (!resolved.spec.events[kind]) {
+    throw new UsageError(`--kind ${kind}: the spec has no ${kind} events`);
+  }
   const events = engine.eventCount(server, kind);
   if (events === 0) {
-    throw new UsageError(`--kind ${kind}: server ${server} has no ${kind} events in this spec`);
+    // Counts drawn from a rate: this server drew none.
+    throw new UsageError(`${selectorText(cmd.server)}: server ${server} has no ${kind} events`);
   }
   if (cmd.event >= events) {
     throw new UsageError(
@@ -70,6 +74,13 @@ export function serverIndex(resolved: ResolvedSpec, selector: ServerSelector): n
     throw new UsageError(`${option}: ${found.message}`);
   }
   return found.server;
+}
+
+/** The options that named the server, as the user gave them. */
+function selectorText(selector: ServerSelector): string {
+  return selector.by === 'server'
+    ? `--server ${selector.server}`
+    : `--profile ${selector.profile} --index ${selector.index}`;
 }
 
 /** The trace with only `strategy`'s outcome (all of them when undefined). */

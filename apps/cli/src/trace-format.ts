@@ -124,8 +124,6 @@ export function formatTrace(trace: JobTrace, context: TraceContext = {}): string
         service.push([label, stageValue(key, stages[key])]);
       }
     }
-  }
-  if (!crash) {
     service.push(...unknownStages);
   }
   out.push(...keyValues(service, '  '));

@@ -35,8 +35,8 @@ export type CatalogueSelection =
 
 /**
  * The catalogue a spec runs with (built-ins with its overrides applied), or
- * the built-in one when `resolved` is null. Strategies: the spec's own, as
- * resolved, then the built-ins it does not redefine.
+ * the built-in one when `resolved` is null. Strategies: the spec's, in its
+ * order, then the built-ins it does not list.
  */
 export function catalogueDocument(resolved: ResolvedSpec | null): CatalogueDocument {
   const builtin: Record<CatalogueKind, Record<string, unknown>> = {
@@ -49,7 +49,13 @@ export function catalogueDocument(resolved: ResolvedSpec | null): CatalogueDocum
   for (const kind of CATALOGUE_KINDS) {
     catalogue[kind] = resolved ? resolved[kind] : builtin[kind];
   }
+  // Built-ins as the catalogue defines them; the spec's own definitions as resolved (extends applied).
+  const byName = new Set(resolved?.spec.strategies.filter((s) => typeof s === 'string'));
   const strategies: StrategyEntry[] = (resolved?.strategies ?? []).map((s) => {
+    const builtin = byName.has(s.name) ? BUILTIN_STRATEGIES[s.name] : undefined;
+    if (builtin) {
+      return { name: s.name, ...builtin };
+    }
     // A resolved strategy says "none" with null; a spec says it by leaving the field out.
     const entry: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(s)) {

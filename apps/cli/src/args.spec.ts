@@ -201,4 +201,101 @@ describe('parseCliArgs', () => {
       refusal(['run', 's.yaml', '--threads', '2'], { FLEETSIM_COORDINATOR: 'http://x' }),
     ).toMatch(/--threads .*FLEETSIM_COORDINATOR/);
   });
+
+  it('reads trace by fleet index or by profile and index, with every option', () => {
+    expect(ok(['trace', 'q.yaml', '--server', '12'])).toEqual({
+      kind: 'trace',
+      spec: 'q.yaml',
+      server: { by: 'server', server: 12 },
+      event: 0,
+      format: 'text',
+      seed: undefined,
+    });
+    expect(
+      ok([
+        'trace',
+        '--profile=gpu-node',
+        '--index',
+        '3',
+        'q.yaml',
+        '--event',
+        '2',
+        '--kind',
+        'reboot',
+        '--strategy',
+        'bus-reset',
+        '--format',
+        'json',
+        '--seed',
+        '9',
+      ]),
+    ).toEqual({
+      kind: 'trace',
+      spec: 'q.yaml',
+      server: { by: 'profile', profile: 'gpu-node', index: 3 },
+      event: 2,
+      jobKind: 'reboot',
+      strategy: 'bus-reset',
+      format: 'json',
+      seed: 9,
+    });
+    // trace runs here: a coordinator in the environment, even a broken one, does not matter.
+    expect(ok(['trace', 'q.yaml', '--server', '0'], { FLEETSIM_COORDINATOR: 'ftp://x' })).toEqual(
+      expect.objectContaining({ kind: 'trace' }),
+    );
+  });
+
+  it.each([
+    [['trace', 'q.yaml'], '--server'],
+    [['trace', '--server', '0'], 'SPEC'],
+    [['trace', 'q.yaml', '--server', '-1'], '--server'],
+    [['trace', 'q.yaml', '--server', 'x'], '--server'],
+    [['trace', 'q.yaml', '--server', '1', '--profile', 'gpu-node'], '--profile'],
+    [['trace', 'q.yaml', '--server', '1', '--index', '2'], '--index'],
+    [['trace', 'q.yaml', '--profile', 'gpu-node'], '--index'],
+    [['trace', 'q.yaml', '--index', '2'], '--profile'],
+    [['trace', 'q.yaml', '--profile', 'gpu-node', '--index', '1.5'], '--index'],
+    [['trace', 'q.yaml', '--server', '0', '--event', '-1'], '--event'],
+    [['trace', 'q.yaml', '--server', '0', '--kind', 'panic'], '--kind'],
+    [['trace', 'q.yaml', '--server', '0', '--format', 'table'], '--format'],
+    [['trace', 'q.yaml', '--server', '0', '--strategy='], '--strategy'],
+    [['trace', 'q.yaml', '--server', '0', '--threads', '2'], '--threads'],
+    [['trace', 'q.yaml', '--server', '0', '--coordinator', 'http://c'], '--coordinator'],
+    [['trace', 'q.yaml', 'r.yaml', '--server', '0'], 'r.yaml'],
+    [['run', 'q.yaml', '--server', '0'], '--server'],
+    [['validate', 'q.yaml', '--strategy', 'none'], '--strategy'],
+  ])('refuses %j, naming %s', (argv, name) => {
+    const message = refusal(argv);
+    expect(message).toContain(name);
+    expect(message).not.toContain('\n');
+  });
+
+  it('reads catalogue: SPEC told from NAMEs by its extension or a slash', () => {
+    expect(ok(['catalogue'])).toEqual({ kind: 'catalogue', names: [], format: 'yaml' });
+    expect(ok(['catalogue', 'gpu-node', 'nvidia', '--format', 'json'])).toEqual({
+      kind: 'catalogue',
+      names: ['gpu-node', 'nvidia'],
+      format: 'json',
+    });
+    expect(ok(['catalogue', 'my.yaml', 'gpu-node'])).toEqual({
+      kind: 'catalogue',
+      spec: 'my.yaml',
+      names: ['gpu-node'],
+      format: 'yaml',
+    });
+    expect(ok(['catalogue', 'specs/fleet'])).toMatchObject({ spec: 'specs/fleet', names: [] });
+    expect(ok(['catalogue', 'a.JSON'])).toMatchObject({ spec: 'a.JSON' });
+  });
+
+  it.each([
+    [['catalogue', '--format', 'table'], '--format'],
+    [['catalogue', 'gpu-node', 'my.yaml'], 'my.yaml'],
+    [['catalogue', 'a.yaml', 'b.yaml'], 'b.yaml'],
+    [['catalogue', '--seed', '1'], '--seed'],
+    [['catalogue', '--server', '1'], '--server'],
+  ])('refuses %j, naming %s', (argv, name) => {
+    const message = refusal(argv);
+    expect(message).toContain(name);
+    expect(message).not.toContain('\n');
+  });
 });

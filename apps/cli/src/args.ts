@@ -55,10 +55,49 @@ export interface SchemaCommand {
   report: boolean;
 }
 
+/** Which server `trace` follows: a fleet-wide index, or the index-th server of a profile. */
+export type ServerSelector =
+  { by: 'server'; server: number } | { by: 'profile'; profile: string; index: number };
+
+export const TRACE_FORMATS = ['text', 'json'] as const;
+export type TraceFormat = (typeof TRACE_FORMATS)[number];
+
+export const JOB_KINDS = ['crash', 'reboot'] as const;
+
+/** `fleetsim trace SPEC --server N ...`: one job of one server, traced, embedded. */
+export interface TraceCommand {
+  kind: 'trace';
+  spec: string;
+  server: ServerSelector;
+  /** Event index of that server; 0 for its first crash or reboot. */
+  event: number;
+  /** Absent: crash, or reboot when the spec has no crash events. */
+  jobKind?: (typeof JOB_KINDS)[number];
+  /** Only this strategy's outcome. */
+  strategy?: string;
+  format: TraceFormat;
+  seed?: number;
+}
+
+export const CATALOGUE_FORMATS = ['yaml', 'json'] as const;
+export type CatalogueFormat = (typeof CATALOGUE_FORMATS)[number];
+
+/** `fleetsim catalogue [SPEC] [NAME...]`: the resolved catalogue in spec syntax. */
+export interface CatalogueCommand {
+  kind: 'catalogue';
+  /** Absent: the built-in catalogue. */
+  spec?: string;
+  /** Only entries with these names (of any kind); empty for all. */
+  names: string[];
+  format: CatalogueFormat;
+}
+
 export type Command =
   | RunCommand
   | ValidateCommand
   | SchemaCommand
+  | TraceCommand
+  | CatalogueCommand
   | StatusCommand
   | CancelCommand
   | { kind: 'help' }
@@ -74,6 +113,9 @@ Usage:
   fleetsim status [ID] --coordinator URL [--format table|json]
   fleetsim cancel ID --coordinator URL
   fleetsim validate SPEC [--seed N] [--shard-size N]
+  fleetsim trace SPEC (--server N | --profile P --index I) [--event K] [--kind crash|reboot]
+                 [--strategy S] [--format text|json] [--seed N]
+  fleetsim catalogue [SPEC] [NAME...] [--format yaml|json]
   fleetsim schema [--report]
   fleetsim help | --help | -h
   fleetsim --version
@@ -85,6 +127,11 @@ Commands:
   status      state, progress and ETA of experiment ID on a coordinator (no ID: all of them)
   cancel      cancel experiment ID on a coordinator: its pending shards are dropped
   validate    check SPEC; print its size, or every error with its line
+  trace       simulate one crash (or reboot) of one server of SPEC and print it stage by
+              stage and strategy by strategy: the trace a coordinator's /servers route gives
+  catalogue   print the catalogue (built-in, or as SPEC overrides it) as spec YAML to copy
+              into a spec; NAME... keeps only the entries of those names. SPEC is told
+              from a NAME by its extension (.yaml, .yml, .json) or a /
   schema      print the JSON Schema of a spec (--report: of a JSON report)
 
 Options:
@@ -97,7 +144,14 @@ Options:
   --out FILE      also write the report to FILE, in --format if given, else by extension
                   (.json json, .md markdown, .html a self-contained page with charts,
                   anything else table); the table still goes to stdout
-  --format F      ${REPORT_FORMATS.join(' | ')} (default table); for status: table | json
+  --format F      ${REPORT_FORMATS.join(' | ')} (default table); for status: table | json;
+                  for trace: text | json; for catalogue: yaml | json
+  --server N      trace: the server's index in the fleet (0-based, fleet order)
+  --profile P --index I
+                  trace: the I-th server (0-based) of profile P, as the coordinator counts
+  --event K       trace: the server's K-th event of that kind (default 0)
+  --kind K        trace: crash | reboot (default crash; reboot when SPEC has only reboots)
+  --strategy S    trace: print only strategy S
 
 Exit status: 0 done; 1 internal or worker error, coordinator unreachable, experiment failed
 or cancelled; 2 bad arguments, invalid spec or unknown experiment ID; 130 interrupted while
@@ -114,6 +168,12 @@ const OPTIONS = {
   format: { type: 'string' },
   coordinator: { type: 'string' },
   report: { type: 'boolean' },
+  server: { type: 'string' },
+  profile: { type: 'string' },
+  index: { type: 'string' },
+  event: { type: 'string' },
+  kind: { type: 'string' },
+  strategy: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const satisfies Record<string, { type: OptionKind; short?: string }>;
@@ -121,16 +181,17 @@ const OPTIONS = {
 type OptionName = keyof typeof OPTIONS;
 
 /** Options each command accepts, besides --help. */
-const ALLOWED: Record<'run' | 'validate' | 'schema' | 'status' | 'cancel', readonly OptionName[]> =
-  {
-    run: ['seed', 'threads', 'shard-size', 'out', 'format', 'coordinator'],
-    validate: ['seed', 'shard-size'],
-    schema: ['report'],
-    status: ['coordinator', 'format'],
-    cancel: ['coordinator'],
-  };
+const ALLOWED: Record<(typeof COMMANDS)[number], readonly OptionName[]> = {
+  run: ['seed', 'threads', 'shard-size', 'out', 'format', 'coordinator'],
+  validate: ['seed', 'shard-size'],
+  schema: ['report'],
+  status: ['coordinator', 'format'],
+  cancel: ['coordinator'],
+  trace: ['server', 'profile', 'index', 'event', 'kind', 'strategy', 'format', 'seed'],
+  catalogue: ['format'],
+};
 
-const COMMANDS = ['run', 'validate', 'schema', 'status', 'cancel', 'help'] as const;
+const COMMANDS = ['run', 'validate', 'schema', 'status', 'cancel', 'trace', 'catalogue'] as const;
 
 class ArgError extends Error {}
 
@@ -201,7 +262,7 @@ function parseOrThrow(
   if (!(COMMANDS as readonly string[]).includes(commandName)) {
     throw new ArgError(`unknown command "${commandName}"`);
   }
-  const command = commandName as (typeof COMMANDS)[number] & keyof typeof ALLOWED;
+  const command = commandName as (typeof COMMANDS)[number];
   for (const [name, { raw }] of values) {
     if (!ALLOWED[command].includes(name)) {
       throw new ArgError(`option ${raw} does not apply to "${command}"`);
@@ -218,9 +279,15 @@ function parseOrThrow(
     }
     return { kind: 'schema', report: values.has('report') };
   }
+  if (command === 'catalogue') {
+    return catalogueCommand(operands, str('format'));
+  }
 
-  // `validate` never talks to a coordinator: a stray variable must not break it.
-  const coordinator = command === 'validate' ? undefined : coordinatorUrl(str('coordinator'), env);
+  // `validate` and `trace` never talk to a coordinator: a stray variable must not break them.
+  const coordinator =
+    command === 'validate' || command === 'trace'
+      ? undefined
+      : coordinatorUrl(str('coordinator'), env);
   if (command === 'status' || command === 'cancel') {
     if (coordinator === undefined) {
       throw new ArgError(`"${command}" needs --coordinator URL (or ${COORDINATOR_ENV})`);
@@ -255,6 +322,9 @@ function parseOrThrow(
     throw new ArgError(`unexpected argument "${operands[1]}" after SPEC`);
   }
   const seed = optionalInteger('--seed', str('seed'), 0);
+  if (command === 'trace') {
+    return traceCommand(spec, seed, str);
+  }
   const shardSize = optionalInteger('--shard-size', str('shard-size'), 1);
   if (command === 'validate') {
     return { kind: 'validate', spec, seed, shardSize };
@@ -282,6 +352,86 @@ function parseOrThrow(
     shardSize,
     out,
     format,
+  };
+}
+
+function traceCommand(
+  spec: string,
+  seed: number | undefined,
+  str: (name: OptionName) => string | undefined,
+): TraceCommand {
+  const serverIndex = optionalInteger('--server', str('server'), 0);
+  const profile = str('profile');
+  const index = optionalInteger('--index', str('index'), 0);
+  let server: ServerSelector;
+  if (serverIndex !== undefined) {
+    if (profile !== undefined || index !== undefined) {
+      throw new ArgError(
+        `--server names a server by its fleet index; --${profile !== undefined ? 'profile' : 'index'} does not go with it`,
+      );
+    }
+    server = { by: 'server', server: serverIndex };
+  } else if (profile !== undefined && index !== undefined) {
+    server = { by: 'profile', profile, index };
+  } else if (profile !== undefined) {
+    throw new ArgError(`--profile needs --index I: which of the profile's servers`);
+  } else if (index !== undefined) {
+    throw new ArgError('--index needs --profile P: the I-th server of which profile');
+  } else {
+    throw new ArgError('"trace" needs --server N, or --profile P --index I');
+  }
+  const jobKind = str('kind');
+  if (jobKind !== undefined && !(JOB_KINDS as readonly string[]).includes(jobKind)) {
+    throw new ArgError(`--kind must be one of ${JOB_KINDS.join(', ')}, got "${jobKind}"`);
+  }
+  const format = str('format') ?? 'text';
+  if (!(TRACE_FORMATS as readonly string[]).includes(format)) {
+    throw new ArgError(
+      `--format for "trace" must be one of ${TRACE_FORMATS.join(', ')}, got "${format}"`,
+    );
+  }
+  const strategy = str('strategy');
+  if (strategy === '') {
+    throw new ArgError('--strategy needs a strategy name');
+  }
+  return {
+    kind: 'trace',
+    spec,
+    server,
+    event: optionalInteger('--event', str('event'), 0) ?? 0,
+    ...(jobKind !== undefined ? { jobKind: jobKind as TraceCommand['jobKind'] } : {}),
+    ...(strategy !== undefined ? { strategy } : {}),
+    format: format as TraceFormat,
+    seed,
+  };
+}
+
+/** A spec file, not a catalogue name: names have no `/` and no .yaml/.yml/.json ending. */
+export function looksLikeSpecFile(operand: string): boolean {
+  return operand.includes('/') || /\.(ya?ml|json)$/i.test(operand);
+}
+
+function catalogueCommand(operands: string[], rawFormat: string | undefined): CatalogueCommand {
+  const format = rawFormat ?? 'yaml';
+  if (!(CATALOGUE_FORMATS as readonly string[]).includes(format)) {
+    throw new ArgError(
+      `--format for "catalogue" must be one of ${CATALOGUE_FORMATS.join(', ')}, got "${format}"`,
+    );
+  }
+  const [first, ...rest] = operands;
+  const spec = first !== undefined && looksLikeSpecFile(first) ? first : undefined;
+  const names = spec === undefined ? operands : rest;
+  const misplaced = names.find(looksLikeSpecFile);
+  if (misplaced !== undefined) {
+    throw new ArgError(
+      `"${misplaced}" looks like a spec file; give SPEC first, then catalogue names`,
+    );
+  }
+  return {
+    kind: 'catalogue',
+    ...(spec !== undefined ? { spec } : {}),
+    names,
+    format: format as CatalogueFormat,
   };
 }
 

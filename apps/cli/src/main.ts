@@ -13,6 +13,8 @@ import { cancelCommand, remoteRunCommand, statusCommand } from './remote-command
 import { runCommand } from './run-command';
 import { WorkerFailure } from './thread-pool';
 import { validateCommand } from './validate-command';
+import { catalogueCommand } from './catalogue-command';
+import { traceCommand } from './trace-command';
 import { fleetsimVersion } from '../../../libs/fleet-platform/src/version';
 
 const USAGE_HINT = '(see fleetsim --help)';
@@ -60,6 +62,10 @@ async function dispatch(command: Command, io: CliIo): Promise<number> {
       return 0;
     case 'validate':
       return validateCommand(command, io);
+    case 'trace':
+      return traceCommand(command, io);
+    case 'catalogue':
+      return catalogueCommand(command, io);
     case 'run':
       return command.coordinator !== undefined
         ? remoteRunCommand({ ...command, coordinator: command.coordinator }, io)

@@ -12,7 +12,7 @@ import {
   type JobTrace,
 } from '../../../../libs/kdump-core/src';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../config/coordinator.config';
-import { fleetOf, fleetServer } from '../domain/fleet-server';
+import { fleetOf, fleetServer } from '../../../../libs/fleet-platform/src/fleet-server';
 import { ExperimentRepository } from '../repositories/experiment.repository';
 import {
   QueueRepository,

@@ -1,6 +1,8 @@
 /**
  * Naming one server of a fleet: the `index`-th server of a profile, counting
  * that profile's servers in fleet order, is a global server index of the spec.
+ * The coordinator's `POST /servers/:profile/:index/...` and `fleetsim trace
+ * --profile P --index I` both name servers this way.
  */
 
 /** One entry of a spec's `fleet`. */

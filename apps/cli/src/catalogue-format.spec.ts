@@ -7,6 +7,7 @@ import {
   BUILTIN_PROFILES,
   BUILTIN_STRATEGIES,
   parseSpecOrThrow,
+  SPEC_SOURCE,
   runExperiment,
   type Report,
 } from '../../../libs/kdump-core/src';
@@ -125,10 +126,16 @@ catalogue:
 `,
     );
     const doc = catalogueDocument(spec);
-    expect(doc.catalogue.drivers!.nvidia).toEqual({ ...BUILTIN_DRIVERS.nvidia, memoryMiB: 999 });
+    // The figures the spec set carry the spec as their source.
+    expect(doc.catalogue.drivers!.nvidia).toEqual({
+      ...BUILTIN_DRIVERS.nvidia,
+      memoryMiB: 999,
+      sources: { ...BUILTIN_DRIVERS.nvidia!.sources, memoryMiB: SPEC_SOURCE },
+    });
     expect(doc.catalogue.profiles!['big-gpu']).toEqual({
       ...BUILTIN_PROFILES['gpu-node'],
       ramGiB: 2048,
+      sources: { ...BUILTIN_PROFILES['gpu-node']!.sources, ramGiB: SPEC_SOURCE },
     });
     expect(doc.strategies.slice(0, 2)).toEqual([
       { name: 'none', ...BUILTIN_STRATEGIES.none },

@@ -109,12 +109,9 @@ export function formatTrace(trace: JobTrace, context: TraceContext = {}): string
   }
   const service: [string, unknown][] = [];
   for (const [key, label] of SERVICE_STAGES) {
-    if (key in stages) {
-      const note =
-        key === 'firmwarePostMs' && trace.bootPath === 'kexec'
-          ? ' (only if the kernel dies and the machine goes through firmware)'
-          : '';
-      service.push([label, stageValue(key, stages[key]) + note]);
+    // A kexec reboot skips firmware: its trace has no POST time.
+    if (key in stages && stages[key] !== null) {
+      service.push([label, stageValue(key, stages[key])]);
     }
   }
   if (!crash) {

@@ -310,8 +310,10 @@ function withSpecSources(base: object, fields: Record<string, unknown>): object 
       sources[key] = text;
     }
   }
+  const givenKeys = Object.keys(given ?? {});
   for (const field of Object.keys(fields)) {
-    if (!['sources', 'source', 'description'].includes(field)) {
+    const cited = givenKeys.some((k) => k === field || k.startsWith(`${field}.`));
+    if (!cited && !['sources', 'source', 'description'].includes(field)) {
       sources[field] = SPEC_SOURCE;
     }
   }

@@ -269,7 +269,7 @@ describe.skipIf(!PROMETHEUS)('Grafana dashboards on a real Prometheus', () => {
       byStrategy('fleetsim_capture_success_ratio_lower'),
       byStrategy('fleetsim_capture_success_ratio_upper'),
     ]);
-    expect(report.crash!.strategies.length).toBe(9);
+    expect(report.crash!.strategies.length).toBe(12);
     for (const s of report.crash!.strategies) {
       expect(ratio.get(s.strategy), s.strategy).toBeCloseTo(s.captureRate.value!, 12);
       expect(lower.get(s.strategy), s.strategy).toBeCloseTo(s.captureRate.lower!, 12);
@@ -282,7 +282,7 @@ describe.skipIf(!PROMETHEUS)('Grafana dashboards on a real Prometheus', () => {
     const values = await resolveVariables(dashboard.dashboard);
     expect(values.get('experiment')).toBe(experimentId);
     expect(values.get('kind')).toBe('crash');
-    expect(values.get('strategy')).toHaveLength(9);
+    expect(values.get('strategy')).toHaveLength(12);
   });
 
   it('shows the run on "Shards per second" and "Worker utilisation" of Fleet run', async () => {

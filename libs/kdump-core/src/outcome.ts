@@ -37,6 +37,29 @@ export const FAILURE_REASONS = [
 
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
+/** What each failure reason means, in one line, for reports. */
+export const FAILURE_REASON_MEANINGS: Readonly<Record<FailureReason, string>> = Object.freeze({
+  'hang-undetected': 'nothing called crash_kexec: the server hung until the hardware watchdog',
+  'capture-kernel-not-loaded':
+    'no capture kernel was loaded (kdump service down): panic, reboot, no dump',
+  'stale-cpu': 'a CPU ignored the NMI shootdown and broke the capture kernel',
+  'purgatory-digest-mismatch':
+    "purgatory's SHA-256 check of the loaded segments failed: it loops forever",
+  'dmar-fault': 'in-flight DMA from the old kernel met the new IOMMU tables: DMAR fault, SERR',
+  'capture-kernel-oom': 'the drivers needed more memory than the crashkernel= reservation had',
+  'capture-kernel-panic':
+    'a driver panicked the capture kernel on a device state it did not expect',
+  'capture-kernel-oops': 'a driver oopsed and the capture kernel has panic_on_oops',
+  'dump-target-missing': 'the device the dump is written through is absent in the capture kernel',
+  'kexec-boot-panic': 'planned kexec: the new kernel panicked on a device left dirty',
+  'device-missing': 'planned reboot: a device did not come back',
+  'interrupt-storm':
+    'an interrupt left pending by the old kernel hung a kernel booted without irqpoll',
+  'stale-kexec-parameters':
+    'a hotplug since kexec -p left elfcorehdr stale: incomplete or failed dump',
+  'backup-region-lost': 'the low memory the capture kernel reused was not saved: incomplete dump',
+});
+
 /** Index of each reason in {@link FAILURE_REASONS}; the engine counts by index. */
 export const enum Reason {
   HangUndetected = 0,

@@ -240,7 +240,8 @@ describe('formatReportMarkdown', () => {
 
   it('every table has the same number of columns on every row, and a rule row', () => {
     const tables = markdownTables(markdown);
-    expect(tables).toHaveLength(5);
+    // crash, culprits, device reinit, pairs; reboot, culprits, pairs; what failures rest on
+    expect(tables).toHaveLength(report.basis.length > 0 ? 8 : 7);
     for (const t of tables) {
       const widths = t.map((row) => markdownCells(row).length);
       expect(new Set(widths).size, t.join('\n')).toBe(1);
@@ -248,7 +249,7 @@ describe('formatReportMarkdown', () => {
       expect(t.every((row) => row.endsWith('|'))).toBe(true);
     }
     // The device table has one column per device class, after the strategy.
-    const deviceTable = tables[1]!;
+    const deviceTable = tables[2]!;
     expect(markdownCells(deviceTable[0]!)).toEqual([
       'strategy',
       ...report.experiment.deviceClasses,
@@ -282,7 +283,7 @@ describe('a crash-only report', () => {
     expect(t).toContain('Crashes down the kdump path');
     expect(t).not.toContain('reboots');
     expect(md).not.toContain('reboots');
-    expect(markdownTables(md)).toHaveLength(3);
+    expect(markdownTables(md)).toHaveLength(r.basis.length > 0 ? 5 : 4);
     for (const s of r.crash!.strategies) {
       expect(md).toContain(`| ${s.strategy} | ${s.captured}/${s.jobs} |`);
     }
@@ -294,16 +295,19 @@ describe('reportSections', () => {
     const { sections } = reportSections(report);
     expect(sections.map((s) => s.kind)).toEqual([
       'crash',
+      'crash-culprits',
       'crash-device-reinit',
       'crash-pairs',
       'reboot',
+      'reboot-culprits',
       'reboot-pairs',
+      ...(report.basis.length > 0 ? ['basis'] : []),
     ]);
     expect(sections.map((s) => s.title)).toEqual(
       expect.arrayContaining([TITLES[0], TITLES[1], TITLES[3]]),
     );
     // Per-strategy tables have one row per strategy, the strategy first.
-    for (const s of sections.filter((x) => !x.kind.endsWith('-pairs'))) {
+    for (const s of sections.filter((x) => !x.kind.endsWith('-pairs') && x.kind !== 'basis')) {
       expect(s.rows.map((r) => r[0])).toEqual(STRATEGIES);
     }
   });

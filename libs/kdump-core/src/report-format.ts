@@ -3,7 +3,13 @@
  * and Markdown for design reviews (the HTML report reuses the same sections and
  * cells). Pure string functions of the report.
  */
-import type { PairResult, RateIntervalJson, Report, TimeSummaryJson } from './report-schema';
+import type {
+  FailureBasis,
+  PairResult,
+  RateIntervalJson,
+  Report,
+  TimeSummaryJson,
+} from './report-schema';
 
 type Row = string[];
 
@@ -59,6 +65,53 @@ function topReasons(reasons: Record<string, number | undefined>, jobs: number, l
     .join(', ');
 }
 
+/**
+ * A strategy's most frequent failures, each at its culprit where it has one:
+ * `capture-kernel-oom at eth0 (i40e) 12.3%`.
+ */
+function topCulprits(
+  reasons: Record<string, number | undefined>,
+  byCulprit: Record<string, Record<string, number> | undefined>,
+  jobs: number,
+  limit = 3,
+): string {
+  const entries: [string, number][] = [];
+  for (const [reason, n] of Object.entries(reasons)) {
+    const culprits = byCulprit[reason];
+    if (typeof n !== 'number') {
+      continue;
+    }
+    let named = 0;
+    for (const [culprit, k] of Object.entries(culprits ?? {})) {
+      entries.push([`${reason} at ${culprit}`, k]);
+      named += k;
+    }
+    if (n > named) {
+      entries.push([reason, n - named]);
+    }
+  }
+  entries.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  return entries.length === 0
+    ? '-'
+    : entries
+        .slice(0, limit)
+        .map(([what, n]) => `${what} ${pct(n / jobs)}`)
+        .join(', ');
+}
+
+/**
+ * The figures a failure rests on: `drivers.nvidia.memoryMiB = 40 (assumption)`;
+ * values too long for a table cell (odds tables) are in the JSON report.
+ */
+function restsOn(b: FailureBasis): string {
+  return b.fields
+    .map((f) => `${f.path}${f.value.length <= 12 ? ` = ${f.value}` : ''} (${f.basis})`)
+    .join('; ');
+}
+
+/** Failures shown in the basis table: the most frequent, at most this many. */
+const BASIS_ROWS = 12;
+
 function diff(p: PairResult): string {
   if (p.difference === null) {
     return '-';
@@ -70,7 +123,14 @@ function diff(p: PairResult): string {
 
 /** What a section's rows are: one per strategy of a job kind, or one per pair. */
 export type ReportSectionKind =
-  'crash' | 'crash-device-reinit' | 'crash-pairs' | 'reboot' | 'reboot-pairs';
+  | 'crash'
+  | 'crash-culprits'
+  | 'crash-device-reinit'
+  | 'crash-pairs'
+  | 'reboot'
+  | 'reboot-culprits'
+  | 'reboot-pairs'
+  | 'basis';
 
 /** One table of a report rendering: cells are already formatted text. */
 export interface ReportSection {
@@ -125,6 +185,16 @@ export function reportSections(report: Report): {
       ]),
     });
     out.push({
+      kind: 'crash-culprits',
+      title:
+        'Why captures failed: top failures with their culprit device (driver), as shares of crashes',
+      header: ['strategy', 'top failures'],
+      rows: c.strategies.map((s) => [
+        s.strategy,
+        topCulprits(s.failureReasons, s.failureCulprits, s.jobs),
+      ]),
+    });
+    out.push({
       kind: 'crash-device-reinit',
       title: 'Device reinitialisation p50/p95/p99 (crashes)',
       header: ['strategy', ...e.deviceClasses],
@@ -164,10 +234,39 @@ export function reportSections(report: Report): {
       ]),
     });
     out.push({
+      kind: 'reboot-culprits',
+      title: `Why ${r.path} reboots failed: top failures with their culprit device (driver)`,
+      header: ['strategy', 'top failures'],
+      rows: r.strategies.map((s) => [
+        s.strategy,
+        topCulprits(s.failureReasons, s.failureCulprits, s.jobs),
+      ]),
+    });
+    out.push({
       kind: 'reboot-pairs',
       title: `Paired differences in in-service rate (a − b, same ${r.path} reboots; * = interval excludes 0)`,
       header: ['a', 'b', 'only a', 'only b', 'difference [95% CI]'],
       rows: r.pairs.map((p) => [p.a, p.b, String(p.aOnly), String(p.bOnly), diff(p)]),
+    });
+  }
+  if (report.basis.length > 0) {
+    const shown = report.basis.slice(0, BASIS_ROWS);
+    const more = report.basis.length - shown.length;
+    out.push({
+      kind: 'basis',
+      title: `What the failures rest on: the catalogue figures behind each (source: cited; assumption: no public figure; spec: set in the spec)${
+        more > 0
+          ? `; the ${shown.length} most frequent of ${report.basis.length}, all in the JSON report`
+          : ''
+      }`,
+      header: ['failure', 'culprit', 'jobs', 'meaning', 'rests on'],
+      rows: shown.map((b) => [
+        b.kind === 'crash' ? b.reason : `${b.reason} (reboot)`,
+        b.culprit ?? '-',
+        String(b.jobs),
+        b.meaning,
+        restsOn(b),
+      ]),
     });
   }
   return { intro, sections: out, notes: report.assumptions };

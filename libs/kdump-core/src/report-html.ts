@@ -614,7 +614,7 @@ function table(
   strategyColours: Map<string, string>,
   caption = section.title,
 ): string {
-  const perStrategy = !section.kind.endsWith('-pairs');
+  const perStrategy = !section.kind.endsWith('-pairs') && section.kind !== 'basis';
   const head = `<thead><tr>${section.header.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead>`;
   const body = section.rows
     .map((row) => {
@@ -650,6 +650,7 @@ function kindSection(
   const main = find(view.kind);
   const reinitTable = find('crash-device-reinit');
   const pairs = find(view.kind === 'crash' ? 'crash-pairs' : 'reboot-pairs');
+  const culprits = find(view.kind === 'crash' ? 'crash-culprits' : 'reboot-culprits');
   const reasons = reasonsChart(view);
   const reinit = reinitChart(view);
   const parts = [
@@ -679,6 +680,7 @@ function kindSection(
           : ''
       }`,
     ),
+    culprits ? table(culprits, colours) : '',
     view.kind === 'crash' && reinitTable ? table(reinitTable, colours) : '',
     pairs ? `<h3>Paired differences</h3>${table(pairs, colours)}` : '',
     '</section>',
@@ -744,6 +746,7 @@ export function renderReportHtml(report: Report): string {
   const crash = crashView(report);
   const reboot = rebootView(report);
   const run = reportRunLine(report);
+  const basis = sections.find((s) => s.kind === 'basis');
   const title = `kdump fleet simulation: ${e.name}`;
   const body = [
     '<main>',
@@ -755,6 +758,9 @@ export function renderReportHtml(report: Report): string {
     crash ? kindSection(crash, 'Crashes down the kdump path', sections, colours) : '',
     reboot && report.reboot
       ? kindSection(reboot, `Planned ${report.reboot.path} reboots`, sections, colours)
+      : '',
+    basis
+      ? `<section id="basis"><h2>What the failures rest on</h2>${table(basis, colours)}</section>`
       : '',
     '<section id="assumptions">',
     '<h2>Assumptions</h2>',

@@ -36,12 +36,41 @@ const failureReasons = z
   .partialRecord(z.enum(FAILURE_REASONS), z.number().int().min(1))
   .describe('jobs that failed, by reason (reasons with no job are left out)');
 
+const failureCulprits = z
+  .partialRecord(z.enum(FAILURE_REASONS), z.record(z.string(), z.number().int().min(1)))
+  .describe(
+    'failures of the reasons that name a device, by culprit `device (driver)`: the driver that ended the kernel, or the dump target that went missing',
+  );
+
+export const BasisFieldSchema = z.strictObject({
+  path: z.string().describe('catalogue field, e.g. drivers.nvidia.memoryMiB'),
+  value: z.string().describe('its value, as JSON'),
+  basis: z
+    .enum(['source', 'assumption', 'spec'])
+    .describe(
+      'source: a cited figure; assumption: its source says it is (in any part) an assumption; spec: a value the spec set',
+    ),
+  source: z.string(),
+});
+
+export const FailureBasisSchema = z
+  .strictObject({
+    kind: z.enum(['crash', 'reboot']),
+    reason: z.enum(FAILURE_REASONS),
+    meaning: z.string(),
+    culprit: z.string().nullable(),
+    jobs: z.number().int().min(1).describe('failures for this reason and culprit, all strategies'),
+    fields: z.array(BasisFieldSchema),
+  })
+  .describe('the catalogue figures a failure rests on, each with where it comes from');
+
 export const CrashStrategyResultSchema = z.strictObject({
   strategy: z.string(),
   jobs: z.number().int().min(0),
   captured: z.number().int().min(0),
   captureRate: RateIntervalSchema,
   failureReasons,
+  failureCulprits,
   captureKernelBootSeconds: TimeSummarySchema.describe(
     'capture kernel boot incl. resets and device initialisation, when it came up',
   ),
@@ -58,6 +87,7 @@ export const RebootStrategyResultSchema = z.strictObject({
   inService: z.number().int().min(0).describe('jobs where every device came back'),
   inServiceRate: RateIntervalSchema,
   failureReasons,
+  failureCulprits,
   kernelBootSeconds: TimeSummarySchema,
   downtimeSeconds: TimeSummarySchema,
   deviceReinitSeconds: z.record(z.string(), TimeSummarySchema),
@@ -76,7 +106,7 @@ export const PairSchema = z
   .describe('paired comparison: both strategies met exactly the same jobs');
 
 export const ReportSchema = z.strictObject({
-  schemaVersion: z.literal(1),
+  schemaVersion: z.literal(2),
   experiment: z.strictObject({
     name: z.string(),
     description: z.string().nullable(),
@@ -89,6 +119,9 @@ export const ReportSchema = z.strictObject({
   assumptions: z
     .array(z.string())
     .describe('defaults in use that are assumptions, not published figures'),
+  basis: z
+    .array(FailureBasisSchema)
+    .describe('every failure that happened, by reason and culprit, most frequent first'),
   cdfLevels: z
     .array(z.number().min(0).max(1))
     .describe(
@@ -128,6 +161,7 @@ export type TimeSummaryJson = z.infer<typeof TimeSummarySchema>;
 export type CrashStrategyResult = z.infer<typeof CrashStrategyResultSchema>;
 export type RebootStrategyResult = z.infer<typeof RebootStrategyResultSchema>;
 export type PairResult = z.infer<typeof PairSchema>;
+export type FailureBasis = z.infer<typeof FailureBasisSchema>;
 export type Report = z.infer<typeof ReportSchema>;
 export type RunInfo = NonNullable<Report['run']>;
 

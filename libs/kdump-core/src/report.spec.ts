@@ -4,7 +4,17 @@ import { FAILURE_REASONS } from './outcome';
 import { buildReport, CDF_LEVELS } from './report';
 import { ReportSchema, type Report, type RunInfo, type TimeSummaryJson } from './report-schema';
 import { parseSpecOrThrow } from './spec';
-import { exampleText } from '../../../test/fixtures/core';
+import { formatReportTable } from './report-format';
+import {
+  bus,
+  cause,
+  device,
+  driver,
+  exampleText,
+  lab,
+  profile,
+  reportOf,
+} from '../../../test/fixtures/core';
 
 const sum = (o: Partial<Record<string, number>>) =>
   Object.values(o).reduce<number>((a, v) => a + (v ?? 0), 0);
@@ -16,7 +26,7 @@ describe('report of quickstart', () => {
 
   it('validates against ReportSchema, with nothing the schema does not know', () => {
     expect(ReportSchema.parse(report)).toEqual(report);
-    expect(report.schemaVersion).toBe(1);
+    expect(report.schemaVersion).toBe(2);
   });
 
   it('describes the experiment', () => {
@@ -235,6 +245,76 @@ describe('report of a spec with crashes and firmware reboots', () => {
     }
     for (const p of reboot.pairs) {
       expect([p.aOnly, p.bOnly, p.difference]).toEqual([0, 0, 0]);
+    }
+  });
+});
+
+describe('culprits and what the failures rest on', () => {
+  const l = lab(`
+name: culprits
+seed: 3
+fleet: [{profile: lab, count: 40}]
+events: {crash: {perServer: 1, causes: {clean: 1}}}
+strategies: [none, {name: without-hungry, blacklist: [hungry]}]
+catalogue:
+  crashCauses: {clean: ${cause()}}
+  drivers:
+    calm: ${driver()}
+    hungry: ${driver({ memoryMiB: 4000, minimalMemoryMiB: 4000, sources: { memoryMiB: 'assumption: a big appetite' } })}
+  devices:
+    disk: ${device()}
+    big: ${device({ driver: 'hungry' })}
+  profiles:
+    lab: ${profile({ dumpTarget: 'd0', buses: [bus('port', { d0: 'disk', big0: 'big' })] })}
+`);
+  const report = reportOf(l);
+
+  it('counts each failure against its culprit device and driver', () => {
+    const [none, without] = report.crash!.strategies;
+    expect(none!.failureReasons).toEqual({ 'capture-kernel-oom': 40 });
+    expect(none!.failureCulprits).toEqual({ 'capture-kernel-oom': { 'big0 (hungry)': 40 } });
+    expect(without!.failureCulprits).toEqual({});
+    expect(formatReportTable(report)).toContain('capture-kernel-oom at big0 (hungry) 100.0%');
+  });
+
+  it('names the figures a failure rests on, with where each comes from', () => {
+    expect(report.basis).toHaveLength(1);
+    const b = report.basis[0]!;
+    expect(b).toMatchObject({
+      kind: 'crash',
+      reason: 'capture-kernel-oom',
+      culprit: 'big0 (hungry)',
+      jobs: 40,
+    });
+    const byPath = Object.fromEntries(b.fields.map((f) => [f.path, f]));
+    expect(byPath['drivers.hungry.memoryMiB']).toMatchObject({
+      value: '4000',
+      basis: 'assumption',
+      source: 'assumption: a big appetite',
+    });
+    // Set in the spec without a source of its own.
+    expect(byPath['drivers.hungry.minimalMemoryMiB']!.basis).toBe('spec');
+    expect(byPath['profiles.lab.crashkernelMiB']).toMatchObject({ value: '1024', basis: 'spec' });
+    // The capture kernel base comes with the fixture's kdump block: set in the spec too.
+    expect(byPath['profiles.lab.kdump.captureKernelBaseMiB']!.basis).toBe('spec');
+  });
+
+  it('on the built-in catalogue, cited figures and assumptions are told apart', () => {
+    const quickstart = runExperiment(parseSpecOrThrow(exampleText('quickstart.yaml'))).report;
+    const fields = quickstart.basis.flatMap((b) => b.fields);
+    expect(fields.some((f) => f.basis === 'assumption')).toBe(true);
+    expect(fields.every((f) => f.basis !== 'spec')).toBe(true);
+    const base = fields.find((f) => f.path === 'profiles.compute-2s.kdump.captureKernelBaseMiB');
+    if (base) {
+      expect(base.basis).toBe('source');
+    }
+    // Every failure reason that happened is in the basis, with its meaning.
+    for (const s of quickstart.crash!.strategies) {
+      for (const reason of Object.keys(s.failureReasons)) {
+        expect(quickstart.basis.some((b) => b.reason === reason && b.meaning.length > 0)).toBe(
+          true,
+        );
+      }
     }
   });
 });

@@ -3,12 +3,14 @@
  * and the compiled experiment, so the same spec and seed give the same report
  * bytes however the fleet was sharded or where it ran.
  */
-import { Counter, Hist, type Aggregate } from './aggregate';
-import type { CompiledExperiment } from './compile';
+import { Counter, CULPRIT_REASONS, Hist, type Aggregate } from './aggregate';
+import { culpritName, type CompiledExperiment } from './compile';
+import { basisFields, type CulpritPlace } from './report-basis';
 import { bucketMidpointMicros, histogramCount, summarise } from './histogram';
-import { FAILURE_REASONS, type FailureReason } from './outcome';
+import { FAILURE_REASON_MEANINGS, FAILURE_REASONS, type FailureReason } from './outcome';
 import type {
   CrashStrategyResult,
+  FailureBasis,
   PairResult,
   RebootStrategyResult,
   Report,
@@ -40,7 +42,7 @@ export const CDF_LEVELS: readonly number[] = Object.freeze([
 export function buildReport(model: CompiledExperiment, agg: Aggregate, run?: RunInfo): Report {
   const { spec } = model.resolved;
   const report: Report = {
-    schemaVersion: 1,
+    schemaVersion: 2,
     experiment: {
       name: spec.name,
       description: spec.description ?? null,
@@ -51,6 +53,10 @@ export function buildReport(model: CompiledExperiment, agg: Aggregate, run?: Run
       deviceClasses: [...model.deviceClasses],
     },
     assumptions: [...ASSUMPTIONS],
+    basis: [
+      ...(model.crashes ? failureBasis(model, agg, CRASH) : []),
+      ...(model.reboots ? failureBasis(model, agg, REBOOT) : []),
+    ],
     cdfLevels: [...CDF_LEVELS],
     crash: model.crashes
       ? {
@@ -128,6 +134,92 @@ function timeSummary(agg: Aggregate, base: number): TimeSummaryJson {
   return { ...summarise(agg.slots, base), cdfSeconds: cdfSeconds(agg.slots, base) };
 }
 
+/** Failures of the culprit-naming reasons of block (s, kind), by culprit name. */
+function culprits(
+  agg: Aggregate,
+  s: number,
+  kind: number,
+): Partial<Record<FailureReason, Record<string, number>>> {
+  const out: Partial<Record<FailureReason, Record<string, number>>> = {};
+  const names = agg.layout.culprits;
+  for (const reason of CULPRIT_REASONS) {
+    const byCulprit: Record<string, number> = {};
+    names.forEach((name, c) => {
+      const v = agg.slots[agg.layout.culpritSlot(s, kind, reason, c)]!;
+      if (v > 0) {
+        byCulprit[name] = v;
+      }
+    });
+    if (Object.keys(byCulprit).length > 0) {
+      out[FAILURE_REASONS[reason]!] = byCulprit;
+    }
+  }
+  return out;
+}
+
+/**
+ * Every failure that happened to a job kind, by reason and culprit, with the
+ * catalogue figures it rests on; most frequent first (ties by reason, culprit).
+ */
+function failureBasis(model: CompiledExperiment, agg: Aggregate, kind: number): FailureBasis[] {
+  const { resolved } = model;
+  const places = new Map<string, CulpritPlace>();
+  for (const p of model.profiles) {
+    p.deviceNames.forEach((d, i) => {
+      const name = culpritName(d, p.driverNames[i]!);
+      if (!places.has(name)) {
+        const model_ = resolved.profiles[p.name]!.buses.flatMap((b) => b.devices)[i]!.model;
+        places.set(name, { profile: p.name, model: model_, driver: p.driverNames[i]! });
+      }
+    });
+  }
+  const profiles = model.profiles.map((p) => p.name);
+  const out: FailureBasis[] = [];
+  FAILURE_REASONS.forEach((reason, r) => {
+    let total = 0;
+    const byCulprit = new Map<string, number>();
+    for (let s = 0; s < model.strategies.length; s++) {
+      total += counter(agg, s, kind, Counter.Reasons + r);
+      agg.layout.culprits.forEach((name, c) => {
+        const slot = agg.layout.culpritSlot(s, kind, r, c);
+        if (slot >= 0 && agg.slots[slot]! > 0) {
+          byCulprit.set(name, (byCulprit.get(name) ?? 0) + agg.slots[slot]!);
+        }
+      });
+    }
+    if (total === 0) {
+      return;
+    }
+    const entry = (culprit: string | null, jobs: number): FailureBasis => ({
+      kind: kind === CRASH ? 'crash' : 'reboot',
+      reason,
+      meaning: FAILURE_REASON_MEANINGS[reason],
+      culprit,
+      jobs,
+      fields: basisFields(
+        resolved,
+        r,
+        culprit === null ? null : places.get(culprit)!,
+        profiles,
+        model.causeNames,
+      ),
+    });
+    if (byCulprit.size === 0) {
+      out.push(entry(null, total));
+    } else {
+      for (const [name, jobs] of byCulprit) {
+        out.push(entry(name, jobs));
+      }
+    }
+  });
+  return out.sort(
+    (a, b) =>
+      b.jobs - a.jobs ||
+      a.reason.localeCompare(b.reason) ||
+      (a.culprit ?? '').localeCompare(b.culprit ?? ''),
+  );
+}
+
 function deviceTimes(model: CompiledExperiment, agg: Aggregate, s: number, kind: number) {
   const out: Record<string, TimeSummaryJson> = {};
   model.deviceClasses.forEach((c, i) => {
@@ -146,6 +238,7 @@ function crashResult(model: CompiledExperiment, agg: Aggregate, s: number): Cras
     captured: ok,
     captureRate: wilson(ok, n),
     failureReasons: reasons(agg, s, CRASH),
+    failureCulprits: culprits(agg, s, CRASH),
     captureKernelBootSeconds: h(Hist.KernelBoot),
     dumpSeconds: h(Hist.Dump),
     downtimeSeconds: h(Hist.Downtime),
@@ -163,6 +256,7 @@ function rebootResult(model: CompiledExperiment, agg: Aggregate, s: number): Reb
     inService: ok,
     inServiceRate: wilson(ok, n),
     failureReasons: reasons(agg, s, REBOOT),
+    failureCulprits: culprits(agg, s, REBOOT),
     kernelBootSeconds: h(Hist.KernelBoot),
     downtimeSeconds: h(Hist.Downtime),
     deviceReinitSeconds: deviceTimes(model, agg, s, REBOOT),

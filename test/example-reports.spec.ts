@@ -19,14 +19,18 @@ const ROOT = join(__dirname, '..');
 const EXAMPLES = ['quickstart', 'kexec-rollout', 'fleet-100k'];
 
 describe('examples/reports', () => {
-  it.each(EXAMPLES)('%s.md is the current report of its example spec', (name) => {
-    const spec = parseSpecOrThrow(readFileSync(join(ROOT, 'examples', `${name}.yaml`), 'utf8'));
-    const markdown = formatReportMarkdown(runExperiment(spec).report);
-    const file = join(ROOT, 'examples', 'reports', `${name}.md`);
-    if (process.env.UPDATE_EXAMPLE_REPORTS === '1') {
-      writeFileSync(file, markdown);
-    }
-    expect(existsSync(file), `${file} is missing: run with UPDATE_EXAMPLE_REPORTS=1`).toBe(true);
-    expect(readFileSync(file, 'utf8')).toBe(markdown);
-  }, 60_000);
+  it.each(EXAMPLES)(
+    '%s.md is the current report of its example spec',
+    (name) => {
+      const spec = parseSpecOrThrow(readFileSync(join(ROOT, 'examples', `${name}.yaml`), 'utf8'));
+      const markdown = formatReportMarkdown(runExperiment(spec).report);
+      const file = join(ROOT, 'examples', 'reports', `${name}.md`);
+      if (process.env.UPDATE_EXAMPLE_REPORTS === '1') {
+        writeFileSync(file, markdown);
+      }
+      expect(existsSync(file), `${file} is missing: run with UPDATE_EXAMPLE_REPORTS=1`).toBe(true);
+      expect(readFileSync(file, 'utf8')).toBe(markdown);
+    },
+    60_000,
+  );
 });

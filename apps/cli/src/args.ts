@@ -49,6 +49,13 @@ export type StatusFormat = (typeof STATUS_FORMATS)[number];
 /** Environment variable that stands for `--coordinator`. */
 export const COORDINATOR_ENV = 'FLEETSIM_COORDINATOR';
 
+/** `fleetsim calibrate FILE... [--out FILE]`: lab observations or a fleet history → catalogue YAML. */
+export interface CalibrateCommand {
+  kind: 'calibrate';
+  files: string[];
+  out?: string;
+}
+
 /** `fleetsim schema [--report]`: print a JSON Schema. */
 export interface SchemaCommand {
   kind: 'schema';
@@ -61,6 +68,7 @@ export type Command =
   | SchemaCommand
   | StatusCommand
   | CancelCommand
+  | CalibrateCommand
   | { kind: 'help' }
   | { kind: 'version' };
 
@@ -75,6 +83,7 @@ Usage:
   fleetsim cancel ID --coordinator URL
   fleetsim validate SPEC [--seed N] [--shard-size N]
   fleetsim schema [--report]
+  fleetsim calibrate FILE... [--out FILE]
   fleetsim help | --help | -h
   fleetsim --version
 
@@ -86,6 +95,9 @@ Commands:
   cancel      cancel experiment ID on a coordinator: its pending shards are dropped
   validate    check SPEC; print its size, or every error with its line
   schema      print the JSON Schema of a spec (--report: of a JSON report)
+  calibrate   kdump lab observations (lab/observations/*.json) → the calibrated qemu-q35
+              catalogue block, or a fleet's kdump history (CSV/JSON) → odds with beta
+              posterior intervals and a <profile>-fleet block; YAML to stdout or --out
 
 Options:
   --coordinator URL
@@ -121,16 +133,19 @@ const OPTIONS = {
 type OptionName = keyof typeof OPTIONS;
 
 /** Options each command accepts, besides --help. */
-const ALLOWED: Record<'run' | 'validate' | 'schema' | 'status' | 'cancel', readonly OptionName[]> =
-  {
-    run: ['seed', 'threads', 'shard-size', 'out', 'format', 'coordinator'],
-    validate: ['seed', 'shard-size'],
-    schema: ['report'],
-    status: ['coordinator', 'format'],
-    cancel: ['coordinator'],
-  };
+const ALLOWED: Record<
+  'run' | 'validate' | 'schema' | 'status' | 'cancel' | 'calibrate',
+  readonly OptionName[]
+> = {
+  run: ['seed', 'threads', 'shard-size', 'out', 'format', 'coordinator'],
+  validate: ['seed', 'shard-size'],
+  schema: ['report'],
+  status: ['coordinator', 'format'],
+  cancel: ['coordinator'],
+  calibrate: ['out'],
+};
 
-const COMMANDS = ['run', 'validate', 'schema', 'status', 'cancel', 'help'] as const;
+const COMMANDS = ['run', 'validate', 'schema', 'status', 'cancel', 'calibrate', 'help'] as const;
 
 class ArgError extends Error {}
 
@@ -217,6 +232,14 @@ function parseOrThrow(
       throw new ArgError(`unexpected argument "${operands[0]}" for "schema"`);
     }
     return { kind: 'schema', report: values.has('report') };
+  }
+
+  if (command === 'calibrate') {
+    if (operands.length === 0) {
+      throw new ArgError('missing FILE: "calibrate" needs observation or fleet history files');
+    }
+    const out = str('out');
+    return { kind: 'calibrate', files: operands, ...(out !== undefined ? { out } : {}) };
   }
 
   // `validate` never talks to a coordinator: a stray variable must not break it.

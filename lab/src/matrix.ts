@@ -1,0 +1,124 @@
+/**
+ * `npm run lab`: runs the lab matrix, one QEMU cycle at a time, and writes one
+ * observation per cycle to lab/observations/<id>.json with a serial log excerpt
+ * beside it (lab/observations/logs/<id>.log). Full logs stay in lab/.cache/logs.
+ *
+ *   tsx lab/src/matrix.ts [--quick] [--only <id-substring>] [--timeout-s 120]
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { cycleId, DEFAULT_CYCLE, type CycleConfig } from './cycle-config';
+import { CACHE_DIR, IMAGES_DIR, LAB_DIR, runCycle } from './qemu-cycle';
+import { parseSerialLog, serialLogExcerpt } from './serial-log';
+import type { LabObservation } from '../../apps/cli/src/lab-observation';
+
+export const OBSERVATIONS_DIR = join(LAB_DIR, 'observations');
+const REPO_DIR = join(LAB_DIR, '..');
+
+const at = (over: Partial<CycleConfig>): CycleConfig => ({ ...DEFAULT_CYCLE, ...over });
+
+/**
+ * The default matrix (12 cycles, about 6 minutes of one core): the crashkernel=
+ * sweep with and without reset_devices, then one change at a time from the
+ * 128M baseline (dump level, RAM, quiet devices, no irqpoll).
+ */
+export const DEFAULT_MATRIX: CycleConfig[] = [
+  at({ crashkernelMiB: 64 }),
+  at({ crashkernelMiB: 96 }),
+  at({ crashkernelMiB: 112 }),
+  at({ crashkernelMiB: 128 }),
+  at({ crashkernelMiB: 192 }),
+  at({ crashkernelMiB: 96, resetDevices: false }),
+  at({ crashkernelMiB: 128, resetDevices: false }),
+  at({ crashkernelMiB: 192, resetDevices: false }),
+  at({ crashkernelMiB: 192, dumpLevel: 1 }),
+  at({ crashkernelMiB: 192, ramGiB: 4 }),
+  at({ crashkernelMiB: 128, busyAtCrash: false }),
+  at({ crashkernelMiB: 128, irqpoll: false }),
+];
+
+/** Three cycles: one failing and one working reservation, and a second RAM size. */
+export const QUICK_MATRIX: CycleConfig[] = [
+  at({ crashkernelMiB: 96 }),
+  at({ crashkernelMiB: 128 }),
+  at({ crashkernelMiB: 192, ramGiB: 4 }),
+];
+
+export interface MatrixOptions {
+  timeoutMs: number;
+  /** Where observations go; lab/observations by default. */
+  outDir: string;
+  /** Write the excerpts next to the observations. */
+  excerpts: boolean;
+}
+
+/** Runs cycles one by one, printing progress, and returns their observations. */
+export async function runMatrix(
+  cycles: CycleConfig[],
+  opts: MatrixOptions,
+): Promise<LabObservation[]> {
+  const kernel = readFileSync(join(IMAGES_DIR, 'kernel-version'), 'utf8').trim();
+  mkdirSync(join(opts.outDir, 'logs'), { recursive: true });
+  mkdirSync(join(CACHE_DIR, 'logs'), { recursive: true });
+  const observations: LabObservation[] = [];
+  const t0 = Date.now();
+  for (const [i, c] of cycles.entries()) {
+    const id = cycleId(c);
+    process.stdout.write(`[${i + 1}/${cycles.length}] ${id} ... `);
+    const logPath = join(CACHE_DIR, 'logs', `${id}.log`);
+    const run = await runCycle(c, { timeoutMs: opts.timeoutMs, logPath });
+    const excerptPath = join(opts.outDir, 'logs', `${id}.log`);
+    const obs = parseSerialLog(run.log, c, {
+      kernel,
+      timedOut: run.timedOut,
+      dumpDiskBytes: run.dumpDiskBytes,
+      serialLog: relative(REPO_DIR, opts.excerpts ? excerptPath : logPath),
+    });
+    if (opts.excerpts) {
+      writeFileSync(excerptPath, serialLogExcerpt(run.log));
+    }
+    writeFileSync(join(opts.outDir, `${id}.json`), JSON.stringify(obs, null, 2) + '\n');
+    observations.push(obs);
+    const eta = ((Date.now() - t0) / (i + 1)) * (cycles.length - i - 1);
+    const detail =
+      obs.outcome === 'captured'
+        ? `dump ${obs.stages.dumpMs} ms, ${((obs.dump?.bytes ?? 0) / 2 ** 20).toFixed(0)} MiB`
+        : `${obs.failure?.line ?? ''}${obs.failure?.driver ? ` (in ${obs.failure.driver})` : ''}`;
+    console.log(
+      `${obs.outcome} in ${(run.wallMs / 1000).toFixed(1)} s: ${detail}; ETA ${(eta / 1000).toFixed(0)} s`,
+    );
+  }
+  return observations;
+}
+
+function parseArgs(argv: string[]): { cycles: CycleConfig[]; timeoutMs: number } {
+  let cycles = DEFAULT_MATRIX;
+  let timeoutMs = 120_000;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') {
+      cycles = QUICK_MATRIX;
+    } else if (a === '--only') {
+      const part = argv[++i] ?? '';
+      cycles = cycles.filter((c) => cycleId(c).includes(part));
+    } else if (a === '--timeout-s') {
+      timeoutMs = Number(argv[++i]) * 1000;
+    } else {
+      throw new Error(`unknown option ${a}; use --quick, --only <id part>, --timeout-s <s>`);
+    }
+  }
+  return { cycles, timeoutMs };
+}
+
+if (require.main === module) {
+  const { cycles, timeoutMs } = parseArgs(process.argv.slice(2));
+  runMatrix(cycles, { timeoutMs, outDir: OBSERVATIONS_DIR, excerpts: true }).then(
+    (obs) => {
+      console.log(`${obs.length} observations in ${relative(process.cwd(), OBSERVATIONS_DIR)}`);
+    },
+    (err: unknown) => {
+      console.error(err instanceof Error ? err.message : err);
+      process.exitCode = 1;
+    },
+  );
+}

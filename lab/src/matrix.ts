@@ -18,19 +18,19 @@ const REPO_DIR = join(LAB_DIR, '..');
 const at = (over: Partial<CycleConfig>): CycleConfig => ({ ...DEFAULT_CYCLE, ...over });
 
 /**
- * The default matrix (12 cycles, about 6 minutes of one core): the crashkernel=
- * sweep with and without reset_devices, then one change at a time from the
- * 128M baseline (dump level, RAM, quiet devices, no irqpoll).
+ * The default matrix (12 cycles, 6 to 9 minutes of one core): the crashkernel=
+ * sweep around the threshold with and without reset_devices, then one change at
+ * a time (dump level, RAM, quiet devices, no irqpoll).
  */
 export const DEFAULT_MATRIX: CycleConfig[] = [
   at({ crashkernelMiB: 64 }),
+  at({ crashkernelMiB: 72 }),
+  at({ crashkernelMiB: 80 }),
   at({ crashkernelMiB: 96 }),
-  at({ crashkernelMiB: 112 }),
   at({ crashkernelMiB: 128 }),
-  at({ crashkernelMiB: 192 }),
+  at({ crashkernelMiB: 80, resetDevices: false }),
   at({ crashkernelMiB: 96, resetDevices: false }),
   at({ crashkernelMiB: 128, resetDevices: false }),
-  at({ crashkernelMiB: 192, resetDevices: false }),
   at({ crashkernelMiB: 192, dumpLevel: 1 }),
   at({ crashkernelMiB: 192, ramGiB: 4 }),
   at({ crashkernelMiB: 128, busyAtCrash: false }),

@@ -129,7 +129,7 @@ skeleton() {
   mkdir -p "$dir"/{bin,sbin,etc,proc,sys,dev,tmp,lib/modules,boot}
   cp "$ROOT/bin/busybox" "$dir/bin/busybox"
   for applet in sh mount echo cat sleep dd insmod ls reboot poweroff seq grep sed tr wc \
-    head tail cut cp nc ip ifconfig ping date sync mkdir true false test '['; do
+    head tail cut cp nc ip devmem sort printf od ifconfig ping date sync mkdir true false test '['; do
     ln -sf busybox "$dir/bin/$applet"
   done
   for m in $(for drv in "${DRIVERS[@]}"; do echo "${DRIVER_MODULES[$drv]}"; done); do
@@ -212,11 +212,12 @@ for nic in \$(ls /sys/class/net | grep -v '^lo\$'); do
 done
 # The runner adds /boot/capture.img: the capture initramfs plus this cycle's /etc/lab.conf.
 mark kexec-load-start
-if kexec -p /boot/vmlinuz --initrd=/boot/capture.img --append="\$LAB_CAPTURE_APPEND" 2>/tmp/kexec.err; then
+# -d: the segment table (where kexec put the capture kernel) goes to stderr too.
+if kexec -d -p /boot/vmlinuz --initrd=/boot/capture.img --append="\$LAB_CAPTURE_APPEND" >/dev/null 2>/tmp/kexec.dbg; then
   mark kexec-load-end rc=0 crash_size=\$(cat /sys/kernel/kexec_crash_size)
 else
   mark kexec-load-end rc=1 crash_size=\$(cat /sys/kernel/kexec_crash_size)
-  while read -r l; do mark kexec: \$l; done < /tmp/kexec.err
+  grep -i 'could not\|not reserved\|error\|failed\|cannot\|please' /tmp/kexec.dbg | while read -r l; do mark kexec: \$l; done
   mark FAIL kexec-load
   poweroff -f
 fi
@@ -242,6 +243,34 @@ if [ "\${LAB_BUSY:-0}" = 1 ]; then
   for b in nvme0n1 sda; do
     [ -f /sys/block/\$b/inflight ] && mark busy-disk \$b inflight=\$(cat /sys/block/\$b/inflight | tr -s ' ' | sed 's/^ //; s/ /,/')
   done
+fi
+if [ "\${LAB_STRAY_DMA:-0}" = 1 ]; then
+  # QEMU's edu device (1234:11e8), no driver: enable memory decoding and bus
+  # mastering in its PCI command register (sysfs config, device 00:09.0), raise
+  # its interrupt (INTx, never acknowledged) and start a 2 KiB DMA from the device
+  # into the middle of the largest segment kexec loaded (its bytes, which purgatory
+  # checks) in the reservation. The
+  # DMA lands 100 ms later, before the crash: nothing of the first kernel lives
+  # in the reservation, so only a device can change the loaded capture kernel.
+  printf '\006\000' | dd of=/sys/bus/pci/devices/0000:00:09.0/config bs=1 seek=4 count=2 conv=notrunc 2>/dev/null
+  bar=\$(head -n1 /sys/bus/pci/devices/0000:00:09.0/resource | cut -d' ' -f1)
+  seg=0
+  best=0
+  for i in \$(sed -n 's/^segment\[\([0-9]*\)\]\.bufsz.*/\1/p' /tmp/kexec.dbg); do
+    sz=\$(sed -n "s/^segment\[\$i\]\.bufsz *= *\(0x[0-9a-f]*\).*/\1/p" /tmp/kexec.dbg)
+    if [ \$((sz)) -gt \$best ]; then best=\$((sz)); seg=\$i; fi
+  done
+  mem=\$(sed -n "s/^segment\[\$seg\]\.mem *= *\(0x[0-9a-f]*\).*/\1/p" /tmp/kexec.dbg)
+  size=\$(sed -n "s/^segment\[\$seg\]\.bufsz *= *\(0x[0-9a-f]*\).*/\1/p" /tmp/kexec.dbg)
+  dst=\$(printf '0x%x' \$(( (mem + size / 2) & ~4095 )))
+  mark stray-dma edu_bar=\$bar segment=\$seg mem=\$mem bufsz=\$size dst=\$dst
+  devmem \$(printf '0x%x' \$((bar + 0x60))) 32 1
+  devmem \$(printf '0x%x' \$((bar + 0x80))) 64 0x40000
+  devmem \$(printf '0x%x' \$((bar + 0x88))) 64 \$dst
+  devmem \$(printf '0x%x' \$((bar + 0x90))) 64 2048
+  devmem \$(printf '0x%x' \$((bar + 0x98))) 64 3
+  sleep 0.3
+  mark stray-dma-done pci_command=0x\$(dd if=/sys/bus/pci/devices/0000:00:09.0/config bs=1 skip=4 count=1 2>/dev/null | od -An -tx1 | tr -d ' ') dma_cmd=\$(devmem \$(printf '0x%x' \$((bar + 0x98))) 32) irq_status=\$(devmem \$(printf '0x%x' \$((bar + 0x24))) 32)
 fi
 mark crash
 echo c > /proc/sysrq-trigger

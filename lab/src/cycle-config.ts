@@ -33,6 +33,12 @@ export interface CycleConfig {
   dumpLevel: number;
   /** Guest memory. */
   ramGiB: number;
+  /**
+   * QEMU's edu device, left without a driver, raises an interrupt nobody
+   * acknowledges and DMAs 4 KiB into the loaded capture kernel just as the crash
+   * hits (the reservation is placed at 128M so edu's 28-bit DMA reaches it).
+   */
+  strayDma?: boolean;
 }
 
 export const DEFAULT_CYCLE: CycleConfig = {
@@ -55,6 +61,7 @@ export function cycleId(c: CycleConfig): string {
     `d${c.dumpLevel}`,
     `ram${c.ramGiB}`,
     c.devices.length === ALL_LAB_DEVICES.length ? 'alldev' : c.devices.join('+'),
+    ...(c.strayDma ? ['straydma'] : []),
   ].join('-');
 }
 

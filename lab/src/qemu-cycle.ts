@@ -60,6 +60,7 @@ function cycleImages(c: CycleConfig, work: string): string {
     `LAB_DRIVERS=${shellQuote(captureDrivers(c).join(' '))}`,
     `LAB_DUMP_LEVEL=${c.dumpLevel}`,
     `LAB_BUSY=${c.busyAtCrash ? 1 : 0}`,
+    `LAB_STRAY_DMA=${c.strayDma ? 1 : 0}`,
     `LAB_CAPTURE_APPEND=${shellQuote(captureKernelAppend(c))}`,
     '',
   ].join('\n');
@@ -103,7 +104,7 @@ export function qemuArgs(c: CycleConfig, work: string, initrd: string): string[]
     '-initrd',
     initrd,
     '-append',
-    `console=ttyS0 crashkernel=${c.crashkernelMiB}M quiet panic=1`,
+    `console=ttyS0 crashkernel=${c.crashkernelMiB}M${c.strayDma ? '@128M nokaslr' : ''} quiet panic=1`,
     '-drive',
     `if=none,id=dump,file=${join(work, 'dump.raw')},format=raw`,
     '-device',
@@ -134,6 +135,9 @@ export function qemuArgs(c: CycleConfig, work: string, initrd: string): string[]
       '-device',
       `virtio-net-pci,netdev=n1,addr=0x${LAB_DEVICES['virtio-net'].pciAddr}`,
     );
+  }
+  if (c.strayDma) {
+    args.push('-device', 'edu,addr=0x09');
   }
   if (c.devices.includes('xhci')) {
     args.push('-device', `qemu-xhci,addr=0x${LAB_DEVICES.xhci.pciAddr}`);
@@ -195,10 +199,18 @@ export async function runCycle(
   if (pending) {
     lines.push(`h+${hostMs().toFixed(1)} | ${pending}`);
   }
-  await new Promise<void>((resolve) => out.end(resolve));
-  if (!timedOut && code !== 0) {
-    throw new Error(`qemu exited with ${code} for ${id}: ${stderr.trim()}`);
+  if (timedOut) {
+    const line = `h+${hostMs().toFixed(1)} | LAB: host-timeout after ${opts.timeoutMs} ms: QEMU killed`;
+    lines.push(line);
+    out.write(line + '\n');
+  } else if (code !== 0) {
+    // QEMU itself gave up (a triple fault, say): an outcome of the cycle, kept in the log.
+    const why = stderr.trim().split('\n')[0] ?? '';
+    const line = `h+${hostMs().toFixed(1)} | LAB: qemu-exit code=${code} ${why}`;
+    lines.push(line);
+    out.write(line + '\n');
   }
+  await new Promise<void>((resolve) => out.end(resolve));
   const dumpDiskBytes = statSync(join(work, 'dump.raw')).blocks * 512;
   rmSync(work, { recursive: true, force: true });
   return { id, log: lines.join('\n') + '\n', dumpDiskBytes, timedOut, wallMs: hostMs() };

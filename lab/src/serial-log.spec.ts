@@ -85,9 +85,18 @@ describe('parseSerialLog', () => {
     expect(o.stages.crashAtHostMs).toBeNull();
   });
 
-  it('reports a timeout when the runner had to kill QEMU', () => {
+  it('reports a timeout when the runner had to kill QEMU in the capture kernel', () => {
     const log = [...firstKernel, stamp(9000, 0, 'Linux version 6.1.0-test'), ''].join('\n');
     const o = parseSerialLog(log, DEFAULT_CYCLE, { ...host, timedOut: true });
     expect(o.outcome).toBe('timeout');
+  });
+
+  it('tells a hang between the panic and the capture kernel', () => {
+    const o = parseSerialLog([...firstKernel, ''].join('\n'), DEFAULT_CYCLE, {
+      ...host,
+      timedOut: true,
+    });
+    expect(o.outcome).toBe('capture-kernel-never-started');
+    expect(o.failure?.line).toMatch(/purgatory/);
   });
 });

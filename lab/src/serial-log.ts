@@ -18,6 +18,8 @@ import { LAB_DEVICES, captureDrivers, cycleId, type CycleConfig } from './cycle-
 /** The capture kernel's init sleeps this long after each driver so async probes finish. */
 export const SETTLE_MS_PER_DRIVER = 200;
 
+const OOM = /deadlocked on memory|Out of memory|oom-kill|page allocation failure/i;
+const PANIC = /Kernel panic|BUG: |Oops: /;
 const STAMPED = /^h\+(\d+(?:\.\d+)?) \| (.*)$/;
 const KERNEL_TS = /^\[\s*(\d+\.\d+)\] (.*)$/;
 const ERROR_WORDS =
@@ -102,6 +104,7 @@ export function parseSerialLog(log: string, config: CycleConfig, host: HostFacts
   const dumpStart = mark('dump-start', 'capture');
   const dumpEnd = mark('dump-end', 'capture');
   const lastLine = lines[lines.length - 1];
+  const timedOut = host.timedOut || marks.some((l) => /LAB: host-timeout /.test(l.text));
 
   // Probes seen with initcall_debug, by device name.
   const probes = new Map<string, { rc: number; usecs: number }>();
@@ -160,19 +163,31 @@ export function parseSerialLog(log: string, config: CycleConfig, host: HostFacts
       failure = { reason, line, driver };
     }
   };
-  const inProbe = drivers.find((d) => d.outcome === 'not-reached' || d.loadMs === null);
+  // The driver whose modules were loading when the capture kernel died, if any:
+  // an OOM before init (the kernel's own initcalls, the initramfs) blames none.
+  const started = marks.filter((l) => l.phase === 'capture' && /LAB: probe-start /.test(l.text));
+  const loading = started
+    .map((l) => markArgs(l.text).words[1]!)
+    .filter(
+      (drv) =>
+        !marks.some(
+          (l) =>
+            l.phase === 'capture' &&
+            /LAB: probe-end /.test(l.text) &&
+            markArgs(l.text).words[1] === drv,
+        ),
+    );
+  const inProbe = loading.length > 0 ? { driver: loading[loading.length - 1]! } : undefined;
   const kexecFail = mark('FAIL', 'first');
   if (kexecFail) {
     const why = marks.find((l) => /LAB: kexec: /.test(l.text));
     fail('kexec-load-failed', (why ?? kexecFail).text);
   }
-  const oom = capture.find((l) =>
-    /deadlocked on memory|Out of memory|oom-kill|page allocation failure/i.test(l.text),
-  );
+  const oom = capture.find((l) => OOM.test(l.text));
   if (oom) {
     fail('capture-kernel-oom', oom.text, inProbe?.driver ?? null);
   }
-  const panic = capture.find((l) => /Kernel panic|BUG: |Oops: /.test(l.text));
+  const panic = capture.find((l) => PANIC.test(l.text));
   if (panic) {
     fail('capture-kernel-panic', panic.text, inProbe?.driver ?? null);
   }
@@ -183,14 +198,22 @@ export function parseSerialLog(log: string, config: CycleConfig, host: HostFacts
   if (dumpEnd && markArgs(dumpEnd.text).kv.rc !== '0') {
     fail('dump-failed', dumpEnd.text);
   }
-  if (host.timedOut) {
+  if (crash && !captureStart) {
+    const qemuExit = marks.find((l) => /LAB: qemu-exit /.test(l.text));
+    fail(
+      'capture-kernel-never-started',
+      qemuExit
+        ? qemuExit.text
+        : timedOut
+          ? 'hang after the panic: no capture kernel line until the timeout (purgatory loops forever on a changed segment)'
+          : 'the capture kernel never started',
+    );
+  }
+  if (timedOut) {
     fail('timeout', lastLine?.text ?? '(no output)');
   }
   if (!dumpEnd) {
-    fail(
-      crash && !captureStart ? 'capture-kernel-panic' : 'dump-failed',
-      crash && !captureStart ? 'capture kernel never started' : (lastLine?.text ?? '(no output)'),
-    );
+    fail('dump-failed', lastLine?.text ?? '(no output)');
   }
 
   const ddBytes = marks.map((l) => /LAB: dd: (\d+) bytes/.exec(l.text)).find((m) => m !== null);
@@ -227,7 +250,7 @@ export function parseSerialLog(log: string, config: CycleConfig, host: HostFacts
       captureKernelBootMs:
         typeof captureUp?.kernelMs === 'number' ? round(captureUp.kernelMs) : null,
       deviceInitMs:
-        probeStarts.length > 0 && drivers.every((d) => d.loadMs !== null)
+        started.length > 0 && drivers.every((d) => d.loadMs !== null)
           ? round(drivers.reduce((s, d) => s + (d.loadMs ?? 0), 0))
           : null,
       dumpMs:
@@ -255,6 +278,8 @@ export function serialLogExcerpt(log: string): string {
     /^Linux version |Command line: /.test(text) ||
     /probe of (0000:00:0[4-8]\.0|virtio0) returned/.test(text) ||
     /^initcall .*\[\w+\] returned/.test(text) ||
+    OOM.test(text) ||
+    PANIC.test(text) ||
     (ERROR_WORDS.test(text) && !/^(initcall|calling) /.test(text));
   const all = log.split('\n').filter((raw) => STAMPED.test(raw));
   return (

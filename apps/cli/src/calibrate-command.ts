@@ -44,7 +44,7 @@ export function labCalibrationYaml(cal: LabCalibration): string {
       (d) =>
         `#   ${d.driver.padEnd(16)} ${String(d.memoryMiB).padStart(10)}  ${String(d.medianProbeMs).padStart(17)}  ${d.resetDevicesExtraMs ?? '-'}`,
     ),
-    `# dump: filter ${cal.dump.filterMsPerGiB} ms per GiB of RAM + write ${cal.dump.writeMsPerGiB} ms per GiB dumped`,
+    '# dump (makedumpfile to the NVMe disk):',
     ...Object.entries(cal.dump.percentOfRamByLevel).map(
       ([level, p]) =>
         `#   makedumpfile -d ${level}: ${p.medianPercent} % of RAM, ${cal.dump.msPerGiBByLevel[level]} ms per GiB of RAM`,

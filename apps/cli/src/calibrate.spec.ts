@@ -178,23 +178,17 @@ describe('lab calibration', () => {
     ).toThrow(CalibrationError);
   });
 
-  it('fits dump time as filter per GiB of RAM plus write per GiB dumped', () => {
+  it('carries dump time per GiB of RAM by makedumpfile level', () => {
     const GiB = 2 ** 30;
-    // filter 500 ms/GiB RAM, write 20,000 ms/GiB dumped.
     const d = calibrateDump([
-      obs({ ck: 128, outcome: 'captured', ram: 2, dumpMs: 1000 + 20_000 * 0.1, bytes: 0.1 * GiB }),
-      obs({ ck: 128, outcome: 'captured', ram: 4, dumpMs: 2000 + 20_000 * 0.2, bytes: 0.2 * GiB }),
-      obs({
-        ck: 128,
-        outcome: 'captured',
-        ram: 2,
-        level: 1,
-        dumpMs: 1000 + 20_000 * 0.5,
-        bytes: 0.5 * GiB,
-      }),
+      obs({ ck: 128, outcome: 'captured', ram: 2, dumpMs: 4000, bytes: 0.1 * GiB }),
+      obs({ ck: 96, outcome: 'captured', ram: 2, dumpMs: 6000, bytes: 0.1 * GiB }),
+      obs({ ck: 128, outcome: 'captured', ram: 4, dumpMs: 9000, bytes: 0.2 * GiB }),
+      obs({ ck: 128, outcome: 'captured', ram: 2, level: 1, dumpMs: 22_000, bytes: 0.5 * GiB }),
     ]);
-    expect(d.filterMsPerGiB).toBeCloseTo(500, 1);
-    expect(d.writeMsPerGiB).toBeCloseTo(20_000, 0);
+    expect(d.msPerGiBByLevel).toEqual({ '1': 11_000, '31': 2250 });
+    expect(d.filterMsPerGiB).toBe(2250);
+    expect(d.writeMsPerGiB).toBe(0);
     expect(d.percentOfRamByLevel['31']!.medianPercent).toBe(5);
     expect(d.percentOfRamByLevel['1']!.medianPercent).toBe(25);
   });

@@ -20,6 +20,11 @@ export const LabOutcomeSchema = z.enum([
   'dump-target-missing',
   /** makedumpfile or the write to the dump disk failed. */
   'dump-failed',
+  /**
+   * The crash never reached the capture kernel: a hang after the panic (purgatory
+   * loops forever when a loaded segment changed) or QEMU gave up.
+   */
+  'capture-kernel-never-started',
   /** The cycle did not end before the runner's hard timeout. */
   'timeout',
 ]);
@@ -51,6 +56,8 @@ export const LabObservationSchema = z.strictObject({
     busyAtCrash: z.boolean(),
     dumpLevel: z.number().int(),
     ramGiB: z.number(),
+    /** An edu device DMAed into the loaded capture kernel before the crash. */
+    strayDma: z.boolean().optional(),
   }),
   outcome: LabOutcomeSchema,
   /** The line that tells why the cycle failed; null when captured. */

@@ -230,9 +230,6 @@ export function parseSerialLog(log: string, config: CycleConfig, host: HostFacts
     .slice(0, 40)
     .map((l) => `${l.phase}: ${l.text}`);
 
-  const probeStarts = marks.filter(
-    (l) => l.phase === 'capture' && /LAB: probe-start /.test(l.text),
-  );
   const memTotal = captureUp ? Number(markArgs(captureUp.text).kv.mem_total_kb) : NaN;
 
   return {

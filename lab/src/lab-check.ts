@@ -4,9 +4,10 @@
  * (not in `npm test`), time-boxed: no new cycle starts once the budget is spent.
  * The fresh observations go to lab/.cache/check/, not into the committed set.
  *
- *   tsx lab/src/lab-check.ts [--budget-s 300] [--timeout-s 120]
+ *   tsx lab/src/lab-check.ts [--budget-s 300] [--timeout-s 120] [--reuse]
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { LabObservationSchema, type LabObservation } from '../../apps/cli/src/lab-observation';
 import { join } from 'node:path';
 import { DEFAULT_CYCLE, type CycleConfig } from './cycle-config';
 import { CACHE_DIR, LAB_DIR } from './qemu-cycle';
@@ -37,27 +38,35 @@ export function checkCycles(calibratedYaml: string): CycleConfig[] {
 async function main(argv: string[]): Promise<number> {
   let budgetMs = 300_000;
   let timeoutMs = 120_000;
+  let reuse = false;
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--budget-s') {
+    if (argv[i] === '--reuse') {
+      reuse = true;
+    } else if (argv[i] === '--budget-s') {
       budgetMs = Number(argv[++i]) * 1000;
     } else if (argv[i] === '--timeout-s') {
       timeoutMs = Number(argv[++i]) * 1000;
     } else {
-      throw new Error(`unknown option ${argv[i]}; use --budget-s <s>, --timeout-s <s>`);
+      throw new Error(`unknown option ${argv[i]}; use --budget-s <s>, --timeout-s <s>, --reuse`);
     }
   }
   const yamlText = readFileSync(CALIBRATED_PATH, 'utf8');
   const block = readCatalogueBlock(yamlText);
   const started = Date.now();
-  const fresh = [];
-  for (const c of checkCycles(yamlText)) {
+  const fresh: LabObservation[] = [];
+  const checkDir = join(CACHE_DIR, 'check');
+  if (reuse) {
+    // Compare the last fresh cycles again (after a change of the profile), no QEMU.
+    for (const f of readdirSync(checkDir).filter((x) => x.endsWith('.json'))) {
+      fresh.push(LabObservationSchema.parse(JSON.parse(readFileSync(join(checkDir, f), 'utf8'))));
+    }
+  }
+  for (const c of reuse ? [] : checkCycles(yamlText)) {
     if (Date.now() - started > budgetMs) {
       console.log(`budget of ${budgetMs / 1000} s spent: no more cycles`);
       break;
     }
-    fresh.push(
-      ...(await runMatrix([c], { timeoutMs, outDir: join(CACHE_DIR, 'check'), excerpts: false })),
-    );
+    fresh.push(...(await runMatrix([c], { timeoutMs, outDir: checkDir, excerpts: false })));
   }
   const checks = predictionChecks(block, fresh);
   process.stdout.write(formatChecks(checks));

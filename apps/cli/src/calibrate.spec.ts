@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { betaCdf, betaPosterior, betaQuantile } from './beta-posterior';
 import {
@@ -15,6 +18,7 @@ import {
 } from './calibrate-history';
 import { historyYaml } from './calibrate-command';
 import { parseCliArgs } from './args';
+import { main } from './main';
 import { parseSpecOrThrow } from '../../../libs/kdump-core/src';
 import { parse, stringify } from 'yaml';
 import type { LabObservation } from './lab-observation';
@@ -202,5 +206,70 @@ describe('fleetsim calibrate arguments', () => {
     });
     expect(parseCliArgs(['calibrate'])).toMatchObject({ ok: false, message: /missing FILE/ });
     expect(parseCliArgs(['calibrate', 'a.json', '--seed', '1'])).toMatchObject({ ok: false });
+  });
+});
+
+describe('fleetsim calibrate', () => {
+  const run = async (argv: string[]) => {
+    let out = '';
+    let err = '';
+    const code = await main(argv, {
+      out: (t) => (out += t),
+      err: (t) => (err += t),
+      progressStream: null,
+    });
+    return { code, out, err };
+  };
+
+  it('turns a fleet history file into odds and a catalogue block', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'calibrate-'));
+    try {
+      const file = join(dir, 'fleet.json');
+      writeFileSync(
+        file,
+        JSON.stringify({
+          crashes: [
+            { profile: 'storage-2s', strategy: 'none', captured: true },
+            { profile: 'storage-2s', strategy: 'none', captured: false, reason: 'dmar-fault' },
+          ],
+        }),
+      );
+      const r = await run(['calibrate', file]);
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/storage-2s \/ none: 2 crashes, captured 0\.5000/);
+      expect(r.out).toMatch(/dmar-fault: 1 seen/);
+      expect(r.out).toMatch(/storage-2s-fleet:/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses lab observations and a fleet history together', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'calibrate-'));
+    try {
+      const lab = join(dir, 'obs.json');
+      const csv = join(dir, 'fleet.csv');
+      writeFileSync(lab, JSON.stringify(obs({ ck: 96, outcome: 'captured' }).observation));
+      writeFileSync(csv, 'profile,strategy,captured\ncompute-2s,none,true\n');
+      const r = await run(['calibrate', lab, csv]);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/either lab observations or a fleet history/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names the bad line of a history', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'calibrate-'));
+    try {
+      const csv = join(dir, 'fleet.csv');
+      writeFileSync(csv, 'profile,strategy,captured,reason\ncompute-2s,none,false,gremlins\n');
+      const r = await run(['calibrate', csv]);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/fleet\.csv line 2: reason "gremlins" is not one of/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,7 +1,9 @@
 /**
  * `npm run lab`: runs the lab matrix, one QEMU cycle at a time, and writes one
  * observation per cycle to lab/observations/<id>.json with a serial log excerpt
- * beside it (lab/observations/logs/<id>.log). Full logs stay in lab/.cache/logs.
+ * beside it (lab/observations/logs/<id>.log), then recalibrates
+ * lab/calibrated/qemu-q35.yaml from every observation there. Full logs stay in
+ * lab/.cache/logs.
  *
  *   tsx lab/src/matrix.ts [--quick] [--only <id-substring>] [--timeout-s 120] [--reparse]
  */
@@ -11,6 +13,7 @@ import { cycleId, DEFAULT_CYCLE, type CycleConfig } from './cycle-config';
 import { CACHE_DIR, IMAGES_DIR, LAB_DIR, runCycle } from './qemu-cycle';
 import { parseSerialLog, serialLogExcerpt } from './serial-log';
 import type { LabObservation } from '../../apps/cli/src/lab-observation';
+import { main } from '../../apps/cli/src/main';
 
 export const OBSERVATIONS_DIR = join(LAB_DIR, 'observations');
 const REPO_DIR = join(LAB_DIR, '..');
@@ -143,11 +146,22 @@ function parseArgs(argv: string[]): { cycles: CycleConfig[]; timeoutMs: number }
   return { cycles, timeoutMs };
 }
 
+/** `fleetsim calibrate lab/observations/*.json --out lab/calibrated/qemu-q35.yaml`. */
+export async function recalibrate(): Promise<number> {
+  const files = readdirSync(OBSERVATIONS_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => join(OBSERVATIONS_DIR, f));
+  mkdirSync(join(LAB_DIR, 'calibrated'), { recursive: true });
+  return main(['calibrate', ...files, '--out', join(LAB_DIR, 'calibrated', 'qemu-q35.yaml')]);
+}
+
 if (require.main === module) {
   const { cycles, timeoutMs } = parseArgs(process.argv.slice(2));
   runMatrix(cycles, { timeoutMs, outDir: OBSERVATIONS_DIR, excerpts: true }).then(
-    (obs) => {
+    async (obs) => {
       console.log(`${obs.length} observations in ${relative(process.cwd(), OBSERVATIONS_DIR)}`);
+      process.exitCode = await recalibrate();
     },
     (err: unknown) => {
       console.error(err instanceof Error ? err.message : err);

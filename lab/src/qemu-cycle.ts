@@ -27,6 +27,9 @@ export const LAB_DIR = join(__dirname, '..');
 export const CACHE_DIR = join(LAB_DIR, '.cache');
 export const IMAGES_DIR = join(CACHE_DIR, 'images');
 
+/** No serial output for this long ends a cycle as a timeout. */
+export const IDLE_TIMEOUT_MS = 60_000;
+
 export interface CycleRun {
   id: string;
   /** Stamped serial log: `h+<host ms> | <console line>` per line. */
@@ -191,16 +194,27 @@ export async function runCycle(
     timedOut = true;
     child.kill('SIGKILL');
   }, opts.timeoutMs);
+  // A hang after the panic prints nothing more: stop waiting after a silent
+  // minute rather than the whole timeout (no healthy stage is that quiet).
+  let lastOutput = hostMs();
+  child.stdout.on('data', () => (lastOutput = hostMs()));
+  const idle = setInterval(() => {
+    if (hostMs() - lastOutput > IDLE_TIMEOUT_MS) {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }
+  }, 1000);
   const code = await new Promise<number | null>((resolve, reject) => {
     child.on('error', reject);
     child.on('exit', (exitCode) => resolve(exitCode));
   });
   clearTimeout(timer);
+  clearInterval(idle);
   if (pending) {
     lines.push(`h+${hostMs().toFixed(1)} | ${pending}`);
   }
   if (timedOut) {
-    const line = `h+${hostMs().toFixed(1)} | LAB: host-timeout after ${opts.timeoutMs} ms: QEMU killed`;
+    const line = `h+${hostMs().toFixed(1)} | LAB: host-timeout (limit ${opts.timeoutMs} ms, or ${IDLE_TIMEOUT_MS} ms without output): QEMU killed`;
     lines.push(line);
     out.write(line + '\n');
   } else if (code !== 0) {

@@ -66,7 +66,14 @@ async function main(argv: string[]): Promise<number> {
       console.log(`budget of ${budgetMs / 1000} s spent: no more cycles`);
       break;
     }
-    fresh.push(...(await runMatrix([c], { timeoutMs, outDir: checkDir, excerpts: false })));
+    fresh.push(
+      ...(await runMatrix([c], {
+        timeoutMs,
+        outDir: checkDir,
+        fullLogDir: join(checkDir, 'full-logs'),
+        excerpts: false,
+      })),
+    );
   }
   const checks = predictionChecks(block, fresh);
   process.stdout.write(formatChecks(checks));

@@ -7,7 +7,7 @@
  *
  *   tsx lab/src/matrix.ts [--quick] [--only <id-substring>] [--timeout-s 120] [--reparse]
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { cycleId, DEFAULT_CYCLE, type CycleConfig } from './cycle-config';
 import { CACHE_DIR, IMAGES_DIR, LAB_DIR, runCycle } from './qemu-cycle';
@@ -54,6 +54,8 @@ export interface MatrixOptions {
   timeoutMs: number;
   /** Where observations go; lab/observations by default. */
   outDir: string;
+  /** Where full serial logs go; lab/.cache/logs by default (lab:check keeps its own). */
+  fullLogDir?: string;
   /** Write the excerpts next to the observations. */
   excerpts: boolean;
 }
@@ -65,13 +67,14 @@ export async function runMatrix(
 ): Promise<LabObservation[]> {
   const kernel = readFileSync(join(IMAGES_DIR, 'kernel-version'), 'utf8').trim();
   mkdirSync(join(opts.outDir, 'logs'), { recursive: true });
-  mkdirSync(join(CACHE_DIR, 'logs'), { recursive: true });
+  const fullLogDir = opts.fullLogDir ?? join(CACHE_DIR, 'logs');
+  mkdirSync(fullLogDir, { recursive: true });
   const observations: LabObservation[] = [];
   const t0 = Date.now();
   for (const [i, c] of cycles.entries()) {
     const id = cycleId(c);
     process.stdout.write(`[${i + 1}/${cycles.length}] ${id} ... `);
-    const logPath = join(CACHE_DIR, 'logs', `${id}.log`);
+    const logPath = join(fullLogDir, `${id}.log`);
     const run = await runCycle(c, { timeoutMs: opts.timeoutMs, logPath });
     const excerptPath = join(opts.outDir, 'logs', `${id}.log`);
     const obs = parseSerialLog(run.log, c, {
@@ -106,9 +109,11 @@ export function reparseObservations(outDir: string): number {
   let n = 0;
   for (const file of readdirSync(outDir).filter((f) => f.endsWith('.json'))) {
     const old = JSON.parse(readFileSync(join(outDir, file), 'utf8')) as LabObservation;
+    // The full log when the cache has it, else the committed excerpt (which
+    // parses to the same observation).
     const logPath = join(CACHE_DIR, 'logs', `${old.id}.log`);
-    const log = readFileSync(logPath, 'utf8');
     const excerptPath = join(outDir, 'logs', `${old.id}.log`);
+    const log = readFileSync(existsSync(logPath) ? logPath : excerptPath, 'utf8');
     const obs = parseSerialLog(log, old.config as CycleConfig, {
       kernel: old.kernel,
       timedOut: old.outcome === 'timeout',

@@ -30,7 +30,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['libs/**/*.spec.ts', 'apps/**/*.spec.ts', 'test/**/*.spec.ts'],
+          include: [
+            'libs/**/*.spec.ts',
+            'apps/**/*.spec.ts',
+            'test/**/*.spec.ts',
+            'lab/**/*.spec.ts',
+          ],
           exclude: ['**/node_modules/**', 'dist/**', 'coverage/**', '**/*.e2e-spec.ts'],
           sequence: { groupOrder: 0 },
         },

@@ -49,6 +49,13 @@ export type StatusFormat = (typeof STATUS_FORMATS)[number];
 /** Environment variable that stands for `--coordinator`. */
 export const COORDINATOR_ENV = 'FLEETSIM_COORDINATOR';
 
+/** `fleetsim calibrate FILE... [--out FILE]`: lab observations or a fleet history → catalogue YAML. */
+export interface CalibrateCommand {
+  kind: 'calibrate';
+  files: string[];
+  out?: string;
+}
+
 /** `fleetsim schema [--report]`: print a JSON Schema. */
 export interface SchemaCommand {
   kind: 'schema';
@@ -100,6 +107,7 @@ export type Command =
   | CatalogueCommand
   | StatusCommand
   | CancelCommand
+  | CalibrateCommand
   | { kind: 'help' }
   | { kind: 'version' };
 
@@ -117,6 +125,7 @@ Usage:
                  [--strategy S] [--format text|json] [--seed N]
   fleetsim catalogue [SPEC] [NAME...] [--format yaml|json]
   fleetsim schema [--report]
+  fleetsim calibrate FILE... [--out FILE]
   fleetsim help | --help | -h
   fleetsim --version
 
@@ -133,6 +142,9 @@ Commands:
               into a spec; NAME... keeps only the entries of those names. SPEC is told
               from a NAME by its extension (.yaml, .yml, .json) or a /
   schema      print the JSON Schema of a spec (--report: of a JSON report)
+  calibrate   kdump lab observations (lab/observations/*.json) → the calibrated qemu-q35
+              catalogue block, or a fleet's kdump history (CSV/JSON) → odds with beta
+              posterior intervals and a <profile>-fleet block; YAML to stdout or --out
 
 Options:
   --coordinator URL
@@ -189,9 +201,19 @@ const ALLOWED: Record<(typeof COMMANDS)[number], readonly OptionName[]> = {
   cancel: ['coordinator'],
   trace: ['server', 'profile', 'index', 'event', 'kind', 'strategy', 'format', 'seed'],
   catalogue: ['format'],
+  calibrate: ['out'],
 };
 
-const COMMANDS = ['run', 'validate', 'schema', 'status', 'cancel', 'trace', 'catalogue'] as const;
+const COMMANDS = [
+  'run',
+  'validate',
+  'schema',
+  'status',
+  'cancel',
+  'trace',
+  'catalogue',
+  'calibrate',
+] as const;
 
 class ArgError extends Error {}
 
@@ -281,6 +303,14 @@ function parseOrThrow(
   }
   if (command === 'catalogue') {
     return catalogueCommand(operands, str('format'));
+  }
+
+  if (command === 'calibrate') {
+    if (operands.length === 0) {
+      throw new ArgError('missing FILE: "calibrate" needs observation or fleet history files');
+    }
+    const out = str('out');
+    return { kind: 'calibrate', files: operands, ...(out !== undefined ? { out } : {}) };
   }
 
   // `validate` and `trace` never talk to a coordinator: a stray variable must not break them.

@@ -9,6 +9,7 @@
 import { reportJsonSchema, specJsonSchema } from '../../../libs/kdump-core/src';
 import { parseCliArgs, USAGE, type Command } from './args';
 import { processIo, UsageError, type CliIo } from './cli-io';
+import { calibrateCommand } from './calibrate-command';
 import { cancelCommand, remoteRunCommand, statusCommand } from './remote-commands';
 import { runCommand } from './run-command';
 import { WorkerFailure } from './thread-pool';
@@ -74,6 +75,8 @@ async function dispatch(command: Command, io: CliIo): Promise<number> {
       return statusCommand(command, io);
     case 'cancel':
       return cancelCommand(command, io);
+    case 'calibrate':
+      return calibrateCommand(command, io);
   }
 }
 

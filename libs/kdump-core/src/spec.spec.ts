@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { BUILTIN_DEVICES, BUILTIN_STRATEGIES } from './catalogue';
+import { BUILTIN_DEVICES, BUILTIN_DRIVERS, BUILTIN_STRATEGIES } from './catalogue';
 import {
   formatPath,
   parseSpecOrThrow,
@@ -463,5 +463,30 @@ describe('specJsonSchema', () => {
     expect(schema.required).toEqual(expect.arrayContaining(['name', 'seed', 'fleet']));
     // It survives JSON serialisation (editors read it as a file).
     expect(JSON.parse(JSON.stringify(schema))).toEqual(schema);
+  });
+});
+
+describe('per-field sources of a spec override', () => {
+  const spec = (driver: string) => `
+name: sources
+seed: 1
+fleet: [{profile: compute-2s, count: 1}]
+events: {crash: {perServer: 1, causes: {panic: 1}}}
+strategies: [none]
+catalogue:
+  drivers:
+    nvme: ${driver}
+`;
+  it('a figure the spec sets cites the spec, its own sources entry, or the entry source it wrote', () => {
+    const plain = parseSpecOrThrow(spec('{memoryMiB: 99}')).drivers.nvme!;
+    expect(plain.sources!.memoryMiB).toBe(SPEC_SOURCE);
+    expect(plain.sources!.probeTimeoutMs).toBe(BUILTIN_DRIVERS.nvme!.sources!.probeTimeoutMs);
+    const cited = parseSpecOrThrow(
+      spec('{memoryMiB: 99, sources: {memoryMiB: "assumption: measured by us"}}'),
+    ).drivers.nvme!;
+    expect(cited.sources!.memoryMiB).toBe('assumption: measured by us');
+    const calibrated = parseSpecOrThrow(spec('{memoryMiB: 99, source: "lab: run 7"}')).drivers
+      .nvme!;
+    expect(calibrated.sources!.memoryMiB).toBe('lab: run 7');
   });
 });

@@ -294,8 +294,10 @@ export const SPEC_SOURCE = 'set in the experiment spec';
 
 /**
  * An entry with the spec's fields over its base. Each field the spec sets takes
- * the spec as its source (unless the spec names one under `sources`), so no
- * built-in citation is left standing for a figure the spec replaced.
+ * its source from the spec: the spec's `sources` entry for it, else the entry's
+ * own `source` when the spec wrote one (a calibrated profile citing its
+ * observations), else {@link SPEC_SOURCE}. So no built-in citation is left
+ * standing for a figure the spec replaced.
  */
 function withSpecSources(base: object, fields: Record<string, unknown>): object {
   const baseSources = (base as { sources?: Record<string, string> }).sources;
@@ -314,7 +316,7 @@ function withSpecSources(base: object, fields: Record<string, unknown>): object 
   for (const field of Object.keys(fields)) {
     const cited = givenKeys.some((k) => k === field || k.startsWith(`${field}.`));
     if (!cited && !['sources', 'source', 'description'].includes(field)) {
-      sources[field] = SPEC_SOURCE;
+      sources[field] = typeof fields.source === 'string' ? fields.source : SPEC_SOURCE;
     }
   }
   Object.assign(sources, given ?? {});

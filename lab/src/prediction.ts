@@ -112,14 +112,18 @@ export function thresholdChecks(block: CatalogueBlock, obs: LabObservation[]): C
       { crashkernelMiB: c.ck },
       c.rd ? 'reset_devices' : 'none',
     );
-    const oom = (sim.failureReasons['capture-kernel-oom'] ?? 0) / sim.jobs;
+    // Too small either way: kexec -p cannot load the capture kernel, or it runs out of memory.
+    const oom =
+      ((sim.failureReasons['capture-kernel-oom'] ?? 0) +
+        (sim.failureReasons['capture-kernel-not-loaded'] ?? 0)) /
+      sim.jobs;
     const predictedTooSmall = oom > 0.5;
     const observedTooSmall = c.outcomes.some((x) => TOO_SMALL.has(x as LabObservation['outcome']));
     checks.push({
       name: `crashkernel=${c.ck}M reset_devices=${c.rd ? 'on' : 'off'}`,
       ok: predictedTooSmall === observedTooSmall,
       expected: predictedTooSmall
-        ? `too small (simulated OOM in ${(oom * 100).toFixed(0)} % of crashes)`
+        ? `too small (simulated OOM or no capture kernel loaded in ${(oom * 100).toFixed(0)} % of crashes)`
         : `captures (simulated capture rate ${((sim.captureRate.value ?? 0) * 100).toFixed(0)} %)`,
       observed: c.outcomes.join(', '),
     });

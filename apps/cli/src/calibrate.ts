@@ -361,6 +361,22 @@ export function calibrateFromLab(obs: SourcedObservation[]): LabCalibration {
     };
   }
 
+  // kexec -p could not place the capture kernel below this size and did at or above the
+  // next one tried: the loaded segments (kernel + initramfs) lie between.
+  const sizes = (pred: (o: SourcedObservation) => boolean) =>
+    obs.filter(pred).map((o) => o.observation.config.crashkernelMiB);
+  const refused = sizes((o) => o.observation.outcome === 'kexec-load-failed');
+  const placed = sizes((o) => o.observation.outcome !== 'kexec-load-failed');
+  const lastRefusedMiB = refused.length > 0 ? Math.max(...refused) : null;
+  const firstPlacedMiB =
+    lastRefusedMiB === null
+      ? null
+      : Math.min(...placed.filter((mib) => mib > lastRefusedMiB), Number.POSITIVE_INFINITY);
+  const segmentsMiB =
+    lastRefusedMiB !== null && firstPlacedMiB !== null && Number.isFinite(firstPlacedMiB)
+      ? r2((lastRefusedMiB + firstPlacedMiB) / 2)
+      : null;
+
   const base = BUILTIN_PROFILES['compute-2s']!;
   const d31 = dump.percentOfRamByLevel['31'] ?? Object.values(dump.percentOfRamByLevel)[0]!;
   const d1 = dump.percentOfRamByLevel['1'];
@@ -391,6 +407,7 @@ export function calibrateFromLab(obs: SourcedObservation[]): LabCalibration {
     kdump: {
       ...base.kdump,
       captureKernelLoaded: 1,
+      ...(segmentsMiB === null ? {} : { loadedSegmentsMiB: segmentsMiB }),
       captureKernelBaseMiB: baseMiB,
       captureKernelBootMs: { kind: 'empirical', valuesMs: captureKernelBootMs },
       panicRebootMs: 1000,
@@ -400,6 +417,9 @@ export function calibrateFromLab(obs: SourcedObservation[]): LabCalibration {
     source:
       `${cite(files)}. crashkernelMiB: first working reservation (${t.firstWorkingMiB}M; ${t.lastFailingMiB}M failed: ${t.failing.join(', ')}). ` +
       `kdump.captureKernelBaseMiB: the need halfway between (${t.needMiB} MiB) less the drivers' ${r2(driversMiB)} MiB. ` +
+      (segmentsMiB === null
+        ? ''
+        : `kdump.loadedSegmentsMiB: halfway between the largest reservation kexec -p refused (${lastRefusedMiB}M) and the next one it loaded into (${firstPlacedMiB}M). `) +
       `kdump.captureKernelBootMs: crash to capture kernel init (crash_kexec, purgatory, decompression, boot; TCG). ` +
       `filterMsPerTiB: median makedumpfile -d 31 time per GiB of RAM (${dump.filterMsPerGiB} ms/GiB) x 1024, the write time included (dumpMsPerGiB 0: at one level the dumped size is a fixed share of RAM, so the lab cannot split the two); ` +
       `dumpPercentOfRam: makedumpfile -d 31 output / RAM. captureKernelLoaded 1: every cycle with a large enough reservation loaded. ` +

@@ -476,7 +476,9 @@ function compileProfile(
     loaded,
     oomAt,
     captureCpus,
-    captureKernelLoaded: k.captureKernelLoaded,
+    // kexec -p cannot place the capture kernel and initramfs in a reservation smaller than
+    // they are (the kdump lab: crashkernel=64M refused a 63.6 MiB image): never loaded.
+    captureKernelLoaded: p.crashkernelMiB < k.loadedSegmentsMiB ? 0 : k.captureKernelLoaded,
     crashKexec: compileDistribution(k.crashKexecMs, `${where}.kdump.crashKexecMs`),
     cpuStop: compileDistribution(k.cpuStopMs, `${where}.kdump.cpuStopMs`),
     nmiShootdownLimitUs: Math.round(k.nmiShootdownLimitMs * 1000),

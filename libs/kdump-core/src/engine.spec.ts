@@ -1235,3 +1235,26 @@ catalogue:
     expect(l.engine.traceJob(0, 'reboot').stages.firmwarePostMs).toBeNull();
   });
 });
+
+describe('a reservation smaller than the capture kernel', () => {
+  it('cannot be loaded by kexec -p: every crash is capture-kernel-not-loaded', () => {
+    const spec = (crashkernelMiB: number) => `
+name: tiny-reservation
+seed: 9
+fleet: [{profile: lab, count: 20}]
+events: {crash: {perServer: 1, causes: {clean: 1}}}
+strategies: [none]
+catalogue:
+  crashCauses: {clean: ${cause()}}
+  drivers: {calm: ${driver()}}
+  devices: {quiet: ${device()}}
+  profiles:
+    lab: ${profile({ dumpTarget: 'd0', crashkernelMiB, buses: [bus('port', { d0: 'quiet' })] })}
+`;
+    // The fixture's loaded segments are 81 MiB (kernel + initramfs).
+    expect(reportOf(lab(spec(64))).crash!.strategies[0]!.failureReasons).toEqual({
+      'capture-kernel-not-loaded': 20,
+    });
+    expect(reportOf(lab(spec(160))).crash!.strategies[0]!.captured).toBe(20);
+  });
+});

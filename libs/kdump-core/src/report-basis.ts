@@ -86,7 +86,7 @@ export function basisFields(
       eachProfile('kdump.hangWatchdogMs');
       break;
     case Reason.CaptureKernelNotLoaded:
-      eachProfile('kdump.captureKernelLoaded');
+      eachProfile('kdump.captureKernelLoaded', 'crashkernelMiB', 'kdump.loadedSegmentsMiB');
       break;
     case Reason.StaleCpu:
       cause('staleCpu');

@@ -3,10 +3,19 @@
  * hands its URL to them (`inject('redisUrl')`, see test/support/redis.ts).
  *
  * 1. `REDIS_URL` when it is set — it must answer PING;
- * 2. else a throwaway Redis 7 started with testcontainers (needs a Docker engine);
- * 3. else no Redis: tests that need one fail with {@link NO_REDIS}, naming both
+ * 2. else a Redis answering on 127.0.0.1:6379;
+ * 3. else a `redis-server` from the PATH, started on a free port with a
+ *    temporary directory and stopped afterwards;
+ * 4. else a throwaway Redis 7 started with testcontainers (needs a Docker engine);
+ * 5. else no Redis: tests that need one fail with {@link NO_REDIS}, naming the
  *    ways out. Tests that need none (the embedded CLI) still run.
+ * Every test uses a queue prefix of its own and cleans up after itself.
  */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { TestProject } from 'vitest/node';
 
@@ -16,14 +25,59 @@ declare module 'vitest' {
     redisUrl: string;
     /** Why there is no Redis; '' when there is one. */
     redisProblem: string;
-    /** Where it came from: 'REDIS_URL', 'testcontainers' or 'none'. */
+    /** Where it came from: 'REDIS_URL', 'local', 'redis-server', 'testcontainers' or 'none'. */
     redisSource: string;
   }
 }
 
 export const NO_REDIS =
-  'end-to-end tests need a Redis 7: set REDIS_URL (e.g. redis://127.0.0.1:6379, as .ci/run does), ' +
-  'or make a Docker engine available so they start one with testcontainers';
+  'end-to-end tests need a Redis 7: run one on 127.0.0.1:6379, set REDIS_URL, install redis-server ' +
+  '(apt-get install redis-server; the tests start it themselves), or make a Docker engine available ' +
+  'so they start one with testcontainers';
+
+const LOCAL_REDIS = 'redis://127.0.0.1:6379';
+
+/** A TCP port nobody listens on now (the OS picks it). */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/**
+ * Starts `redis-server` from the PATH on a free loopback port, keeping nothing on
+ * disk; resolves to its URL and a stop function, or null when there is none.
+ */
+export async function startRedisServer(): Promise<{ url: string; stop: () => Promise<void> } | null> {
+  if (spawnSync('redis-server', ['--version']).status !== 0) {
+    return null;
+  }
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'fleetsim-redis-'));
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { cwd: dir, stdio: 'ignore' },
+  );
+  const url = `redis://127.0.0.1:${port}`;
+  const stop = async () => {
+    child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  for (let i = 0; i < 50; i++) {
+    if ((await pingRedis(url, 500)) === null) {
+      return { url, stop };
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await stop();
+  return null;
+}
 
 const REDIS_IMAGE = 'redis:7-alpine';
 
@@ -60,6 +114,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
       provide(project, fromEnv, '', 'REDIS_URL');
     }
     return stop;
+  }
+  if ((await pingRedis(LOCAL_REDIS, 1000)) === null) {
+    provide(project, LOCAL_REDIS, '', 'local');
+    process.env.REDIS_URL = LOCAL_REDIS;
+    console.log(`[e2e] REDIS_URL is not set: using the Redis answering at ${LOCAL_REDIS}`);
+    return stop;
+  }
+  const started = await startRedisServer();
+  if (started) {
+    provide(project, started.url, '', 'redis-server');
+    process.env.REDIS_URL = started.url;
+    console.log(`[e2e] REDIS_URL is not set: started redis-server at ${started.url}`);
+    return started.stop;
   }
   try {
     const { RedisContainer } = await import('@testcontainers/redis');

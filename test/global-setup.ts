@@ -53,7 +53,10 @@ async function freePort(): Promise<number> {
  * Starts `redis-server` from the PATH on a free loopback port, keeping nothing on
  * disk; resolves to its URL and a stop function, or null when there is none.
  */
-export async function startRedisServer(): Promise<{ url: string; stop: () => Promise<void> } | null> {
+export async function startRedisServer(): Promise<{
+  url: string;
+  stop: () => Promise<void>;
+} | null> {
   if (spawnSync('redis-server', ['--version']).status !== 0) {
     return null;
   }

@@ -6,6 +6,8 @@ import {
   NotFoundException,
 } from '@nestjs/common';
 import {
+  compileExperiment,
+  FleetEngine,
   JOB_CONTRACT_VERSION,
   parseSpecText,
   type JobKind,
@@ -14,6 +16,7 @@ import {
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../config/coordinator.config';
 import { fleetOf, fleetServer } from '../domain/fleet-server';
 import { ExperimentRepository } from '../repositories/experiment.repository';
+import { ExperimentModels } from './experiment-models.service';
 import {
   QueueRepository,
   TraceFailedError,
@@ -47,16 +50,26 @@ export class ServerJobService {
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
     private readonly experiments: ExperimentRepository,
     private readonly queues: QueueRepository,
+    private readonly models: ExperimentModels,
   ) {}
 
   async run(req: ServerJobRequest): Promise<JobTrace> {
     const index = nonNegativeInt('the server index', req.index);
     const event =
       req.event === undefined || req.event === '' ? 0 : nonNegativeInt('event', req.event);
-    const spec = await this.specOf(req);
+    const { spec, engine } = await this.specOf(req);
     const found = fleetServer(fleetOf(spec), req.profile, index);
     if (!found.ok) {
       throw new NotFoundException(found.message);
+    }
+    // Refused here, not by a worker: a refused request leaves no failed job behind.
+    const events = engine().eventCount(found.server, req.kind);
+    if (event >= events) {
+      throw new BadRequestException(
+        events === 0
+          ? `server ${found.server} (${req.profile} ${index}) has no ${req.kind} events in this spec`
+          : `server ${found.server} (${req.profile} ${index}) has ${events} ${req.kind} event(s); event ${event} does not happen`,
+      );
     }
     try {
       return await this.queues.runTrace(
@@ -75,7 +88,10 @@ export class ServerJobService {
     }
   }
 
-  private async specOf(req: ServerJobRequest): Promise<unknown> {
+  /** The spec, and its engine (asked only once the server is known to exist). */
+  private async specOf(
+    req: ServerJobRequest,
+  ): Promise<{ spec: unknown; engine: () => FleetEngine }> {
     const hasBody = req.body.trim() !== '';
     if (req.experiment !== undefined && req.experiment !== '') {
       if (hasBody) {
@@ -87,7 +103,7 @@ export class ServerJobService {
       if (!rec) {
         throw new NotFoundException(`experiment "${req.experiment}" not found`);
       }
-      return rec.spec;
+      return { spec: rec.spec, engine: () => this.models.modelOf(rec).engine };
     }
     if (!hasBody) {
       throw new BadRequestException(
@@ -102,6 +118,7 @@ export class ServerJobService {
         errors: parsed.errors,
       });
     }
-    return parsed.resolved.spec;
+    const { resolved } = parsed;
+    return { spec: resolved.spec, engine: () => new FleetEngine(compileExperiment(resolved)) };
   }
 }

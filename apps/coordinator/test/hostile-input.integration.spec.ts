@@ -148,6 +148,48 @@ describe('bodies that crashed the coordinator or gave 500', () => {
   });
 });
 
+describe('label cardinality (found 6)', () => {
+  it('answers 400 to a spec with too many device classes, naming the bound', async () => {
+    const { http, prefix } = await coordinator();
+    for (const n of [200, 2000]) {
+      const devices = Array.from({ length: n }, (_, i) => `    d${i}: { extends: nic-25g }`);
+      const res = await http.post(
+        '/experiments',
+        `${MINIMAL}catalogue:\n  devices:\n${devices.join('\n')}\n`,
+      );
+      expect(res.status).toBe(400);
+      expect(JSON.stringify(res.json.errors)).toMatch(
+        n === 200 ? /at most 64 device models/ : /more than 1000 entries/,
+      );
+    }
+    expect(await jobsUnder(prefix)).toBe(0);
+  });
+});
+
+describe('concurrent trace requests (found 9)', () => {
+  it('answers 20 at once without piling listeners up (no MaxListenersExceededWarning)', async () => {
+    const { http, prefix } = await coordinator();
+    running.workers.push(startShardWorker(prefix));
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      for (let round = 0; round < 3; round++) {
+        const answers = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            http.post(`/servers/compute-2s/${i % 5}/crash`, MINIMAL),
+          ),
+        );
+        expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
+      }
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+  });
+});
+
 describe('trace requests are checked before they are enqueued (found 8)', () => {
   it('refuses an event the server does not have and a kind the spec has not, leaving no job', async () => {
     const { http, prefix } = await coordinator();

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseSpecText, type SpecError, type SpecResult } from './spec';
-import { SPEC_LIMITS } from './spec-limits';
+import { LABEL_LIMITS, SPEC_LIMITS } from './spec-limits';
 
 const MINIMAL = `name: minimal
 seed: 1
@@ -203,5 +203,37 @@ describe('size and keys (found 5)', () => {
     };
     const r = parseSpecText(JSON.stringify(spec));
     expect(r.ok && r.resolved.strategies[0]!.description).toBe(description);
+  });
+});
+
+describe('label cardinality (found 6)', () => {
+  it('refuses more device classes than the bound, naming it and the count', () => {
+    const devices = Array.from({ length: 200 }, (_, i) => `    d${i}: { extends: nic-25g }`);
+    const spec = `${MINIMAL}catalogue:\n  devices:\n${devices.join('\n')}\n`;
+    const errors = errorsOf(parseSpecText(spec));
+    const e = errors.find((x) => x.path === 'catalogue.devices');
+    expect(e?.message).toMatch(
+      new RegExp(`at most ${LABEL_LIMITS.devices} device models .*got 206`),
+    );
+  });
+
+  it('refuses more strategies than the bound', () => {
+    const strategies = Array.from(
+      { length: LABEL_LIMITS.strategies + 1 },
+      (_, i) => `{ name: s${i}, extends: none }`,
+    );
+    const spec = MINIMAL.replace('[none]', `[${strategies.join(', ')}]`);
+    expect(messages(parseSpecText(spec))).toMatch(
+      new RegExp(`strategies: at most ${LABEL_LIMITS.strategies} strategies`),
+    );
+  });
+
+  it('accepts a spec at the bounds', () => {
+    const devices = Array.from(
+      { length: LABEL_LIMITS.devices - 6 },
+      (_, i) => `    d${i}: { extends: nic-25g }`,
+    );
+    const spec = `${MINIMAL}catalogue:\n  devices:\n${devices.join('\n')}\n`;
+    expect(parseSpecText(spec).ok).toBe(true);
   });
 });

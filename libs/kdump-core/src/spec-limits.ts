@@ -25,6 +25,66 @@ export const SPEC_LIMITS = {
   maxExtendsChain: 16,
 } as const;
 
+/**
+ * Bounds on what becomes a metric label or a report row, built-ins included:
+ * every device model is a `device_class`, every strategy a `strategy`, and a
+ * histogram series exists per combination, per finished experiment exported.
+ */
+export const LABEL_LIMITS = {
+  /** Device models (the `device_class` label). */
+  devices: 64,
+  /** Drivers. */
+  drivers: 64,
+  /** Server profiles. */
+  profiles: 32,
+  /** Crash causes. */
+  crashCauses: 16,
+  /** Strategies compared in one experiment (the `strategy` label). */
+  strategies: 24,
+  /** Entries of `fleet`. */
+  fleet: 256,
+} as const;
+
+/** One label source past its bound. */
+export interface LabelLimitError {
+  /** Field path of the source, e.g. `catalogue.devices`. */
+  path: string;
+  message: string;
+}
+
+/** The label sources of a resolved spec past {@link LABEL_LIMITS}, each named with its count. */
+export function labelLimitErrors(counts: {
+  devices: number;
+  drivers: number;
+  profiles: number;
+  crashCauses: number;
+  strategies: number;
+  fleet: number;
+}): LabelLimitError[] {
+  const what: Record<keyof typeof LABEL_LIMITS, [string, string]> = {
+    devices: [
+      'catalogue.devices',
+      'device models (built-in ones included; each is a device_class label)',
+    ],
+    drivers: ['catalogue.drivers', 'drivers (built-in ones included)'],
+    profiles: ['catalogue.profiles', 'server profiles (built-in ones included)'],
+    crashCauses: ['catalogue.crashCauses', 'crash causes (built-in ones included)'],
+    strategies: ['strategies', 'strategies in one experiment (each is a strategy label)'],
+    fleet: ['fleet', 'fleet entries'],
+  };
+  const out: LabelLimitError[] = [];
+  for (const key of Object.keys(LABEL_LIMITS) as (keyof typeof LABEL_LIMITS)[]) {
+    if (counts[key] > LABEL_LIMITS[key]) {
+      const [path, noun] = what[key];
+      out.push({
+        path,
+        message: `at most ${LABEL_LIMITS[key]} ${noun}, got ${counts[key]}: metric labels and report rows must stay bounded`,
+      });
+    }
+  }
+  return out;
+}
+
 /** A bound the text goes past, with the 0-based offset it was found at (when known). */
 export interface TextLimitError {
   offset?: number;

@@ -13,7 +13,14 @@ import {
   BUILTIN_STRATEGIES,
 } from './catalogue';
 import { compileDistribution, type TimeDistribution } from './distribution';
-import { checkSpecText, hasOwn, looksLikeJson, own, SPEC_LIMITS } from './spec-limits';
+import {
+  checkSpecText,
+  hasOwn,
+  labelLimitErrors,
+  looksLikeJson,
+  own,
+  SPEC_LIMITS,
+} from './spec-limits';
 import {
   CrashCauseSchema,
   DeviceModelSchema,
@@ -569,6 +576,16 @@ function resolve(
     errors,
     finder,
   );
+  for (const e of labelLimitErrors({
+    devices: Object.keys(devices).length,
+    drivers: Object.keys(drivers).length,
+    profiles: Object.keys(profiles).length,
+    crashCauses: Object.keys(crashCauses).length,
+    strategies: spec.strategies.length,
+    fleet: spec.fleet.length,
+  })) {
+    errors.push({ ...e, line: finder.lineOf(e.path.split('.')) });
+  }
 
   let servers = 0;
   spec.fleet.forEach((f, i) => {

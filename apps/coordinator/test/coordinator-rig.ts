@@ -117,7 +117,7 @@ export function startShardWorker(
     prefix,
     concurrency: options.concurrency ?? 2,
   });
-  const traces = new Worker(TRACE_QUEUE, processor, { connection, prefix, concurrency: 1 });
+  const traces = new Worker(TRACE_QUEUE, processor, { connection, prefix, concurrency: 16 });
   shards.on('error', () => undefined);
   traces.on('error', () => undefined);
   return {

@@ -53,8 +53,15 @@ export class ShardWorkerService implements BeforeApplicationShutdown {
     if (this.workers.length > 0) {
       return;
     }
-    const { concurrency, queuePrefix, processorFile, redis, lockDurationMs, stalledIntervalMs } =
-      this.config;
+    const {
+      concurrency,
+      traceConcurrency,
+      queuePrefix,
+      processorFile,
+      redis,
+      lockDurationMs,
+      stalledIntervalMs,
+    } = this.config;
     const worker = new Worker<unknown, ShardQueueResult>(SHARD_QUEUE, processorFile, {
       connection: redis,
       prefix: queuePrefix,
@@ -80,7 +87,7 @@ export class ShardWorkerService implements BeforeApplicationShutdown {
       {
         connection: redis,
         prefix: queuePrefix,
-        concurrency: 1,
+        concurrency: traceConcurrency,
         autorun: true,
         lockDuration: lockDurationMs,
         stalledInterval: stalledIntervalMs,
@@ -92,7 +99,7 @@ export class ShardWorkerService implements BeforeApplicationShutdown {
     traceWorker.on('ready', () => this.errorLog.recovered('trace worker'));
     this.workers = [worker, traceWorker];
     this.logger.log(
-      `started: queue ${SHARD_QUEUE}, concurrency ${concurrency} (worker threads); queue ${TRACE_QUEUE} on the main thread; prefix ${queuePrefix}, Redis ${describeRedis(redis)}`,
+      `started: queue ${SHARD_QUEUE}, concurrency ${concurrency} (worker threads); queue ${TRACE_QUEUE} on the main thread, ${traceConcurrency} in flight; prefix ${queuePrefix}, Redis ${describeRedis(redis)}`,
     );
   }
 

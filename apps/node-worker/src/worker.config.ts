@@ -29,6 +29,13 @@ export interface WorkerConfig {
   /** WORKER_CONCURRENCY (default: the cores): jobs at once, one worker thread each. */
   concurrency: number;
   /**
+   * TRACE_CONCURRENCY (default 16): trace jobs in flight on the main thread.
+   * Each computes in about a millisecond; the others meanwhile wait on Redis
+   * (fetching, storing results), so a burst of traces does not queue behind
+   * one job's round trips.
+   */
+  traceConcurrency: number;
+  /**
    * WORKER_LOCK_DURATION_MS (default 30000, BullMQ's): how long a job's lock lasts
    * without renewal. A worker that dies holds its jobs this long at most.
    */
@@ -64,6 +71,7 @@ export function readWorkerConfig(
       Math.min(availableParallelism(), MAX_WORKER_CONCURRENCY),
       MAX_WORKER_CONCURRENCY,
     ),
+    traceConcurrency: readPositiveInt(env, 'TRACE_CONCURRENCY', 16, 256),
     lockDurationMs: readPositiveInt(env, 'WORKER_LOCK_DURATION_MS', 30_000, 3_600_000),
     stalledIntervalMs: readPositiveInt(env, 'WORKER_STALLED_INTERVAL_MS', 30_000, 3_600_000),
     processorFile,

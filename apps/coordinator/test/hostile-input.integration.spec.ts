@@ -5,7 +5,7 @@
  */
 import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TRACE_QUEUE } from '../../../libs/kdump-core/src';
+import { SHARD_QUEUE, TRACE_QUEUE, type ShardJobData } from '../../../libs/kdump-core/src';
 import type { CoordinatorConfig } from '../src/config/coordinator.config';
 import {
   api,
@@ -163,6 +163,36 @@ describe('label cardinality (found 6)', () => {
       );
     }
     expect(await jobsUnder(prefix)).toBe(0);
+  });
+});
+
+describe('the spec is stored once per experiment (found 7)', () => {
+  it('sends shards a reference to it, not a copy, and they still run', async () => {
+    const { http, prefix } = await coordinator();
+    const description = 'x'.repeat(200_000);
+    const spec = MINIMAL.replace('count: 5', 'count: 40').replace(
+      '[none]',
+      `[none, { name: mine, extends: none, description: "${description}" }]`,
+    );
+    const created = await http.post('/experiments?shardSize=2', spec);
+    expect(created.status).toBe(201);
+    expect(created.json.shards.total).toBe(20);
+    const shards = new Queue(SHARD_QUEUE, { connection, prefix });
+    try {
+      const jobs = await shards.getJobs(['waiting', 'prioritized', 'delayed']);
+      expect(jobs).toHaveLength(20);
+      for (const job of jobs) {
+        const data = job.data as ShardJobData;
+        expect(data.spec).toBeUndefined();
+        expect(data.specRef?.sha256).toMatch(/^[0-9a-f]{64}$/);
+        expect(JSON.stringify(data).length).toBeLessThan(1000);
+      }
+    } finally {
+      await shards.close();
+    }
+    running.workers.push(startShardWorker(prefix));
+    const done = await http.finished(created.json.id as string);
+    expect(done.state).toBe('done');
   });
 });
 

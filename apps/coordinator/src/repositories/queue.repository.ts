@@ -8,6 +8,7 @@ import {
   TRACE_QUEUE,
   type JobTrace,
   type ShardTask,
+  type SpecRef,
   type TraceJobData,
 } from '../../../../libs/kdump-core/src';
 import { SHARD_QUEUE_STREAMS } from '../../../../libs/fleet-platform/src/shard-queue';
@@ -24,6 +25,8 @@ import {
   type ExperimentJobData,
 } from '../domain/flow-jobs';
 import { RedisErrorLog } from '../../../../libs/fleet-platform/src/redis-error-log';
+import { specRefOf } from '../../../../libs/fleet-platform/src/spec-ref';
+import { coordinatorKeyBase, experimentKey } from './experiment.repository';
 import { commandConnection, RedisRepository } from './redis.repository';
 
 /** Where a merge parent stands, read from BullMQ. */
@@ -62,6 +65,7 @@ export class QueueRepository implements OnApplicationShutdown {
   readonly experiments: Queue;
   readonly traces: Queue;
   private readonly flow: FlowProducer;
+  private readonly keyBase: string;
   private readonly shardEvents: QueueEvents;
   private readonly traceEvents: QueueEvents;
   /**
@@ -81,6 +85,7 @@ export class QueueRepository implements OnApplicationShutdown {
     errorLog: RedisErrorLog,
   ) {
     const prefix = config.queuePrefix;
+    this.keyBase = coordinatorKeyBase(prefix);
     const connection = commandConnection(config.redis);
     this.shards = new Queue(SHARD_QUEUE, {
       connection,
@@ -109,6 +114,14 @@ export class QueueRepository implements OnApplicationShutdown {
   }
 
   /**
+   * The reference shards carry to their experiment's spec: the record's `spec`
+   * field, as ExperimentRepository.create wrote it (`JSON.stringify(spec)`).
+   */
+  private specRef(experimentId: string, spec: unknown): SpecRef {
+    return specRefOf(experimentKey(this.keyBase, experimentId), 'spec', JSON.stringify(spec));
+  }
+
+  /**
    * Adds an experiment's flow in one transaction: the merge parent, its plan
    * gate and the first chunk of shards.
    */
@@ -119,6 +132,7 @@ export class QueueRepository implements OnApplicationShutdown {
   ): Promise<void> {
     this.redis.assertReady();
     const data: ExperimentJobData = { experimentId };
+    const specRef = this.specRef(experimentId, spec);
     await this.flow.add({
       name: MERGE_JOB,
       queueName: EXPERIMENT_QUEUE,
@@ -129,7 +143,7 @@ export class QueueRepository implements OnApplicationShutdown {
         ...firstShards.map((shard) => ({
           name: SHARD_JOB,
           queueName: SHARD_QUEUE,
-          data: shardJobData(experimentId, spec, shard),
+          data: shardJobData(experimentId, specRef, shard),
           opts: shardJobOptions(experimentId, shard.index),
         })),
       ],
@@ -147,10 +161,11 @@ export class QueueRepository implements OnApplicationShutdown {
     shards: readonly ShardTask[],
   ): Promise<void> {
     const parent = { id: experimentId, queue: this.experiments.qualifiedName };
+    const specRef = this.specRef(experimentId, spec);
     const jobs = await this.shards.addBulk(
       shards.map((shard) => ({
         name: SHARD_JOB,
-        data: shardJobData(experimentId, spec, shard),
+        data: shardJobData(experimentId, specRef, shard),
         opts: { ...shardJobOptions(experimentId, shard.index), parent },
       })),
     );

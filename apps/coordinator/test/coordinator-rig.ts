@@ -97,11 +97,14 @@ export function startShardWorker(
     concurrency?: number;
     /** Runs before the job; throw to fail it. */
     before?: (job: Job) => void | Promise<void>;
+    /** Another Redis than REDIS_URL's (a private one a test restarts). */
+    connection?: typeof connection;
   } = {},
 ): StandInWorker {
+  const redisOptions = options.connection ?? connection;
   const cache = new ModelCache();
   // Shards refer to their spec (stored once in the experiment's record), as the node-worker reads it.
-  const redis = new Redis(connection);
+  const redis = new Redis(redisOptions);
   redis.on('error', () => undefined);
   const specs = new SpecResolver((key, field) => redis.hget(key, field));
   const processor = async (job: Job) => {
@@ -120,11 +123,15 @@ export function startShardWorker(
     }
   };
   const shards = new Worker(SHARD_QUEUE, processor, {
-    connection,
+    connection: redisOptions,
     prefix,
     concurrency: options.concurrency ?? 2,
   });
-  const traces = new Worker(TRACE_QUEUE, processor, { connection, prefix, concurrency: 16 });
+  const traces = new Worker(TRACE_QUEUE, processor, {
+    connection: redisOptions,
+    prefix,
+    concurrency: 16,
+  });
   shards.on('error', () => undefined);
   traces.on('error', () => undefined);
   return {

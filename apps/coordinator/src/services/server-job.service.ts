@@ -9,7 +9,6 @@ import {
   compileExperiment,
   FleetEngine,
   JOB_CONTRACT_VERSION,
-  parseSpecText,
   type JobKind,
   type JobTrace,
 } from '../../../../libs/kdump-core/src';
@@ -17,6 +16,7 @@ import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../config/coordinato
 import { fleetOf, fleetServer } from '../domain/fleet-server';
 import { ExperimentRepository } from '../repositories/experiment.repository';
 import { ExperimentModels } from './experiment-models.service';
+import { SpecParser } from './spec-parser.service';
 import {
   QueueRepository,
   TraceFailedError,
@@ -51,6 +51,7 @@ export class ServerJobService {
     private readonly experiments: ExperimentRepository,
     private readonly queues: QueueRepository,
     private readonly models: ExperimentModels,
+    private readonly parser: SpecParser,
   ) {}
 
   async run(req: ServerJobRequest): Promise<JobTrace> {
@@ -110,7 +111,7 @@ export class ServerJobService {
         'name the spec: ?experiment=<id> of a posted experiment, or an inline spec (YAML or JSON) in the body',
       );
     }
-    const parsed = parseSpecText(req.body);
+    const parsed = await this.parser.parse(req.body);
     if (!parsed.ok) {
       throw new BadRequestException({
         statusCode: 400,

@@ -1,13 +1,14 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigError } from '../../../libs/fleet-platform/src/config';
+import { FleetLogger } from '../../../libs/fleet-platform/src/logger';
 import { createCoordinatorApp, listeningPort } from './app.factory';
 import { describeRedis, readCoordinatorConfig } from './config/coordinator.config';
 
 /** Reads the configuration, starts the coordinator, stops it gracefully on SIGTERM/SIGINT. */
 export async function bootstrap(): Promise<void> {
   const config = readCoordinatorConfig(process.env);
-  const app = await createCoordinatorApp(config);
+  const app = await createCoordinatorApp(config, { logger: new FleetLogger(config.logFormat) });
   // useProcessExit: exit 0 once the hooks ran (the merge worker closed), instead of re-raising the signal.
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   await app.listen(config.port, config.host);

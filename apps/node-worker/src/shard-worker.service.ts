@@ -195,15 +195,20 @@ export class ShardWorkerService implements BeforeApplicationShutdown {
     this.elapsedSeconds(job);
     const attempts = job.opts.attempts ?? 1;
     const retried = reason === 'error' && job.attemptsMade < attempts;
-    this.logger.warn(
-      `job ${job.id} (${job.name}) failed, attempt ${job.attemptsMade} of ${attempts}, ${
+    const data = job.data as { experimentId?: string; shard?: { index?: number } } | null;
+    this.logger.warn({
+      experimentId: data?.experimentId,
+      shard: data?.shard?.index,
+      jobId: job.id,
+      attempt: job.attemptsMade,
+      message: `job ${job.id} (${job.name}) failed, attempt ${job.attemptsMade} of ${attempts}, ${
         reason === 'invalid'
           ? 'invalid payload, not retried'
           : retried
             ? 'will be retried'
             : 'no attempts left'
       }: ${err.message}`,
-    );
+    });
   }
 
   /** Wall seconds since the job was picked up, and forgets it. */

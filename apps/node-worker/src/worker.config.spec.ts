@@ -16,6 +16,7 @@ describe('readWorkerConfig', () => {
       lockDurationMs: 30_000,
       stalledIntervalMs: 30_000,
       processorFile: '/x/shard.processor.js',
+      logFormat: 'text',
     });
   });
 

@@ -4,6 +4,7 @@
  * naming the variable.
  */
 import { availableParallelism } from 'node:os';
+import { readLogFormat, type LogFormat } from '../../../libs/fleet-platform/src/logger';
 import * as path from 'node:path';
 import {
   readPort,
@@ -47,6 +48,8 @@ export interface WorkerConfig {
   stalledIntervalMs: number;
   /** Absolute path of the compiled sandboxed processor (a `.js` file). */
   processorFile: string;
+  /** LOG_FORMAT (default text): `json` writes one JSON object per log line. */
+  logFormat: LogFormat;
 }
 
 type Env = Record<string, string | undefined>;
@@ -75,6 +78,7 @@ export function readWorkerConfig(
     lockDurationMs: readPositiveInt(env, 'WORKER_LOCK_DURATION_MS', 30_000, 3_600_000),
     stalledIntervalMs: readPositiveInt(env, 'WORKER_STALLED_INTERVAL_MS', 30_000, 3_600_000),
     processorFile,
+    logFormat: readLogFormat(env),
   };
 }
 

@@ -20,6 +20,7 @@ describe('readCoordinatorConfig', () => {
       bodyTimeoutMs: 10_000,
       headersTimeoutMs: 10_000,
       requestTimeoutMs: 30_000,
+      logFormat: 'text',
     });
   });
 
@@ -92,6 +93,7 @@ describe('readCoordinatorConfig', () => {
     ['CORS_ORIGINS', 'https://a.example/path'],
     ['BODY_TIMEOUT_MS', '0'],
     ['HEADERS_TIMEOUT_MS', 'x'],
+    ['LOG_FORMAT', 'xml'],
   ])('names %s when its value %s is bad', (variable, value) => {
     let error: unknown;
     try {

@@ -4,6 +4,7 @@
  * naming the variable.
  */
 import { readFileSync } from 'node:fs';
+import { readLogFormat, type LogFormat } from '../../../../libs/fleet-platform/src/logger';
 import { isIP } from 'node:net';
 import {
   ConfigError,
@@ -58,6 +59,8 @@ export interface CoordinatorConfig {
   headersTimeoutMs: number;
   /** REQUEST_TIMEOUT_MS (default 30,000): the most a client may take to send its whole request. */
   requestTimeoutMs: number;
+  /** LOG_FORMAT (default text): `json` writes one JSON object per log line. */
+  logFormat: LogFormat;
 }
 
 /** Who may read (GET experiments, reports, metrics, docs) when API_TOKEN is set. */
@@ -197,6 +200,7 @@ export function readCoordinatorConfig(
     bodyTimeoutMs: readPositiveInt(env, 'BODY_TIMEOUT_MS', 10_000, 600_000),
     headersTimeoutMs,
     requestTimeoutMs,
+    logFormat: readLogFormat(env),
   };
 }
 

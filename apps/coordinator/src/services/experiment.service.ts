@@ -161,6 +161,12 @@ export class ExperimentService {
       await this.experiments.delete(id).catch(() => undefined);
       throw e;
     }
+    this.logger.log({
+      message: `experiment ${id} submitted: ${resolved.servers} servers, ${shards.length} shards`,
+      experimentId: id,
+      servers: resolved.servers,
+      shards: shards.length,
+    });
     await this.pruneFinished();
     return experimentView(
       {

@@ -9,7 +9,6 @@
  * overflow in the same process can abort V8), and the YAML composer checks
  * duplicate keys in O(keys²) per map (20,000 keys block for seconds).
  */
-import { Parser } from 'yaml';
 
 /** The bounds a spec is held to. Every one is far above what a real spec needs. */
 export const SPEC_LIMITS = {
@@ -92,21 +91,18 @@ export interface TextLimitError {
 }
 
 /**
- * Size, nesting depth and keys per map of spec text, checked in linear time
- * without recursion. Text that looks like JSON gets the bracket scan only
- * (it is then parsed as JSON) unless `yaml` says it is to be read as YAML.
- * Returns the first bound exceeded, or null.
+ * Size, and nesting depth and entries of flow collections (`[ ]`, `{ }`, all
+ * of JSON), in one linear scan without recursion. YAML's block collections
+ * are checked on its tokens by {@link checkYamlTokens}. Returns the first
+ * bound exceeded, or null.
  */
-export function checkSpecText(
-  text: string,
-  options: { yaml?: boolean } = {},
-): TextLimitError | null {
+export function checkSpecText(text: string): TextLimitError | null {
   if (text.length > SPEC_LIMITS.maxChars) {
     return {
       message: `the spec has ${text.length} characters; at most ${SPEC_LIMITS.maxChars} are accepted`,
     };
   }
-  return scanBrackets(text) ?? (looksLikeJson(text) && !options.yaml ? null : scanYamlTokens(text));
+  return scanBrackets(text);
 }
 
 /** Whether the text is a JSON document (an object or array at the top). */
@@ -191,11 +187,14 @@ type CstNode = {
 };
 
 /**
- * Block collections (indentation, `- - -`): YAML's CST parser is iterative, so
- * its tokens can be walked with an explicit stack, whatever their depth.
+ * Depth and entries of YAML's collections, block ones included (indentation,
+ * `- - -`), on the tokens of its CST parser (`new Parser().parse(text)`): the
+ * parser is iterative, and the tokens are walked with an explicit stack,
+ * whatever their depth. The same tokens are then composed into a document, so
+ * the text is read once.
  */
-function scanYamlTokens(text: string): TextLimitError | null {
-  for (const token of new Parser().parse(text)) {
+export function checkYamlTokens(tokens: Iterable<unknown>): TextLimitError | null {
+  for (const token of tokens) {
     const stack: [unknown, number][] = [[token, 0]];
     while (stack.length > 0) {
       const [node, depth] = stack.pop()!;

@@ -3,7 +3,16 @@
  * every built-in default merged in. Every error carries its field path and the
  * line of the spec it points at; when there is any error, nothing runs.
  */
-import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import {
+  Composer,
+  isMap,
+  isScalar,
+  LineCounter,
+  parseDocument,
+  Parser,
+  YAMLParseError,
+  type Document,
+} from 'yaml';
 import type { z } from 'zod';
 import {
   BUILTIN_CRASH_CAUSES,
@@ -15,6 +24,7 @@ import {
 import { compileDistribution, type TimeDistribution } from './distribution';
 import {
   checkSpecText,
+  checkYamlTokens,
   hasOwn,
   labelLimitErrors,
   looksLikeJson,
@@ -148,6 +158,27 @@ function lineAt(text: string, offset: number): number {
   return line;
 }
 
+/** The one document of YAML tokens, as `parseDocument` composes it (a second document is an error). */
+function composeYaml(tokens: Parameters<Composer['compose']>[0], length: number): Document {
+  const composer = new Composer({ prettyErrors: false, uniqueKeys: true });
+  let doc: Document | null = null;
+  for (const next of composer.compose(tokens, true, length)) {
+    if (!doc) {
+      doc = next as Document;
+    } else {
+      doc.errors.push(
+        new YAMLParseError(
+          [next.range[0], next.range[1]],
+          'MULTIPLE_DOCS',
+          'Source contains multiple documents; please use YAML.parseAllDocuments()',
+        ),
+      );
+      break;
+    }
+  }
+  return doc!;
+}
+
 function parseYaml(text: string): { doc: Document; lines: LineCounter } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
@@ -174,7 +205,6 @@ export function parseSpecText(text: string, overrides: SpecOverrides = {}): Spec
       json = { value: JSON.parse(text) as unknown };
     } catch {
       // Not JSON after all (a YAML flow mapping, or a syntax error): read it as YAML.
-      bound = checkSpecText(text, { yaml: true });
     }
   }
   if (bound) {
@@ -187,7 +217,17 @@ export function parseSpecText(text: string, overrides: SpecOverrides = {}): Spec
     input = json.value;
     finder = new LineFinder(() => parseYaml(text));
   } else {
-    const { doc, lines } = parseYaml(text);
+    // The text is tokenised once: the bounds are checked on the tokens, which are then composed.
+    const lines = new LineCounter();
+    const tokens = [...new Parser(lines.addNewLine).parse(text)];
+    bound = checkYamlTokens(tokens);
+    if (bound) {
+      return refuse(
+        bound.message,
+        bound.offset !== undefined ? lineAt(text, bound.offset) : undefined,
+      );
+    }
+    const doc = composeYaml(tokens, text.length);
     if (doc.errors.length > 0) {
       return {
         ok: false,

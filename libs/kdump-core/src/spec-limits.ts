@@ -39,7 +39,7 @@ export const LABEL_LIMITS = {
   /** Crash causes. */
   crashCauses: 16,
   /** Strategies compared in one experiment (the `strategy` label). */
-  strategies: 24,
+  strategies: 32,
   /** Entries of `fleet`. */
   fleet: 256,
 } as const;

@@ -21,6 +21,8 @@ catalogue:
 
 /** Cases per property: FUZZ_RUNS (the bench script sets 10,000), else a few hundred for CI. */
 export const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 200);
+/** Test timeout for FUZZ_RUNS cases: 30 ms a case, at least a minute. */
+export const FUZZ_TIMEOUT_MS = Math.max(60_000, FUZZ_RUNS * 30);
 
 const SPECIAL = [
   '[',

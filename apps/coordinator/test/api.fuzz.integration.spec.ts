@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueueRepository } from '../src/repositories/queue.repository';
-import { FUZZ_RUNS, hostileSpec } from '../../../test/fuzz/arbitraries';
+import { FUZZ_RUNS, FUZZ_TIMEOUT_MS, hostileSpec } from '../../../test/fuzz/arbitraries';
 import {
   cleanup,
   coordinatorConfig,
@@ -101,25 +101,30 @@ describe('the HTTP API under fuzzing', () => {
     }
   }
 
-  it(`never answers 5xx and enqueues nothing it refuses (${FUZZ_RUNS} cases)`, async () => {
-    await fc.assert(
-      fc.asyncProperty(request, async ({ method, route, type, body }) => {
-        const before = enqueues;
-        const withBody = body !== undefined && !['GET', 'OPTIONS'].includes(method);
-        const res = await fetch(`${app.url}${route}`, {
-          method,
-          ...(withBody ? { body, headers: type ? { 'content-type': type } : {} } : {}),
-        });
-        const text = await res.text();
-        expect(res.status, `${method} ${route} → ${res.status} ${text.slice(0, 300)}`).toBeLessThan(
-          500,
-        );
-        if (res.status >= 400) {
-          expect(enqueues, `${method} ${route} → ${res.status} enqueued`).toBe(before);
-        }
-      }),
-      { numRuns: FUZZ_RUNS },
-    );
-    expect((await fetch(`${app.url}/health`)).status).toBe(200);
-  });
+  it(
+    `never answers 5xx and enqueues nothing it refuses (${FUZZ_RUNS} cases)`,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(request, async ({ method, route, type, body }) => {
+          const before = enqueues;
+          const withBody = body !== undefined && !['GET', 'OPTIONS'].includes(method);
+          const res = await fetch(`${app.url}${route}`, {
+            method,
+            ...(withBody ? { body, headers: type ? { 'content-type': type } : {} } : {}),
+          });
+          const text = await res.text();
+          expect(
+            res.status,
+            `${method} ${route} → ${res.status} ${text.slice(0, 300)}`,
+          ).toBeLessThan(500);
+          if (res.status >= 400) {
+            expect(enqueues, `${method} ${route} → ${res.status} enqueued`).toBe(before);
+          }
+        }),
+        { numRuns: FUZZ_RUNS },
+      );
+      expect((await fetch(`${app.url}/health`)).status).toBe(200);
+    },
+    FUZZ_TIMEOUT_MS,
+  );
 });

@@ -124,6 +124,17 @@ export class App {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** Resident set size in MiB, from /proc (NaN where there is no /proc). */
+  rssMiB(): number {
+    try {
+      const status = fs.readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
+      const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+      return kb ? Number(kb) / 1024 : NaN;
+    } catch {
+      return NaN;
+    }
+  }
+
   async waitHealthy(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {

@@ -12,6 +12,8 @@ export interface RunCommand {
   spec: string;
   /** Base URL of a coordinator: run there instead of embedded. */
   coordinator?: string;
+  /** FLEETSIM_TOKEN, when set and running on a coordinator. */
+  token?: string;
   seed?: number;
   threads?: number;
   shardSize?: number;
@@ -33,6 +35,8 @@ export interface StatusCommand {
   /** Absent: list the coordinator's experiments. */
   id?: string;
   coordinator: string;
+  /** FLEETSIM_TOKEN, when set. */
+  token?: string;
   format: StatusFormat;
 }
 
@@ -41,6 +45,8 @@ export interface CancelCommand {
   kind: 'cancel';
   id: string;
   coordinator: string;
+  /** FLEETSIM_TOKEN, when set. */
+  token?: string;
 }
 
 export const STATUS_FORMATS = ['table', 'json'] as const;
@@ -48,6 +54,8 @@ export type StatusFormat = (typeof STATUS_FORMATS)[number];
 
 /** Environment variable that stands for `--coordinator`. */
 export const COORDINATOR_ENV = 'FLEETSIM_COORDINATOR';
+/** Environment variable holding the coordinator's API token (sent as `Authorization: Bearer`). */
+export const TOKEN_ENV = 'FLEETSIM_TOKEN';
 
 /** `fleetsim calibrate FILE... [--out FILE]`: lab observations or a fleet history → catalogue YAML. */
 export interface CalibrateCommand {
@@ -149,7 +157,8 @@ Commands:
 Options:
   --coordinator URL
                   base URL of a coordinator (http://host:port) for run, status and cancel;
-                  default $FLEETSIM_COORDINATOR (unset or empty: run simulates here)
+                  default $FLEETSIM_COORDINATOR (unset or empty: run simulates here);
+                  $FLEETSIM_TOKEN, when set, is sent as its API token (Authorization: Bearer)
   --seed N        replace the spec's seed (an integer >= 0)
   --threads N     worker threads (default: available CPUs; never more than shards; embedded only)
   --shard-size N  servers per shard (default: the spec's run.shardSize, else sized by the plan)
@@ -318,6 +327,8 @@ function parseOrThrow(
     command === 'validate' || command === 'trace'
       ? undefined
       : coordinatorUrl(str('coordinator'), env);
+  const tokenValue = env[TOKEN_ENV];
+  const token = coordinator !== undefined && tokenValue ? { token: tokenValue } : {};
   if (command === 'status' || command === 'cancel') {
     if (coordinator === undefined) {
       throw new ArgError(`"${command}" needs --coordinator URL (or ${COORDINATOR_ENV})`);
@@ -333,7 +344,7 @@ function parseOrThrow(
       throw new ArgError(`experiment ID must be letters, digits, _ . -, got "${id}"`);
     }
     if (command === 'cancel') {
-      return { kind: 'cancel', id: id!, coordinator };
+      return { kind: 'cancel', id: id!, coordinator, ...token };
     }
     const format = str('format') ?? 'table';
     if (!(STATUS_FORMATS as readonly string[]).includes(format)) {
@@ -341,7 +352,7 @@ function parseOrThrow(
         `--format for "status" must be one of ${STATUS_FORMATS.join(', ')}, got "${format}"`,
       );
     }
-    return { kind: 'status', id, coordinator, format: format as StatusFormat };
+    return { kind: 'status', id, coordinator, ...token, format: format as StatusFormat };
   }
 
   const spec = operands[0];
@@ -377,6 +388,7 @@ function parseOrThrow(
     kind: 'run',
     spec,
     ...(coordinator !== undefined ? { coordinator } : {}),
+    ...token,
     seed,
     threads,
     shardSize,

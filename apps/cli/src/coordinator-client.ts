@@ -71,9 +71,14 @@ export class CoordinatorClient {
   /** The base URL without a trailing slash. */
   readonly baseUrl: string;
 
+  /**
+   * @param token the coordinator's API token (FLEETSIM_TOKEN), sent as
+   *   `Authorization: Bearer` on every request when given
+   */
   constructor(
     baseUrl: string,
     private readonly timeoutMs = REQUEST_TIMEOUT_MS,
+    private readonly token?: string,
   ) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
@@ -147,7 +152,11 @@ export class CoordinatorClient {
       return await fetch(url, {
         method,
         body: init.body,
-        headers: { accept: 'application/json', ...init.headers },
+        headers: {
+          accept: 'application/json',
+          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+          ...init.headers,
+        },
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (e) {

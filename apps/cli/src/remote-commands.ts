@@ -65,7 +65,7 @@ export async function remoteRunCommand(
     seed: cmd.seed,
     shardSize: cmd.shardSize,
   });
-  const client = new CoordinatorClient(cmd.coordinator);
+  const client = new CoordinatorClient(cmd.coordinator, undefined, cmd.token);
 
   let experiment: ExperimentStatus;
   try {
@@ -256,7 +256,7 @@ async function oneRequest(io: CliIo, body: () => Promise<void>): Promise<number>
 
 /** `fleetsim status [ID]`. */
 export function statusCommand(cmd: StatusCommand, io: CliIo): Promise<number> {
-  const client = new CoordinatorClient(cmd.coordinator);
+  const client = new CoordinatorClient(cmd.coordinator, undefined, cmd.token);
   return oneRequest(io, async () => {
     if (cmd.id === undefined) {
       const list = await client.list();
@@ -274,7 +274,7 @@ export function statusCommand(cmd: StatusCommand, io: CliIo): Promise<number> {
 
 /** `fleetsim cancel ID`. */
 export function cancelCommand(cmd: CancelCommand, io: CliIo): Promise<number> {
-  const client = new CoordinatorClient(cmd.coordinator);
+  const client = new CoordinatorClient(cmd.coordinator, undefined, cmd.token);
   return oneRequest(io, async () => {
     const after = await client.cancel(cmd.id);
     const shards = after?.shards

@@ -1,11 +1,17 @@
 import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config/coordinator.config';
 import { fleetsimVersion } from '../../../libs/fleet-platform/src/version';
 import { RedisUnavailableFilter } from './filters/redis-unavailable.filter';
+import {
+  accessMiddleware,
+  originMiddleware,
+  securityHeaders,
+} from './middleware/access.middleware';
 import { mountQueueUi } from './queue-ui';
 import { QueueRepository } from './repositories/queue.repository';
 
@@ -17,12 +23,35 @@ export interface CoordinatorAppOptions {
 export const NEST_APP_OPTIONS = { bodyParser: false, abortOnError: false } as const;
 
 /**
- * What every coordinator app gets after creation: Redis outages as 503, OpenAPI
- * at `/docs`, and the queue UI at `/queues` unless QUEUE_UI=off.
+ * What every coordinator app gets after creation: security headers, the token
+ * check (API_TOKEN), cross-origin refusals and CORS (CORS_ORIGINS), slow-client
+ * timeouts, Redis outages as 503, OpenAPI at `/docs`, and the queue UI at
+ * `/queues` unless QUEUE_UI=off. The order matters: the checks come before
+ * anything that answers, the queue UI included.
  */
 export function configureCoordinatorApp(app: INestApplication): INestApplication {
   app.useGlobalFilters(new RedisUnavailableFilter(app.getHttpAdapter()));
   const config = app.get<CoordinatorConfig>(COORDINATOR_CONFIG);
+  (app.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable(
+    'x-powered-by',
+  );
+  app.use(securityHeaders);
+  if (config.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: config.corsOrigins,
+      methods: ['GET', 'HEAD', 'POST', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type'],
+      maxAge: 600,
+    });
+  }
+  const guard = accessMiddleware(config.access);
+  if (guard) {
+    app.use(guard);
+  }
+  app.use(originMiddleware(config.corsOrigins));
+  const server = app.getHttpServer() as Server;
+  server.headersTimeout = config.headersTimeoutMs;
+  server.requestTimeout = config.requestTimeoutMs;
   if (config.queueUi !== 'off') {
     const queues = app.get(QueueRepository);
     mountQueueUi(app, [queues.shards, queues.traces, queues.experiments], config.queueUi);

@@ -23,6 +23,7 @@ import { FlowService } from './services/flow.service';
 import { HealthService } from './services/health.service';
 import { MetricsService } from './services/metrics.service';
 import { ServerJobService } from './services/server-job.service';
+import { SpecParser } from './services/spec-parser.service';
 
 /** Adapters to Redis, BullMQ and Prometheus: every side effect of the coordinator. */
 export const repositories = [
@@ -39,6 +40,7 @@ export const services = [
   ExperimentService,
   FlowService,
   ServerJobService,
+  SpecParser,
   HealthService,
   MetricsService,
 ];

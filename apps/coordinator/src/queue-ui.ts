@@ -59,5 +59,8 @@ export function mountQueueUi(
       },
     );
   }
-  app.use(QUEUE_UI_PATH, serverAdapter.getRouter());
+  // bull-board's router is an Express app of its own: it would say X-Powered-By.
+  const router = serverAdapter.getRouter() as { disable?(setting: string): void };
+  router.disable?.('x-powered-by');
+  app.use(QUEUE_UI_PATH, router);
 }

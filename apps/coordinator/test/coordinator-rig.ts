@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { readRedisConnection } from '../../../libs/fleet-platform/src/config';
+import { SpecResolver, SpecRefError } from '../../../libs/fleet-platform/src/spec-ref';
 import {
   InvalidJobError,
   ModelCache,
@@ -96,28 +97,41 @@ export function startShardWorker(
     concurrency?: number;
     /** Runs before the job; throw to fail it. */
     before?: (job: Job) => void | Promise<void>;
+    /** Another Redis than REDIS_URL's (a private one a test restarts). */
+    connection?: typeof connection;
   } = {},
 ): StandInWorker {
+  const redisOptions = options.connection ?? connection;
   const cache = new ModelCache();
+  // Shards refer to their spec (stored once in the experiment's record), as the node-worker reads it.
+  const redis = new Redis(redisOptions);
+  redis.on('error', () => undefined);
+  const specs = new SpecResolver((key, field) => redis.hget(key, field));
   const processor = async (job: Job) => {
     await options.before?.(job);
     try {
-      return job.name === SHARD_JOB
-        ? runShardJob(job.data as ShardJobData, cache)
-        : runTraceJob(job.data as TraceJobData, cache);
+      if (job.name === SHARD_JOB) {
+        const data = job.data as ShardJobData;
+        return runShardJob({ ...data, spec: await specs.specOf(data) }, cache);
+      }
+      return runTraceJob(job.data as TraceJobData, cache);
     } catch (e) {
-      if (e instanceof InvalidJobError) {
+      if (e instanceof InvalidJobError || e instanceof SpecRefError) {
         throw new UnrecoverableError(`${e.name}: ${e.message}`);
       }
       throw e;
     }
   };
   const shards = new Worker(SHARD_QUEUE, processor, {
-    connection,
+    connection: redisOptions,
     prefix,
     concurrency: options.concurrency ?? 2,
   });
-  const traces = new Worker(TRACE_QUEUE, processor, { connection, prefix, concurrency: 1 });
+  const traces = new Worker(TRACE_QUEUE, processor, {
+    connection: redisOptions,
+    prefix,
+    concurrency: 16,
+  });
   shards.on('error', () => undefined);
   traces.on('error', () => undefined);
   return {
@@ -125,6 +139,7 @@ export function startShardWorker(
     traces,
     close: async (force) => {
       await Promise.all([shards.close(force), traces.close(force)]);
+      redis.disconnect();
     },
   };
 }

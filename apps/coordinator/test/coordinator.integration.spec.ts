@@ -271,7 +271,7 @@ describe('exactly once', () => {
     worker.shards.on('completed', (job) => {
       if (job.name === SHARD_JOB && job.data.shard.index === 0 && !readded) {
         readded = true;
-        void queues.addShards(job.data.experimentId, job.data.spec, [job.data.shard]);
+        void queues.addShards(job.data.experimentId, quickstart.spec, [job.data.shard]);
       }
     });
     const runs = new Map<number, number>();

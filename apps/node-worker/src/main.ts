@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { existsSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import { ConfigError } from '../../../libs/fleet-platform/src';
+import { FleetLogger } from '../../../libs/fleet-platform/src/logger';
 import { AppModule } from './app.module';
 import { ShardWorkerService } from './shard-worker.service';
 import { readWorkerConfig, type WorkerConfig } from './worker.config';
@@ -52,7 +53,7 @@ export function listeningPort(app: INestApplication): number {
 
 async function main(): Promise<void> {
   const config = readWorkerConfig(process.env);
-  const app = await startWorkerApp(config);
+  const app = await startWorkerApp(config, { logger: new FleetLogger(config.logFormat) });
   Logger.log(`/health and /metrics on port ${listeningPort(app)}`, 'NodeWorker');
 }
 

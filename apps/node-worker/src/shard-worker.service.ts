@@ -53,8 +53,15 @@ export class ShardWorkerService implements BeforeApplicationShutdown {
     if (this.workers.length > 0) {
       return;
     }
-    const { concurrency, queuePrefix, processorFile, redis, lockDurationMs, stalledIntervalMs } =
-      this.config;
+    const {
+      concurrency,
+      traceConcurrency,
+      queuePrefix,
+      processorFile,
+      redis,
+      lockDurationMs,
+      stalledIntervalMs,
+    } = this.config;
     const worker = new Worker<unknown, ShardQueueResult>(SHARD_QUEUE, processorFile, {
       connection: redis,
       prefix: queuePrefix,
@@ -80,7 +87,7 @@ export class ShardWorkerService implements BeforeApplicationShutdown {
       {
         connection: redis,
         prefix: queuePrefix,
-        concurrency: 1,
+        concurrency: traceConcurrency,
         autorun: true,
         lockDuration: lockDurationMs,
         stalledInterval: stalledIntervalMs,
@@ -92,7 +99,7 @@ export class ShardWorkerService implements BeforeApplicationShutdown {
     traceWorker.on('ready', () => this.errorLog.recovered('trace worker'));
     this.workers = [worker, traceWorker];
     this.logger.log(
-      `started: queue ${SHARD_QUEUE}, concurrency ${concurrency} (worker threads); queue ${TRACE_QUEUE} on the main thread; prefix ${queuePrefix}, Redis ${describeRedis(redis)}`,
+      `started: queue ${SHARD_QUEUE}, concurrency ${concurrency} (worker threads); queue ${TRACE_QUEUE} on the main thread, ${traceConcurrency} in flight; prefix ${queuePrefix}, Redis ${describeRedis(redis)}`,
     );
   }
 
@@ -188,15 +195,20 @@ export class ShardWorkerService implements BeforeApplicationShutdown {
     this.elapsedSeconds(job);
     const attempts = job.opts.attempts ?? 1;
     const retried = reason === 'error' && job.attemptsMade < attempts;
-    this.logger.warn(
-      `job ${job.id} (${job.name}) failed, attempt ${job.attemptsMade} of ${attempts}, ${
+    const data = job.data as { experimentId?: string; shard?: { index?: number } } | null;
+    this.logger.warn({
+      experimentId: data?.experimentId,
+      shard: data?.shard?.index,
+      jobId: job.id,
+      attempt: job.attemptsMade,
+      message: `job ${job.id} (${job.name}) failed, attempt ${job.attemptsMade} of ${attempts}, ${
         reason === 'invalid'
           ? 'invalid payload, not retried'
           : retried
             ? 'will be retried'
             : 'no attempts left'
       }: ${err.message}`,
-    );
+    });
   }
 
   /** Wall seconds since the job was picked up, and forgets it. */

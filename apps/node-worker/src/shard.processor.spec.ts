@@ -13,7 +13,8 @@ import {
   type ShardJobData,
   type TraceJobData,
 } from '../../../libs/kdump-core/src';
-import shardProcessor, { processShardQueueJob } from './shard.processor';
+import { SpecResolver, specRefOf } from '../../../libs/fleet-platform/src/spec-ref';
+import shardProcessor, { processShardQueueJob, withResolvedSpec } from './shard.processor';
 
 const resolved = parseSpecOrThrow(
   readFileSync(path.resolve(__dirname, '../../../examples/quickstart.yaml'), 'utf8'),
@@ -44,6 +45,15 @@ function overTheSandbox(err: unknown): Error {
   return Object.assign(new Error(), JSON.parse(JSON.stringify(own)) as object);
 }
 
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
+}
+
 function thrown(fn: () => unknown): unknown {
   try {
     fn();
@@ -54,14 +64,14 @@ function thrown(fn: () => unknown): unknown {
 }
 
 describe('the sandboxed shard processor', () => {
-  it('runs a shard job exactly as runShardJob does', () => {
-    const result = shardProcessor({ name: 'shard', data: shardData });
+  it('runs a shard job exactly as runShardJob does', async () => {
+    const result = await shardProcessor({ name: 'shard', data: shardData });
     expect(result).toEqual(runShardJob(shardData, new ModelCache()));
     expect(result).toMatchObject({ experimentId: 'exp-1', shardIndex: 0, servers: 500 });
   });
 
-  it('runs a trace job exactly as runTraceJob does', () => {
-    expect(shardProcessor({ name: 'trace', data: traceData })).toEqual(
+  it('runs a trace job exactly as runTraceJob does', async () => {
+    expect(await shardProcessor({ name: 'trace', data: traceData })).toEqual(
       runTraceJob(traceData, new ModelCache()),
     );
   });
@@ -84,8 +94,8 @@ describe('the sandboxed shard processor', () => {
     ],
     ['no payload at all', { name: 'shard', data: null }, /not an object/],
     ['a bad trace kind', { name: 'trace', data: { ...traceData, kind: 'explode' } }, /kind/],
-  ])('fails %s with UnrecoverableError', (_what, job, message) => {
-    const err = thrown(() => shardProcessor(job));
+  ])('fails %s with UnrecoverableError', async (_what, job, message) => {
+    const err = await rejection(shardProcessor(job));
     expect(err).toBeInstanceOf(UnrecoverableError);
     expect((err as Error).message).toMatch(/^InvalidJobError: /);
     expect((err as Error).message).toMatch(message);
@@ -113,5 +123,43 @@ describe('the sandboxed shard processor', () => {
     processShardQueueJob({ name: 'shard', data: shardData }, cache);
     processShardQueueJob({ name: 'trace', data: traceData }, cache);
     expect(cache.engineFor(spec)).toBe(first);
+  });
+});
+
+describe('a shard that refers to its spec (stored once per experiment)', () => {
+  const json = JSON.stringify(spec);
+  const store = new Map([['{p}:coordinator:experiment:exp-1', json]]);
+  const reads: string[] = [];
+  const resolver = new SpecResolver(async (key) => {
+    reads.push(key);
+    return store.get(key) ?? null;
+  });
+  const ref = specRefOf('{p}:coordinator:experiment:exp-1', 'spec', json);
+  const { spec: _inline, ...withoutSpec } = shardData;
+
+  it('runs it as the same shard with the spec inline, reading the spec once', async () => {
+    for (let i = 0; i < 3; i++) {
+      const job = await withResolvedSpec(
+        { name: 'shard', data: { ...withoutSpec, specRef: ref } },
+        () => resolver,
+      );
+      expect(processShardQueueJob(job, new ModelCache())).toEqual(
+        runShardJob(shardData, new ModelCache()),
+      );
+    }
+    expect(reads).toEqual(['{p}:coordinator:experiment:exp-1']);
+  });
+
+  it.each([
+    ['gone', { ...ref, key: '{p}:coordinator:experiment:gone' }, /gone from Redis/],
+    ['another spec', { ...ref, sha256: '0'.repeat(64) }, /SHA-256/],
+  ])('fails for good when the spec is %s', async (_what, specRef, message) => {
+    // A fresh resolver: a spec already read is kept by its digest, wherever it was.
+    const fresh = new SpecResolver(async (key) => store.get(key) ?? null);
+    const err = await rejection(
+      withResolvedSpec({ name: 'shard', data: { ...withoutSpec, specRef } }, () => fresh),
+    );
+    expect(err).toBeInstanceOf(UnrecoverableError);
+    expect((err as Error).message).toMatch(message);
   });
 });

@@ -18,6 +18,9 @@
  * name and be retried.
  */
 import { UnrecoverableError } from 'bullmq';
+import { Redis } from 'ioredis';
+import { readRedisConnection } from '../../../libs/fleet-platform/src/config';
+import { SpecRefError, SpecResolver } from '../../../libs/fleet-platform/src/spec-ref';
 import {
   InvalidJobError,
   ModelCache,
@@ -63,10 +66,51 @@ export function processShardQueueJob(
   }
 }
 
+/**
+ * Fills in the spec a shard job refers to (`specRef`: stored once per
+ * experiment) before it runs; a spec that is gone or not the one referred to
+ * fails the job for good.
+ */
+export async function withResolvedSpec(
+  job: ShardQueueJob,
+  resolver: () => SpecResolver,
+): Promise<ShardQueueJob> {
+  const data = job.data as { spec?: unknown; specRef?: ShardJobData['specRef'] } | null;
+  if (job.name !== SHARD_JOB || data === null || typeof data !== 'object' || !data.specRef) {
+    return job;
+  }
+  try {
+    return { name: job.name, data: { ...data, spec: await resolver().specOf(data) } };
+  } catch (err) {
+    if (err instanceof SpecRefError) {
+      throw new UnrecoverableError(`${err.name}: ${err.message}`);
+    }
+    throw err;
+  }
+}
+
 /** One cache per worker thread: each spec is compiled once per thread, however many shards. */
 const threadCache = new ModelCache();
+let threadResolver: SpecResolver | undefined;
+
+/**
+ * This thread's reader of stored specs: a Redis connection of its own (the
+ * thread shares no objects with the main one), from the same REDIS_URL. A
+ * command fails after a few retries, so a Redis outage fails the attempt
+ * (retried later) instead of hanging it.
+ */
+function resolver(): SpecResolver {
+  if (!threadResolver) {
+    const redis = new Redis({ ...readRedisConnection(process.env), maxRetriesPerRequest: 3 });
+    redis.on('error', () => undefined);
+    threadResolver = new SpecResolver((key, field) => redis.hget(key, field));
+  }
+  return threadResolver;
+}
 
 /** The sandboxed processor BullMQ calls (module.exports.default of the compiled file). */
-export default function shardProcessor(job: ShardQueueJob): ShardJobResult | JobTrace {
-  return processShardQueueJob(job, threadCache);
+export default async function shardProcessor(
+  job: ShardQueueJob,
+): Promise<ShardJobResult | JobTrace> {
+  return processShardQueueJob(await withResolvedSpec(job, resolver), threadCache);
 }

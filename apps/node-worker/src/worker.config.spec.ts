@@ -12,9 +12,11 @@ describe('readWorkerConfig', () => {
       queuePrefix: '{fleetsim}',
       metricsPort: 3001,
       concurrency: Math.min(availableParallelism(), 1024),
+      traceConcurrency: 16,
       lockDurationMs: 30_000,
       stalledIntervalMs: 30_000,
       processorFile: '/x/shard.processor.js',
+      logFormat: 'text',
     });
   });
 

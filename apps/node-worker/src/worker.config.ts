@@ -4,6 +4,7 @@
  * naming the variable.
  */
 import { availableParallelism } from 'node:os';
+import { readLogFormat, type LogFormat } from '../../../libs/fleet-platform/src/logger';
 import * as path from 'node:path';
 import {
   readPort,
@@ -29,6 +30,13 @@ export interface WorkerConfig {
   /** WORKER_CONCURRENCY (default: the cores): jobs at once, one worker thread each. */
   concurrency: number;
   /**
+   * TRACE_CONCURRENCY (default 16): trace jobs in flight on the main thread.
+   * Each computes in about a millisecond; the others meanwhile wait on Redis
+   * (fetching, storing results), so a burst of traces does not queue behind
+   * one job's round trips.
+   */
+  traceConcurrency: number;
+  /**
    * WORKER_LOCK_DURATION_MS (default 30000, BullMQ's): how long a job's lock lasts
    * without renewal. A worker that dies holds its jobs this long at most.
    */
@@ -40,6 +48,8 @@ export interface WorkerConfig {
   stalledIntervalMs: number;
   /** Absolute path of the compiled sandboxed processor (a `.js` file). */
   processorFile: string;
+  /** LOG_FORMAT (default text): `json` writes one JSON object per log line. */
+  logFormat: LogFormat;
 }
 
 type Env = Record<string, string | undefined>;
@@ -64,9 +74,11 @@ export function readWorkerConfig(
       Math.min(availableParallelism(), MAX_WORKER_CONCURRENCY),
       MAX_WORKER_CONCURRENCY,
     ),
+    traceConcurrency: readPositiveInt(env, 'TRACE_CONCURRENCY', 16, 256),
     lockDurationMs: readPositiveInt(env, 'WORKER_LOCK_DURATION_MS', 30_000, 3_600_000),
     stalledIntervalMs: readPositiveInt(env, 'WORKER_STALLED_INTERVAL_MS', 30_000, 3_600_000),
     processorFile,
+    logFormat: readLogFormat(env),
   };
 }
 

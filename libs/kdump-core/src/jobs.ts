@@ -37,12 +37,29 @@ export const TRACE_JOB = 'trace';
 /** Version of the payloads below; a worker refuses any other. */
 export const JOB_CONTRACT_VERSION = 1;
 
+/**
+ * Where a spec is stored once for all the shards of an experiment: the field
+ * `field` of the Redis hash `key` holds its JSON text, whose SHA-256 (hex) is
+ * `sha256`. The worker reads it, checks the digest, and fills in `spec`.
+ */
+export interface SpecRef {
+  key: string;
+  field: string;
+  sha256: string;
+}
+
 /** Input of a `shard` job. */
 export interface ShardJobData {
   v: typeof JOB_CONTRACT_VERSION;
   experimentId: string;
-  /** The experiment spec as validated by the coordinator (plain JSON). */
-  spec: unknown;
+  /**
+   * The experiment spec as validated by the coordinator (plain JSON). The
+   * coordinator sends `specRef` instead (a spec of 500 KB is not copied into
+   * each of 100 shards); a worker resolves it before {@link runShardJob}.
+   */
+  spec?: unknown;
+  /** The stored spec, when `spec` is absent. */
+  specRef?: SpecRef;
   shard: ShardTask;
 }
 

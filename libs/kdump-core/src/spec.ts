@@ -3,7 +3,16 @@
  * every built-in default merged in. Every error carries its field path and the
  * line of the spec it points at; when there is any error, nothing runs.
  */
-import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import {
+  Composer,
+  isMap,
+  isScalar,
+  LineCounter,
+  parseDocument,
+  Parser,
+  YAMLParseError,
+  type Document,
+} from 'yaml';
 import type { z } from 'zod';
 import {
   BUILTIN_CRASH_CAUSES,
@@ -13,6 +22,15 @@ import {
   BUILTIN_STRATEGIES,
 } from './catalogue';
 import { compileDistribution, type TimeDistribution } from './distribution';
+import {
+  checkSpecText,
+  checkYamlTokens,
+  hasOwn,
+  labelLimitErrors,
+  looksLikeJson,
+  own,
+  SPEC_LIMITS,
+} from './spec-limits';
 import {
   CrashCauseSchema,
   DeviceModelSchema,
@@ -99,13 +117,18 @@ export function formatPath(path: readonly PathPart[]): string {
 }
 
 class LineFinder {
-  constructor(
-    private readonly doc: Document | null,
-    private readonly lines: LineCounter | null,
-  ) {}
+  private doc: Document | null = null;
+  private lines: LineCounter | null = null;
+
+  /** `source` gives the YAML document and its lines, asked only when a line is wanted. */
+  constructor(private source: (() => { doc: Document; lines: LineCounter }) | null = null) {}
 
   /** Line of the deepest existing node on the path (a key, when asked for one). */
   lineOf(path: readonly PathPart[], key?: string): number | undefined {
+    if (this.source) {
+      ({ doc: this.doc, lines: this.lines } = this.source());
+      this.source = null;
+    }
     if (!this.doc || !this.lines) {
       return undefined;
     }
@@ -132,29 +155,115 @@ export interface SpecOverrides {
   seed?: number;
 }
 
-/** Parses YAML or JSON text (JSON is read as YAML, so lines line up either way). */
-export function parseSpecText(text: string, overrides: SpecOverrides = {}): SpecResult {
+/** 1-based line of a 0-based offset in the text. */
+function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+  }
+  return line;
+}
+
+/** The one document of YAML tokens, as `parseDocument` composes it (a second document is an error). */
+function composeYaml(tokens: Parameters<Composer['compose']>[0], length: number): Document {
+  const composer = new Composer({ prettyErrors: false, uniqueKeys: true });
+  let doc: Document | null = null;
+  for (const next of composer.compose(tokens, true, length)) {
+    if (!doc) {
+      doc = next as Document;
+    } else {
+      doc.errors.push(
+        new YAMLParseError(
+          [next.range[0], next.range[1]],
+          'MULTIPLE_DOCS',
+          'Source contains multiple documents; please use YAML.parseAllDocuments()',
+        ),
+      );
+      break;
+    }
+  }
+  return doc!;
+}
+
+function parseYaml(text: string): { doc: Document; lines: LineCounter } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      errors: doc.errors.map((e) => ({
-        path: '',
-        line: lines.linePos(e.pos[0]).line,
-        message: e.message.split('\n')[0]!,
-      })),
-    };
+  return { doc, lines };
+}
+
+/**
+ * Parses YAML or JSON text. Bounds come first ({@link SPEC_LIMITS}: size,
+ * depth, keys per map, aliases), so hostile text is refused in linear time.
+ * JSON is parsed as JSON; its error lines come from reading it as YAML, only
+ * when there is an error to place.
+ */
+export function parseSpecText(text: string, overrides: SpecOverrides = {}): SpecResult {
+  const refuse = (message: string, line?: number): SpecResult => ({
+    ok: false,
+    errors: [{ path: '', ...(line !== undefined ? { line } : {}), message }],
+  });
+  let bound = checkSpecText(text);
+  let input: unknown;
+  let finder: LineFinder;
+  let json: { value: unknown } | undefined;
+  if (!bound && looksLikeJson(text)) {
+    try {
+      json = { value: JSON.parse(text) as unknown };
+    } catch {
+      // Not JSON after all (a YAML flow mapping, or a syntax error): read it as YAML.
+    }
   }
-  const input = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  if (bound) {
+    return refuse(
+      bound.message,
+      bound.offset !== undefined ? lineAt(text, bound.offset) : undefined,
+    );
+  }
+  if (json) {
+    input = json.value;
+    finder = new LineFinder(() => parseYaml(text));
+  } else {
+    // The text is tokenised once: the bounds are checked on the tokens, which are then composed.
+    const lines = new LineCounter();
+    const tokens = [...new Parser(lines.addNewLine).parse(text)];
+    bound = checkYamlTokens(tokens);
+    if (bound) {
+      return refuse(
+        bound.message,
+        bound.offset !== undefined ? lineAt(text, bound.offset) : undefined,
+      );
+    }
+    const doc = composeYaml(tokens, text.length);
+    if (doc.errors.length > 0) {
+      return {
+        ok: false,
+        errors: doc.errors.map((e) => ({
+          path: '',
+          line: lines.linePos(e.pos[0]).line,
+          message: e.message.split('\n')[0]!,
+        })),
+      };
+    }
+    try {
+      input = doc.toJS({ maxAliasCount: SPEC_LIMITS.maxAliases }) as unknown;
+    } catch (e) {
+      if (e instanceof ReferenceError || e instanceof RangeError) {
+        return refuse(
+          `${e.message.replace(/\.$/, '')}: the spec expands too many aliases (at most ${SPEC_LIMITS.maxAliases} per alias)`,
+        );
+      }
+      throw e;
+    }
+    finder = new LineFinder(() => ({ doc, lines }));
+  }
   if (overrides.seed !== undefined && input !== null && typeof input === 'object') {
     (input as Record<string, unknown>).seed = overrides.seed;
   }
-  return validateSpec(input, new LineFinder(doc, lines));
+  return validateSpec(input, finder);
 }
 
 /** Validates an already parsed spec object (from an HTTP JSON body, say). */
-export function validateSpec(input: unknown, finder = new LineFinder(null, null)): SpecResult {
+export function validateSpec(input: unknown, finder = new LineFinder()): SpecResult {
   const parsed = ExperimentSpecSchema.safeParse(input);
   if (!parsed.success) {
     // The shape is wrong somewhere; still name the unknown references we can see,
@@ -331,9 +440,34 @@ function mergeEntries<T extends object>(
   errors: SpecError[],
   finder: LineFinder,
 ): Record<string, T> {
-  const out: Record<string, T> = { ...builtins };
+  // No prototype: an entry named `constructor` or `__proto__` is an entry like any other.
+  const out = Object.assign(Object.create(null) as Record<string, T>, builtins);
   const entries = overrides ?? {};
   const state = new Map<string, 'resolving' | 'done' | 'failed'>();
+  const known = () => [...new Set([...Object.keys(builtins), ...Object.keys(entries)])].join(', ');
+  // Chains are walked without recursion first, so the recursive resolution
+  // below never goes deeper than SPEC_LIMITS.maxExtendsChain.
+  for (const key of Object.keys(entries)) {
+    const seen = new Set<string>();
+    for (let k = key; ;) {
+      const parent = own(entries, k)?.extends;
+      if (parent === undefined || parent === k || seen.has(k)) {
+        break;
+      }
+      seen.add(k);
+      if (seen.size > SPEC_LIMITS.maxExtendsChain) {
+        const path = ['catalogue', kind, key, 'extends'];
+        errors.push({
+          path: formatPath(path),
+          line: finder.lineOf(path),
+          message: `the "extends" chain from ${kind} "${key}" is longer than ${SPEC_LIMITS.maxExtendsChain} entries`,
+        });
+        state.set(key, 'failed');
+        break;
+      }
+      k = parent;
+    }
+  }
   // Resolves an entry after the one it extends (built-in, overridden, or defined
   // anywhere in the spec), so `extends` sees the spec's version of its parent.
   const resolveEntry = (key: string): boolean => {
@@ -344,9 +478,9 @@ function mergeEntries<T extends object>(
     if (seen === 'failed') {
       return false;
     }
-    const override = entries[key];
+    const override = own(entries, key);
     if (!override) {
-      return key in builtins;
+      return hasOwn(builtins, key);
     }
     const path: PathPart[] = ['catalogue', kind, key];
     if (seen === 'resolving') {
@@ -360,31 +494,33 @@ function mergeEntries<T extends object>(
     }
     state.set(key, 'resolving');
     const { extends: parentName, ...fields } = override;
-    let base: object = builtins[key] ?? {};
+    let base: object = own(builtins, key) ?? {};
     if (parentName !== undefined) {
-      if (parentName === key ? !(key in builtins) : !resolveEntry(parentName)) {
+      if (parentName === key ? !hasOwn(builtins, key) : !resolveEntry(parentName)) {
         if (state.get(key) !== 'failed') {
           errors.push({
             path: formatPath([...path, 'extends']),
             line: finder.lineOf([...path, 'extends']),
             message:
-              parentName in builtins || parentName in entries
+              hasOwn(builtins, parentName) || hasOwn(entries, parentName)
                 ? `extends ${kind} "${parentName}", which has errors of its own`
-                : `extends unknown ${kind} "${parentName}" (known: ${[
-                    ...new Set([...Object.keys(builtins), ...Object.keys(entries)]),
-                  ].join(', ')})`,
+                : `extends unknown ${kind} "${parentName}" (known: ${known()})`,
           });
         }
         state.set(key, 'failed');
         return false;
       }
-      base = parentName === key ? builtins[key]! : out[parentName]!;
+      base = parentName === key ? own(builtins, key)! : own(out, parentName)!;
     }
     const merged = schema.safeParse(withSpecSources(base, fields));
     if (!merged.success) {
       const errs = zodErrors(merged.error.issues, path, finder);
       for (const e of errs) {
-        if (!builtins[key] && parentName === undefined && /expected|required/i.test(e.message)) {
+        if (
+          !hasOwn(builtins, key) &&
+          parentName === undefined &&
+          /expected|required/i.test(e.message)
+        ) {
           e.message += ` (a new ${kind} entry needs every field, or "extends" of an existing one)`;
         }
       }
@@ -461,20 +597,20 @@ function resolveCatalogue(
     });
   };
   for (const [k, v] of Object.entries(drivers)) {
-    if (!BUILTIN_DRIVERS[k] || cat.drivers?.[k]) {
+    if (!hasOwn(BUILTIN_DRIVERS, k) || hasOwn(cat.drivers, k)) {
       checkDistributions(v, ['catalogue', 'drivers', k]);
     }
   }
   for (const [k, v] of Object.entries(devices)) {
-    if (!BUILTIN_DEVICES[k] || cat.devices?.[k]) {
+    if (!hasOwn(BUILTIN_DEVICES, k) || hasOwn(cat.devices, k)) {
       checkDistributions(v, ['catalogue', 'devices', k]);
     }
-    if (!drivers[v.driver]) {
+    if (!hasOwn(drivers, v.driver)) {
       err(['catalogue', 'devices', k, 'driver'], `unknown driver "${v.driver}"`);
     }
   }
   for (const [k, p] of Object.entries(profiles)) {
-    if (BUILTIN_PROFILES[k] && !cat.profiles?.[k]) {
+    if (hasOwn(BUILTIN_PROFILES, k) && !hasOwn(cat.profiles, k)) {
       continue;
     }
     const path: PathPart[] = ['catalogue', 'profiles', k];
@@ -486,7 +622,7 @@ function resolveCatalogue(
           err([...path, 'buses', b, 'devices', i, 'name'], `device name "${d.name}" used twice`);
         }
         names.add(d.name);
-        if (!devices[d.model]) {
+        if (!hasOwn(devices, d.model)) {
           err(
             [...path, 'buses', b, 'devices', i, 'model'],
             `unknown device model "${d.model}" (known: ${Object.keys(devices).join(', ')})`,
@@ -520,11 +656,21 @@ function resolve(
     errors,
     finder,
   );
+  for (const e of labelLimitErrors({
+    devices: Object.keys(devices).length,
+    drivers: Object.keys(drivers).length,
+    profiles: Object.keys(profiles).length,
+    crashCauses: Object.keys(crashCauses).length,
+    strategies: spec.strategies.length,
+    fleet: spec.fleet.length,
+  })) {
+    errors.push({ ...e, line: finder.lineOf(e.path.split('.')) });
+  }
 
   let servers = 0;
   spec.fleet.forEach((f, i) => {
     servers += f.count;
-    if (!profiles[f.profile]) {
+    if (!hasOwn(profiles, f.profile)) {
       err(
         ['fleet', i, 'profile'],
         `unknown profile "${f.profile}" (known: ${Object.keys(profiles).join(', ')})`,
@@ -556,7 +702,7 @@ function resolve(
       err(['events', 'crash', 'causes'], 'give at least one crash cause with a weight above 0');
     }
     for (const [cause] of causes) {
-      if (!crashCauses[cause]) {
+      if (!hasOwn(crashCauses, cause)) {
         err(
           ['events', 'crash', 'causes', cause],
           `unknown crash cause "${cause}" (known: ${Object.keys(crashCauses).join(', ')})`,
@@ -603,7 +749,10 @@ function resolveStrategies(
   drivers: Record<string, Driver>,
   err: (path: PathPart[], message: string) => void,
 ): ResolvedStrategy[] {
-  const defined: Record<string, StrategyDefinition> = { ...BUILTIN_STRATEGIES };
+  const defined = Object.assign(
+    Object.create(null) as Record<string, StrategyDefinition>,
+    BUILTIN_STRATEGIES,
+  );
   const out: ResolvedStrategy[] = [];
   const seen = new Set<string>();
   spec.strategies.forEach((entry, i) => {
@@ -612,7 +761,7 @@ function resolveStrategies(
     let def: StrategyDefinition;
     if (typeof entry === 'string') {
       strategyName = entry;
-      const found = defined[entry];
+      const found = own(defined, entry);
       if (!found) {
         err(path, `unknown strategy "${entry}" (known: ${Object.keys(defined).join(', ')})`);
         return;
@@ -622,7 +771,7 @@ function resolveStrategies(
       const { name: n, ...rest } = entry;
       strategyName = n;
       if (rest.extends !== undefined) {
-        const parent = defined[rest.extends];
+        const parent = own(defined, rest.extends);
         if (!parent) {
           err([...path, 'extends'], `extends unknown strategy "${rest.extends}"`);
           return;
@@ -646,7 +795,7 @@ function resolveStrategies(
       const v = def[list];
       if (Array.isArray(v)) {
         v.forEach((d, j) => {
-          if (!drivers[d]) {
+          if (!hasOwn(drivers, d)) {
             err([...path, list, j], `unknown driver "${d}"`);
           }
         });

@@ -14,7 +14,40 @@ describe('readCoordinatorConfig', () => {
       metricsExperiments: 20,
       keepExperiments: 1000,
       queueUi: 'read-only',
+      access: { writeToken: null, readToken: null, reads: 'token' },
+      host: '127.0.0.1',
+      corsOrigins: [],
+      bodyTimeoutMs: 10_000,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      logFormat: 'text',
     });
+  });
+
+  it('listens on loopback without a token, everywhere with one, or where HOST says', () => {
+    const token = 'w'.repeat(24);
+    expect(readCoordinatorConfig({}).host).toBe('127.0.0.1');
+    expect(readCoordinatorConfig({ API_TOKEN: token }).host).toBe('0.0.0.0');
+    expect(readCoordinatorConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(readCoordinatorConfig({ API_TOKEN: token, HOST: '10.0.0.1' }).host).toBe('10.0.0.1');
+  });
+
+  it('reads the tokens, from the environment or a file', () => {
+    const config = readCoordinatorConfig(
+      { API_TOKEN_FILE: '/run/secrets/token', API_READ_TOKEN: 'r'.repeat(16), API_READS: 'token' },
+      (path) => (path === '/run/secrets/token' ? `${'w'.repeat(32)}\n` : ''),
+    );
+    expect(config.access).toEqual({
+      writeToken: 'w'.repeat(32),
+      readToken: 'r'.repeat(16),
+      reads: 'token',
+    });
+    expect(
+      readCoordinatorConfig({ API_TOKEN: 'w'.repeat(16), API_READS: 'public' }).access.reads,
+    ).toBe('public');
+    expect(
+      readCoordinatorConfig({ CORS_ORIGINS: 'https://a.example, http://b:8080' }).corsOrigins,
+    ).toEqual(['https://a.example', 'http://b:8080']);
   });
 
   it('reads every variable', () => {
@@ -52,6 +85,15 @@ describe('readCoordinatorConfig', () => {
     ['TRACE_TIMEOUT_MS', '-5'],
     ['QUEUE_UI', 'admin'],
     ['KEEP_EXPERIMENTS', '0'],
+    ['API_TOKEN', 'short'],
+    ['API_TOKEN', 'has a space in it, long enough'],
+    ['API_READ_TOKEN', 'r'.repeat(20)],
+    ['API_READS', 'everyone'],
+    ['HOST', 'not a host!'],
+    ['CORS_ORIGINS', 'https://a.example/path'],
+    ['BODY_TIMEOUT_MS', '0'],
+    ['HEADERS_TIMEOUT_MS', 'x'],
+    ['LOG_FORMAT', 'xml'],
   ])('names %s when its value %s is bad', (variable, value) => {
     let error: unknown;
     try {

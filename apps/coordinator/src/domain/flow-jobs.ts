@@ -19,6 +19,7 @@ import {
   shardJobId,
   type ShardJobData,
   type ShardTask,
+  type SpecRef,
 } from '../../../../libs/kdump-core/src';
 
 /** Queue of the coordinator's own jobs (merge parents and plan gates). */
@@ -101,6 +102,11 @@ export function shardJobOptions(experimentId: string, shardIndex: number): JobsO
   };
 }
 
-export function shardJobData(experimentId: string, spec: unknown, shard: ShardTask): ShardJobData {
-  return { v: JOB_CONTRACT_VERSION, experimentId, spec, shard };
+/** A shard's payload: the spec by reference (stored once in the experiment's record), never a copy. */
+export function shardJobData(
+  experimentId: string,
+  specRef: SpecRef,
+  shard: ShardTask,
+): ShardJobData {
+  return { v: JOB_CONTRACT_VERSION, experimentId, specRef, shard };
 }

@@ -2,20 +2,23 @@ import {
   Inject,
   Injectable,
   PayloadTooLargeException,
+  RequestTimeoutException,
   UnsupportedMediaTypeException,
   type NestMiddleware,
 } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../config/coordinator.config';
 
-/** Media types a spec may be posted as. JSON is read as YAML, so errors carry lines either way. */
+/**
+ * Media types a spec may be posted as. Not `text/plain` (nor form types): a
+ * web page of any origin can send those without a CORS preflight.
+ */
 export const SPEC_MEDIA_TYPES = [
   'application/yaml',
   'application/x-yaml',
   'text/yaml',
   'text/x-yaml',
   'application/json',
-  'text/plain',
 ] as const;
 
 /** The media type of a Content-Type header, lower case, without parameters. */
@@ -25,13 +28,15 @@ export function mediaType(header: string | undefined): string | undefined {
 }
 
 /**
- * Reads the raw body as UTF-8 text, refusing more than `maxBytes` (413) and
- * media types that are not a spec (415). A request without a body reads as ''.
+ * Reads the raw body as UTF-8 text, refusing more than `maxBytes` (413), a
+ * missing or non-spec media type (415), and a body that stalls for `idleMs`
+ * (408). A request without a body reads as ''.
  */
 export async function readSpecBody(
   req: IncomingMessage,
   res: ServerResponse,
   maxBytes: number,
+  idleMs = 10_000,
 ): Promise<string> {
   const length = req.headers['content-length'];
   const chunked = req.headers['transfer-encoding'] !== undefined;
@@ -39,10 +44,10 @@ export async function readSpecBody(
     return '';
   }
   const type = mediaType(req.headers['content-type']);
-  if (type !== undefined && !(SPEC_MEDIA_TYPES as readonly string[]).includes(type)) {
+  if (type === undefined || !(SPEC_MEDIA_TYPES as readonly string[]).includes(type)) {
     refuse(req, res);
     throw new UnsupportedMediaTypeException(
-      `Content-Type ${type} is not a spec: send YAML or JSON as ${SPEC_MEDIA_TYPES.join(', ')}`,
+      `${type === undefined ? 'no Content-Type' : `Content-Type ${type}`}: send the spec as YAML or JSON with Content-Type ${SPEC_MEDIA_TYPES.join(', ')}`,
     );
   }
   const tooLarge = () =>
@@ -55,14 +60,48 @@ export async function readSpecBody(
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      refuse(req, res);
-      throw tooLarge();
-    }
-    chunks.push(chunk);
-  }
+  await new Promise<void>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (err?: Error) => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      if (err) {
+        refuse(req, res);
+        reject(err);
+      } else {
+        resolve();
+      }
+    };
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(
+        () =>
+          finish(
+            new RequestTimeoutException(
+              `the body stalled: nothing arrived for ${idleMs} ms (BODY_TIMEOUT_MS)`,
+            ),
+          ),
+        idleMs,
+      );
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        finish(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+      arm();
+    };
+    const onEnd = () => finish();
+    const onError = (err: Error) => finish(err);
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    arm();
+  });
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -86,7 +125,7 @@ export class SpecBodyMiddleware implements NestMiddleware {
     res: ServerResponse,
     next: () => void,
   ): Promise<void> {
-    req.body = await readSpecBody(req, res, this.config.maxBodyBytes);
+    req.body = await readSpecBody(req, res, this.config.maxBodyBytes, this.config.bodyTimeoutMs);
     next();
   }
 }

@@ -109,6 +109,16 @@ export type NewExperiment = Pick<
 export type TransitionResult =
   { ok: true; previous: ExperimentState } | { ok: false; current: ExperimentState | null };
 
+/** Redis hash of one experiment's record under the coordinator's key base; its `spec` field is the spec shards refer to. */
+export function experimentKey(base: string, id: string): string {
+  return `${base}:experiment:${id}`;
+}
+
+/** The coordinator's key base under a queue prefix. */
+export function coordinatorKeyBase(queuePrefix: string): string {
+  return `${queuePrefix}:coordinator`;
+}
+
 @Injectable()
 export class ExperimentRepository {
   private readonly redis: Redis;
@@ -120,7 +130,7 @@ export class ExperimentRepository {
     private readonly connection: RedisRepository,
   ) {
     this.redis = connection.client;
-    this.base = `${config.queuePrefix}:coordinator`;
+    this.base = coordinatorKeyBase(config.queuePrefix);
     const define = (name: string, numberOfKeys: number, lua: string) => {
       if (!(name in this.redis)) {
         this.redis.defineCommand(name, { numberOfKeys, lua });
@@ -134,7 +144,7 @@ export class ExperimentRepository {
   }
 
   private key(id: string): string {
-    return `${this.base}:experiment:${id}`;
+    return experimentKey(this.base, id);
   }
   private aggregateKey(id: string): string {
     return `${this.key(id)}:aggregate`;

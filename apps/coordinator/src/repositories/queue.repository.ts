@@ -8,6 +8,7 @@ import {
   TRACE_QUEUE,
   type JobTrace,
   type ShardTask,
+  type SpecRef,
   type TraceJobData,
 } from '../../../../libs/kdump-core/src';
 import { SHARD_QUEUE_STREAMS } from '../../../../libs/fleet-platform/src/shard-queue';
@@ -24,6 +25,8 @@ import {
   type ExperimentJobData,
 } from '../domain/flow-jobs';
 import { RedisErrorLog } from '../../../../libs/fleet-platform/src/redis-error-log';
+import { specRefOf } from '../../../../libs/fleet-platform/src/spec-ref';
+import { coordinatorKeyBase, experimentKey } from './experiment.repository';
 import { commandConnection, RedisRepository } from './redis.repository';
 
 /** Where a merge parent stands, read from BullMQ. */
@@ -62,8 +65,19 @@ export class QueueRepository implements OnApplicationShutdown {
   readonly experiments: Queue;
   readonly traces: Queue;
   private readonly flow: FlowProducer;
+  private readonly keyBase: string;
   private readonly shardEvents: QueueEvents;
   private readonly traceEvents: QueueEvents;
+  /**
+   * Trace jobs being waited for, by job id. One pair of listeners on the trace
+   * events serves them all: `job.waitUntilFinished` adds three listeners per
+   * wait (one on the queue's `closing`), which piles up past Node's limit of
+   * 10 under concurrent requests.
+   */
+  private readonly traceWaits = new Map<
+    string,
+    { resolve: (trace: JobTrace) => void; reject: (err: Error) => void }
+  >();
 
   constructor(
     @Inject(COORDINATOR_CONFIG) config: CoordinatorConfig,
@@ -71,6 +85,7 @@ export class QueueRepository implements OnApplicationShutdown {
     errorLog: RedisErrorLog,
   ) {
     const prefix = config.queuePrefix;
+    this.keyBase = coordinatorKeyBase(prefix);
     const connection = commandConnection(config.redis);
     this.shards = new Queue(SHARD_QUEUE, {
       connection,
@@ -90,6 +105,20 @@ export class QueueRepository implements OnApplicationShutdown {
     this.flow.on('error', onError('flow producer'));
     this.shardEvents.on('error', onError('shard queue events'));
     this.traceEvents.on('error', onError('trace queue events'));
+    this.traceEvents.on('completed', ({ jobId, returnvalue }) =>
+      this.traceWaits.get(jobId)?.resolve(returnvalue as unknown as JobTrace),
+    );
+    this.traceEvents.on('failed', ({ jobId, failedReason }) =>
+      this.traceWaits.get(jobId)?.reject(new TraceFailedError(failedReason)),
+    );
+  }
+
+  /**
+   * The reference shards carry to their experiment's spec: the record's `spec`
+   * field, as ExperimentRepository.create wrote it (`JSON.stringify(spec)`).
+   */
+  private specRef(experimentId: string, spec: unknown): SpecRef {
+    return specRefOf(experimentKey(this.keyBase, experimentId), 'spec', JSON.stringify(spec));
   }
 
   /**
@@ -103,6 +132,7 @@ export class QueueRepository implements OnApplicationShutdown {
   ): Promise<void> {
     this.redis.assertReady();
     const data: ExperimentJobData = { experimentId };
+    const specRef = this.specRef(experimentId, spec);
     await this.flow.add({
       name: MERGE_JOB,
       queueName: EXPERIMENT_QUEUE,
@@ -113,7 +143,7 @@ export class QueueRepository implements OnApplicationShutdown {
         ...firstShards.map((shard) => ({
           name: SHARD_JOB,
           queueName: SHARD_QUEUE,
-          data: shardJobData(experimentId, spec, shard),
+          data: shardJobData(experimentId, specRef, shard),
           opts: shardJobOptions(experimentId, shard.index),
         })),
       ],
@@ -131,10 +161,11 @@ export class QueueRepository implements OnApplicationShutdown {
     shards: readonly ShardTask[],
   ): Promise<void> {
     const parent = { id: experimentId, queue: this.experiments.qualifiedName };
+    const specRef = this.specRef(experimentId, spec);
     const jobs = await this.shards.addBulk(
       shards.map((shard) => ({
         name: SHARD_JOB,
-        data: shardJobData(experimentId, spec, shard),
+        data: shardJobData(experimentId, specRef, shard),
         opts: { ...shardJobOptions(experimentId, shard.index), parent },
       })),
     );
@@ -275,24 +306,43 @@ export class QueueRepository implements OnApplicationShutdown {
    */
   async runTrace(data: TraceJobData, timeoutMs: number): Promise<JobTrace> {
     this.redis.assertReady();
-    const job = await this.traces.add(TRACE_JOB, data, {
-      jobId: `trace_${randomUUID().replace(/-/g, '')}`,
-      attempts: 1,
-      removeOnComplete: { age: 300, count: 1000 },
-      removeOnFail: { age: 300, count: 1000 },
+    const jobId = `trace_${randomUUID().replace(/-/g, '')}`;
+    // Listening before the job exists: its events cannot be missed.
+    await this.traceEvents.waitUntilReady();
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = new Promise<JobTrace>((resolve, reject) => {
+      this.traceWaits.set(jobId, { resolve, reject });
+      timer = setTimeout(
+        () =>
+          reject(
+            new TraceTimeoutError(
+              `no node-worker finished the ${data.kind} job within ${timeoutMs / 1000} s; is a node-worker running on this Redis and queue prefix?`,
+            ),
+          ),
+        timeoutMs,
+      );
     });
     try {
-      return (await job.waitUntilFinished(this.traceEvents, timeoutMs)) as JobTrace;
-    } catch (err) {
-      const message = (err as Error).message;
-      if (/timed out before finishing/.test(message)) {
-        // Nobody took it: do not leave it for a worker that comes much later.
-        await job.remove().catch(() => undefined);
-        throw new TraceTimeoutError(
-          `no node-worker finished the ${data.kind} job within ${timeoutMs / 1000} s; is a node-worker running on this Redis and queue prefix?`,
-        );
+      const job = await this.traces.add(TRACE_JOB, data, {
+        jobId,
+        attempts: 1,
+        removeOnComplete: { age: 300, count: 1000 },
+        removeOnFail: { age: 300, count: 1000 },
+      });
+      try {
+        return await outcome;
+      } catch (err) {
+        if (err instanceof TraceTimeoutError) {
+          // Nobody took it: do not leave it for a worker that comes much later.
+          await job.remove().catch(() => undefined);
+        }
+        throw err;
       }
-      throw new TraceFailedError(message);
+    } finally {
+      clearTimeout(timer);
+      this.traceWaits.delete(jobId);
+      // A rejection nobody awaits (the add failed) must not surface as unhandled.
+      outcome.catch(() => undefined);
     }
   }
 
@@ -308,6 +358,9 @@ export class QueueRepository implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    for (const wait of this.traceWaits.values()) {
+      wait.reject(new TraceFailedError('the coordinator is shutting down'));
+    }
     const ms = this.redis.ready ? 3000 : 200;
     await Promise.all([
       closeWithin(this.shardEvents, ms),

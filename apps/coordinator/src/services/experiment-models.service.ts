@@ -10,10 +10,11 @@ import {
 } from '../../../../libs/kdump-core/src';
 import type { ExperimentRecord } from '../domain/experiment';
 
-/** A compiled experiment and the layout of its aggregates. */
+/** A compiled experiment, the layout of its aggregates, and an engine to ask about its servers. */
 export interface ExperimentModel {
   model: CompiledExperiment;
   layout: AggregateLayout;
+  engine: FleetEngine;
 }
 
 /** A small least-recently-used map. */
@@ -60,7 +61,8 @@ export class ExperimentModels {
       );
     }
     const model = compileExperiment(result.resolved);
-    const entry = { model, layout: new FleetEngine(model).layout };
+    const engine = new FleetEngine(model);
+    const entry = { model, layout: engine.layout, engine };
     this.models.set(rec.id, entry);
     return entry;
   }

@@ -12,6 +12,7 @@ import {
   type SpecErrorsBody,
 } from './experiment.service';
 import type { FlowService } from './flow.service';
+import { SpecParser } from './spec-parser.service';
 
 const QUICKSTART = example('quickstart.yaml');
 
@@ -44,6 +45,7 @@ function rig(options: { maxServersPerSpec?: number; flowFails?: boolean } = {}) 
     queues,
     new ExperimentModels(),
     {} as FlowService,
+    SpecParser.using(null),
   );
   return { service, created, deleted, flows };
 }

@@ -12,7 +12,6 @@ import {
   buildReport,
   compileExperiment,
   formatReportMarkdown,
-  parseSpecText,
   planShards,
   renderReportHtml,
   type Report,
@@ -35,6 +34,7 @@ import { ExperimentRepository } from '../repositories/experiment.repository';
 import { QueueRepository } from '../repositories/queue.repository';
 import { ExperimentModels } from './experiment-models.service';
 import { FlowService } from './flow.service';
+import { SpecParser } from './spec-parser.service';
 
 /** How long a request waits for BullMQ before answering 503. */
 const QUEUE_TIMEOUT_MS = 10_000;
@@ -83,6 +83,7 @@ export class ExperimentService {
     private readonly queues: QueueRepository,
     private readonly models: ExperimentModels,
     private readonly flow: FlowService,
+    private readonly parser: SpecParser,
   ) {}
 
   /**
@@ -96,7 +97,7 @@ export class ExperimentService {
         { path: '', message: 'empty spec' },
       ]);
     }
-    const parsed = parseSpecText(text);
+    const parsed = await this.parser.parse(text);
     if (!parsed.ok) {
       throw specErrors(
         `invalid spec: ${parsed.errors.length} error(s); nothing was enqueued`,
@@ -160,6 +161,12 @@ export class ExperimentService {
       await this.experiments.delete(id).catch(() => undefined);
       throw e;
     }
+    this.logger.log({
+      message: `experiment ${id} submitted: ${resolved.servers} servers, ${shards.length} shards`,
+      experimentId: id,
+      servers: resolved.servers,
+      shards: shards.length,
+    });
     await this.pruneFinished();
     return experimentView(
       {

@@ -174,9 +174,13 @@ export class FlowService implements OnApplicationBootstrap {
     );
     if (state === 'done') {
       const seconds = ((performance.now() - mergeStarted) / 1000).toFixed(2);
-      this.logger.log(
-        `experiment ${id} done: ${merged.size} shards, ${evaluations} evaluations, merged in ${seconds} s`,
-      );
+      this.logger.log({
+        message: `experiment ${id} done: ${merged.size} shards, ${evaluations} evaluations, merged in ${seconds} s`,
+        experimentId: id,
+        shards: merged.size,
+        evaluations,
+        mergeSeconds: Number(seconds),
+      });
     }
     return { experimentId: id, state, shards: merged.size, evaluations };
   }
@@ -184,12 +188,20 @@ export class FlowService implements OnApplicationBootstrap {
   /** A merge that failed for good fails its experiment (a failed shard or plan gate fails the merge). */
   private onFailed(job: Job, err: Error, final: boolean): void {
     if (!final) {
-      this.logger.warn(`${job.name} ${job.id} failed, will retry: ${err.message}`);
+      this.logger.warn({
+        message: `${job.name} ${job.id} failed, will retry: ${err.message}`,
+        experimentId: (job.data as Partial<ExperimentJobData> | null)?.experimentId,
+        jobId: job.id,
+      });
       return;
     }
     if (job.name !== MERGE_JOB) {
       // The failure moves on to the merge parent (failParentOnFailure).
-      this.logger.warn(`${job.name} ${job.id} failed: ${err.message}`);
+      this.logger.warn({
+        message: `${job.name} ${job.id} failed: ${err.message}`,
+        experimentId: (job.data as Partial<ExperimentJobData> | null)?.experimentId,
+        jobId: job.id,
+      });
       return;
     }
     const id = (job.data as ExperimentJobData).experimentId;
@@ -211,7 +223,7 @@ export class FlowService implements OnApplicationBootstrap {
       shardsDone: progress.shardsDone,
     });
     if (result.ok) {
-      this.logger.warn(`experiment ${id} failed: ${error}`);
+      this.logger.warn({ message: `experiment ${id} failed: ${error}`, experimentId: id });
       await this.queues.removePendingChildren(id);
     }
   }

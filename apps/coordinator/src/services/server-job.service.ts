@@ -6,14 +6,17 @@ import {
   NotFoundException,
 } from '@nestjs/common';
 import {
+  compileExperiment,
+  FleetEngine,
   JOB_CONTRACT_VERSION,
-  parseSpecText,
   type JobKind,
   type JobTrace,
 } from '../../../../libs/kdump-core/src';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../config/coordinator.config';
 import { fleetOf, fleetServer } from '../../../../libs/fleet-platform/src/fleet-server';
 import { ExperimentRepository } from '../repositories/experiment.repository';
+import { ExperimentModels } from './experiment-models.service';
+import { SpecParser } from './spec-parser.service';
 import {
   QueueRepository,
   TraceFailedError,
@@ -47,16 +50,27 @@ export class ServerJobService {
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
     private readonly experiments: ExperimentRepository,
     private readonly queues: QueueRepository,
+    private readonly models: ExperimentModels,
+    private readonly parser: SpecParser,
   ) {}
 
   async run(req: ServerJobRequest): Promise<JobTrace> {
     const index = nonNegativeInt('the server index', req.index);
     const event =
       req.event === undefined || req.event === '' ? 0 : nonNegativeInt('event', req.event);
-    const spec = await this.specOf(req);
+    const { spec, engine } = await this.specOf(req);
     const found = fleetServer(fleetOf(spec), req.profile, index);
     if (!found.ok) {
       throw new NotFoundException(found.message);
+    }
+    // Refused here, not by a worker: a refused request leaves no failed job behind.
+    const events = engine().eventCount(found.server, req.kind);
+    if (event >= events) {
+      throw new BadRequestException(
+        events === 0
+          ? `server ${found.server} (${req.profile} ${index}) has no ${req.kind} events in this spec`
+          : `server ${found.server} (${req.profile} ${index}) has ${events} ${req.kind} event(s); event ${event} does not happen`,
+      );
     }
     try {
       return await this.queues.runTrace(
@@ -75,7 +89,10 @@ export class ServerJobService {
     }
   }
 
-  private async specOf(req: ServerJobRequest): Promise<unknown> {
+  /** The spec, and its engine (asked only once the server is known to exist). */
+  private async specOf(
+    req: ServerJobRequest,
+  ): Promise<{ spec: unknown; engine: () => FleetEngine }> {
     const hasBody = req.body.trim() !== '';
     if (req.experiment !== undefined && req.experiment !== '') {
       if (hasBody) {
@@ -87,14 +104,14 @@ export class ServerJobService {
       if (!rec) {
         throw new NotFoundException(`experiment "${req.experiment}" not found`);
       }
-      return rec.spec;
+      return { spec: rec.spec, engine: () => this.models.modelOf(rec).engine };
     }
     if (!hasBody) {
       throw new BadRequestException(
         'name the spec: ?experiment=<id> of a posted experiment, or an inline spec (YAML or JSON) in the body',
       );
     }
-    const parsed = parseSpecText(req.body);
+    const parsed = await this.parser.parse(req.body);
     if (!parsed.ok) {
       throw new BadRequestException({
         statusCode: 400,
@@ -102,6 +119,7 @@ export class ServerJobService {
         errors: parsed.errors,
       });
     }
-    return parsed.resolved.spec;
+    const { resolved } = parsed;
+    return { spec: resolved.spec, engine: () => new FleetEngine(compileExperiment(resolved)) };
   }
 }

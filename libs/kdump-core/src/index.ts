@@ -23,3 +23,5 @@ export * from './spec-schema';
 export * from './statistics';
 export * from './trace';
 export * from './jobs';
+export * from './spec-path';
+export * from './sweep';

@@ -25,3 +25,4 @@ export * from './trace';
 export * from './jobs';
 export * from './spec-path';
 export * from './sweep';
+export * from './crashkernel-sizing';

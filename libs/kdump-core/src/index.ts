@@ -26,3 +26,4 @@ export * from './jobs';
 export * from './spec-path';
 export * from './sweep';
 export * from './crashkernel-sizing';
+export * from './sensitivity';

@@ -27,3 +27,4 @@ export * from './spec-path';
 export * from './sweep';
 export * from './crashkernel-sizing';
 export * from './sensitivity';
+export * from './decision-format';

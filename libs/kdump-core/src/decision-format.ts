@@ -407,6 +407,7 @@ function tornado(s: SensitivityReport): string[] {
     path: r.path,
     row: r.rows.find((x) => x.strategy === strategy)!,
   }));
+  rows.sort((a, b) => b.row.swing - a.row.swing);
   const all = rows.flatMap((r) => [
     r.row.low.value ?? 0,
     r.row.high.value ?? 0,

@@ -373,8 +373,8 @@ function sweepCharts(s: SweepReport): string[] {
     s.experiment.strategies.forEach((strategy, si) => {
       const colour = COLOURS[si % COLOURS.length]!;
       const pts = points
-        .map((p, i) => ({ x: X(nx[i]!), r: p.rows.find((r) => r.strategy === strategy)!.rate }))
-        .filter((p) => p.r.value !== null)
+        .map((p, i) => ({ x: X(nx[i]!), r: p.rows.find((r) => r.strategy === strategy)?.rate }))
+        .filter((p): p is { x: number; r: RateJson } => p.r !== undefined && p.r.value !== null)
         .sort((a, b) => a.x - b.x);
       if (pts.length === 0) {
         return;

@@ -101,6 +101,48 @@ sweep:
   });
 });
 
+describe('runSweep over spec fields, zipped', () => {
+  it('equals plain runs with both values set', () => {
+    const r = parseSpecOrThrow(`${BASE}
+sweep:
+  mode: zip
+  parameters:
+    - path: fleet[0].count
+      values: [100, 250]
+    - path: strategies[1]
+      values: [blacklist, bus-reset]
+`);
+    const s = runSweep(r, r.spec.sweep!);
+    expect(s.points.map((p) => p.label)).toEqual([
+      'fleet[0].count=100 strategies[1]=blacklist',
+      'fleet[0].count=250 strategies[1]=bus-reset',
+    ]);
+    for (const [i, [count, strategy]] of [
+      [100, 'blacklist'],
+      [250, 'bus-reset'],
+    ].entries()) {
+      const text = BASE.replace('count: 300', `count: ${count}`).replace(
+        '[none, whitelist, rhel-default]',
+        `[none, ${strategy}, rhel-default]`,
+      );
+      expect(s.points[i]!.rows).toEqual(rowsOfReport(runExperiment(parseSpecOrThrow(text)).report));
+    }
+  });
+
+  it('refuses a target on a path that is not a parameter', () => {
+    const r = parseSpecOrThrow(`${BASE}
+sweep:
+  parameters:
+    - path: events.crash.perServer
+      values: [1, 2]
+  target: { captureRateAtLeast: 0.5, minimise: events.crash.ratePerServerYear }
+`);
+    expect(() => prepareSweep(r, r.spec.sweep!)).toThrow(
+      /sweep.target.minimise: "events.crash.ratePerServerYear" is not a parameter of the sweep \(parameters: events.crash.perServer\)/,
+    );
+  });
+});
+
 describe('sweep paths', () => {
   const resolved = parseSpecOrThrow(BASE);
 

@@ -220,6 +220,7 @@ export function buildSweepReport(
   reports: readonly Report[],
 ): SweepReport {
   const withRows = points.map((p, i) => ({ ...p, rows: rowsOfReport(reports[i]!) }));
+  const strategies = [...new Set(withRows.flatMap((p) => p.rows.map((r) => r.strategy)))];
   const target = def.target
     ? {
         captureRateAtLeast: def.target.captureRateAtLeast,
@@ -234,7 +235,8 @@ export function buildSweepReport(
       name: resolved.spec.name,
       seed: resolved.spec.seed,
       servers: resolved.servers,
-      strategies: resolved.strategies.map((s) => s.name),
+      // Every strategy of any point (a sweep may move the strategy list itself).
+      strategies,
     },
     measure: reports[0]?.crash ? 'capture' : 'in-service',
     mode: def.mode ?? 'cartesian',
@@ -244,16 +246,16 @@ export function buildSweepReport(
       specValue: specValueAt(resolved, paths[i]!) ?? null,
     })),
     points: withRows,
-    target: target ? { ...target, results: findTarget(withRows, resolved, target) } : null,
+    target: target ? { ...target, results: findTarget(withRows, strategies, target) } : null,
   };
 }
 
 function findTarget(
   points: readonly (SweepPoint & { rows: SweepRow[] })[],
-  resolved: ResolvedSpec,
+  strategies: readonly string[],
   target: { captureRateAtLeast: number; minimise: string; bound: 'value' | 'lower' },
 ): SweepTargetResult[] {
-  return resolved.strategies.map(({ name }) => {
+  return strategies.map((name) => {
     let best: { point: number; value: SweepValue } | null = null;
     for (const p of points) {
       const row = p.rows.find((r) => r.strategy === name);

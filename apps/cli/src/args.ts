@@ -4,6 +4,13 @@
  * every refusal is ours to word; nothing here touches the file system.
  */
 import { parseArgs } from 'node:util';
+import {
+  DECISION_COMMANDS,
+  DECISION_OPTIONS,
+  DECISION_USAGE,
+  parseDecisionCommand,
+  type DecisionCommand,
+} from './decision-args';
 import { isReportFormat, REPORT_FORMATS, type ReportFormat } from './output-format';
 
 /** `fleetsim run SPEC ...`: simulate a spec on worker threads, or on a coordinator. */
@@ -116,6 +123,7 @@ export type Command =
   | StatusCommand
   | CancelCommand
   | CalibrateCommand
+  | DecisionCommand
   | { kind: 'help' }
   | { kind: 'version' };
 
@@ -134,6 +142,10 @@ Usage:
   fleetsim catalogue [SPEC] [NAME...] [--format yaml|json]
   fleetsim schema [--report]
   fleetsim calibrate FILE... [--out FILE]
+  fleetsim sweep SPEC [--seed N] [--out FILE] [--format FORMAT]
+  fleetsim crashkernel SPEC [--target-oom R] [--step MIB] [--seed N] [--out FILE] [--format FORMAT]
+  fleetsim sensitivity SPEC [--factor K] [--max-parameters N] [--only TEXT] [--seed N]
+                       [--out FILE] [--format FORMAT]
   fleetsim help | --help | -h
   fleetsim --version
 
@@ -154,7 +166,7 @@ Commands:
               catalogue block, or a fleet's kdump history (CSV/JSON) → odds with beta
               posterior intervals and a <profile>-fleet block; YAML to stdout or --out
 
-Options:
+${DECISION_USAGE}Options:
   --coordinator URL
                   base URL of a coordinator (http://host:port) for run, status and cancel;
                   default $FLEETSIM_COORDINATOR (unset or empty: run simulates here);
@@ -195,6 +207,11 @@ const OPTIONS = {
   event: { type: 'string' },
   kind: { type: 'string' },
   strategy: { type: 'string' },
+  'target-oom': { type: 'string' },
+  step: { type: 'string' },
+  factor: { type: 'string' },
+  'max-parameters': { type: 'string' },
+  only: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const satisfies Record<string, { type: OptionKind; short?: string }>;
@@ -211,6 +228,7 @@ const ALLOWED: Record<(typeof COMMANDS)[number], readonly OptionName[]> = {
   trace: ['server', 'profile', 'index', 'event', 'kind', 'strategy', 'format', 'seed'],
   catalogue: ['format'],
   calibrate: ['out'],
+  ...DECISION_OPTIONS,
 };
 
 const COMMANDS = [
@@ -222,6 +240,7 @@ const COMMANDS = [
   'trace',
   'catalogue',
   'calibrate',
+  ...DECISION_COMMANDS,
 ] as const;
 
 class ArgError extends Error {}
@@ -314,6 +333,15 @@ function parseOrThrow(
     return catalogueCommand(operands, str('format'));
   }
 
+  if ((DECISION_COMMANDS as readonly string[]).includes(command)) {
+    try {
+      return parseDecisionCommand(command as (typeof DECISION_COMMANDS)[number], operands, (n) =>
+        str(n as OptionName),
+      );
+    } catch (e) {
+      throw new ArgError((e as Error).message);
+    }
+  }
   if (command === 'calibrate') {
     if (operands.length === 0) {
       throw new ArgError('missing FILE: "calibrate" needs observation or fleet history files');

@@ -16,6 +16,7 @@ import { WorkerFailure } from './thread-pool';
 import { validateCommand } from './validate-command';
 import { catalogueCommand } from './catalogue-command';
 import { traceCommand } from './trace-command';
+import { decisionCommand } from './decision-command';
 import { fleetsimVersion } from '../../../libs/fleet-platform/src/version';
 
 const USAGE_HINT = '(see fleetsim --help)';
@@ -77,6 +78,10 @@ async function dispatch(command: Command, io: CliIo): Promise<number> {
       return cancelCommand(command, io);
     case 'calibrate':
       return calibrateCommand(command, io);
+    case 'sweep':
+    case 'crashkernel':
+    case 'sensitivity':
+      return decisionCommand(command, io);
   }
 }
 

@@ -23,3 +23,8 @@ export * from './spec-schema';
 export * from './statistics';
 export * from './trace';
 export * from './jobs';
+export * from './spec-path';
+export * from './sweep';
+export * from './crashkernel-sizing';
+export * from './sensitivity';
+export * from './decision-format';

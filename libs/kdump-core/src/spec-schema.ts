@@ -307,6 +307,50 @@ export const StrategyDefinitionSchema = z.strictObject({
   source: z.string().min(1).optional().describe('where the strategy comes from'),
 });
 
+/**
+ * A sweep: the same experiment at many values of one or more spec values, on
+ * the same crashes (`fleetsim sweep`; `fleetsim run` runs the spec as written).
+ */
+export const SweepSchema = z
+  .strictObject({
+    mode: z
+      .enum(['cartesian', 'zip'])
+      .optional()
+      .describe('cartesian: every combination (default); zip: the i-th value of each together'),
+    parameters: z
+      .array(
+        z.strictObject({
+          path: z
+            .string()
+            .min(1)
+            .describe(
+              'a spec value: catalogue.profiles.gpu-node.crashkernelMiB, events.crash.ratePerServerYear, ...',
+            ),
+          values: z
+            .array(z.union([z.number(), z.string(), z.boolean()]))
+            .min(1)
+            .max(1000),
+        }),
+      )
+      .min(1)
+      .max(8),
+    target: z
+      .strictObject({
+        captureRateAtLeast: probability.describe('the capture rate a point must reach'),
+        minimise: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('the parameter path to make smallest (default: the first parameter)'),
+        bound: z
+          .enum(['value', 'lower'])
+          .optional()
+          .describe('compare the observed rate (default) or its 95 % Wilson lower bound'),
+      })
+      .optional(),
+  })
+  .describe('run the experiment at every point of these values, on the same crashes');
+
 const countOrRate = {
   perServer: z.number().int().min(0).max(1000).optional(),
   ratePerServerYear: nonNegative.max(1000).optional(),
@@ -348,6 +392,7 @@ export const ExperimentSpecSchema = z.strictObject({
     .partial()
     .optional()
     .describe('overrides of and additions to the built-in catalogue; nested objects replace whole'),
+  sweep: SweepSchema.optional(),
   run: z
     .strictObject({
       shardSize: z.number().int().min(1).optional().describe('servers per shard'),
@@ -369,6 +414,7 @@ export type CrashCause = z.infer<typeof CrashCauseSchema>;
 export type ResetStep = z.infer<typeof ResetStepSchema>;
 export type StrategyDefinition = z.infer<typeof StrategyDefinitionSchema>;
 export type ExperimentSpec = z.infer<typeof ExperimentSpecSchema>;
+export type SweepDefinition = z.infer<typeof SweepSchema>;
 
 /** The spec's JSON Schema (draft 2020-12), for editors. */
 export function specJsonSchema(): unknown {

@@ -1,0 +1,103 @@
+/**
+ * `fleetsim sweep`, `fleetsim crashkernel`, `fleetsim sensitivity`: the
+ * multi-run questions. Each loads the spec, runs its experiments embedded (one
+ * after another in this thread, on the same crashes), and writes its own
+ * document in the format asked for. A progress line per run goes to stderr
+ * when it is a terminal.
+ */
+import { writeFileSync } from 'node:fs';
+import {
+  renderCrashkernel,
+  renderSensitivity,
+  renderSweep,
+  runSensitivity,
+  runSweep,
+  sizeCrashkernel,
+  SweepError,
+} from '../../../libs/kdump-core/src';
+import type { DecisionCommand } from './decision-args';
+import type { CliIo } from './cli-io';
+import { UsageError } from './cli-io';
+import { planOutput, type ReportFormat } from './output-format';
+import { checkWritableDestination } from './run-command';
+import { loadSpec } from './spec-file';
+
+export async function decisionCommand(cmd: DecisionCommand, io: CliIo): Promise<number> {
+  const output = planOutput(cmd);
+  if (output.file) {
+    checkWritableDestination(output.file.path);
+  }
+  const loaded = await loadSpec(cmd.spec, cmd.seed);
+  if (!loaded.ok) {
+    if (loaded.kind === 'unreadable') {
+      throw new UsageError(loaded.message);
+    }
+    io.err(loaded.lines.map((l) => l + '\n').join(''));
+    return 2;
+  }
+  const { resolved } = loaded;
+  const progress = (text: string) => io.progressStream?.write(`\r\x1b[2K${text}`);
+  let render: (format: ReportFormat) => string;
+  try {
+    switch (cmd.kind) {
+      case 'sweep': {
+        const def = resolved.spec.sweep;
+        if (!def) {
+          io.err(
+            `${cmd.spec}: no sweep: block (see README "Sweeps"); fleetsim run runs the spec as written\n`,
+          );
+          return 2;
+        }
+        const doc = runSweep(resolved, def, {
+          onPoint: (done, total) => progress(`sweep: point ${done}/${total}`),
+        });
+        render = (f) => renderSweep(doc, f);
+        break;
+      }
+      case 'crashkernel': {
+        let runs = 0;
+        const doc = sizeCrashkernel(resolved, {
+          targetOom: cmd.targetOom,
+          stepMiB: cmd.stepMiB,
+          onRun: (profile, mib) =>
+            progress(`crashkernel: run ${++runs} (${profile} at ${mib} MiB)`),
+        });
+        render = (f) => renderCrashkernel(doc, f);
+        break;
+      }
+      case 'sensitivity': {
+        const doc = runSensitivity(resolved, {
+          factor: cmd.factor,
+          maxParameters: cmd.maxParameters,
+          ...(cmd.only ? { only: cmd.only } : {}),
+          onRun: (done, total, path) =>
+            progress(`sensitivity: run ${done}/${total}${path ? ` (${path})` : ' (base)'}`),
+        });
+        render = (f) => renderSensitivity(doc, f);
+        break;
+      }
+    }
+  } catch (e) {
+    if (e instanceof SweepError) {
+      io.err(e.problems.map((p) => `${cmd.spec}: ${p}\n`).join(''));
+      return 2;
+    }
+    if (e instanceof RangeError) {
+      io.err(`fleetsim ${cmd.kind}: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  } finally {
+    progress('');
+  }
+  if (output.file) {
+    try {
+      writeFileSync(output.file.path, render(output.file.format));
+    } catch (e) {
+      io.err(`fleetsim: cannot write --out "${output.file.path}": ${(e as Error).message}\n`);
+      return 1;
+    }
+  }
+  io.out(render(output.stdout));
+  return 0;
+}

@@ -2,7 +2,8 @@
 `npm run bench`'s side-by-side line: six devices, each escalated FLR -> bus
 reset -> power cycle after a crash, an exponential reinit time and a success
 draw per attempt, one `yield` per step. Prints one JSON line:
-{"crashes": N, "seconds": S, "crashesPerSecond": R, "simpy": "2.3.1"}.
+{"crashes": N, "seconds": S, "crashesPerSecond": R, "cpuSeconds": C,
+"crashesPerCpuSecond": R', ...}.
 
 Usage: python3 bench/simpy-planner.py [crashes]
 """
@@ -46,14 +47,18 @@ def main():
     fleet = Fleet(crashes, random.Random(11))
     activate(fleet, fleet.run())
     start = time.perf_counter()
+    cpu_start = time.process_time()
     simulate(until=1e18)
     seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu_start
     print(
         json.dumps(
             {
                 "crashes": crashes,
                 "seconds": seconds,
                 "crashesPerSecond": crashes / seconds,
+                "cpuSeconds": cpu_seconds,
+                "crashesPerCpuSecond": crashes / cpu_seconds,
                 "devicesRecovered": fleet.recovered,
                 "simpy": getattr(SimPy, "__version__", "2.x"),
             }

@@ -8,6 +8,9 @@
  *    PRNG draws, transforms by kind and histogram inserts, one call per crash.
  *    Warm-up rounds first, then model and floor rounds interleaved.
  * 2. Threads: the same work with one worker thread and with two, interleaved.
+ * 3. Per crash (bench/per-crash.ts): the six-device single-strategy spec on
+ *    today's engine and on the pinned reference (bench/reference/), interleaved,
+ *    and the simple planner's model in SimPy 2 against it.
  *
  * Ends with one JSON line of the headline figures.
  */
@@ -25,6 +28,7 @@ import {
 } from '../libs/kdump-core/src';
 import { FloorLoop, KIND_NAMES, type RoundWork } from './floor';
 import { cpuMark, othersCores } from './machine';
+import { runPerCrash } from './per-crash';
 import { DEFAULT_SPEC, loadModel } from './setup';
 import {
   int,
@@ -568,6 +572,9 @@ async function main(): Promise<void> {
     `  threadScaling (1T÷2T)     ${showSpread(threadScaling, (n) => n.toFixed(3) + '×')}`,
   );
 
+  // ---- Per crash: single-strategy spec against the pinned reference, and SimPy -------------
+  const perCrash = runPerCrash();
+
   const others = spread([
     ...modelRounds.map((m) => m.others),
     ...floorRounds.map((f) => f.others),
@@ -607,6 +614,19 @@ async function main(): Promise<void> {
         twoThreadSeconds: spreadJson(twoSeconds, 4),
       },
       floorEvaluationsPerSecond: Math.round(floorRate.median),
+      singleStrategy: {
+        crashesPerSecond: Math.round(perCrash.crashesPerSecond.median),
+        referenceCrashesPerSecond: Math.round(perCrash.referenceCrashesPerSecond.median),
+        speedup: spreadJson(perCrash.speedup, 2),
+        sameAggregateAsReference: perCrash.sameAggregate,
+        simpy:
+          'skipped' in perCrash.simpy
+            ? perCrash.simpy
+            : {
+                crashesPerSecond: Math.round(perCrash.simpy.crashesPerSecond.median),
+                projectOverSimpy: spreadJson(perCrash.simpy.ratio, 1),
+              },
+      },
       otherProcessesCores: spreadJson(others, 2),
       evaluationsPerRound,
       rounds: { modelFloor: ROUNDS, threads: THREAD_ROUNDS },

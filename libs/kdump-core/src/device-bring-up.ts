@@ -196,14 +196,21 @@ export class DeviceBringUp {
   beginJob(p: CompiledProfile, uniforms: Float64Array): void {
     this.uniforms = uniforms;
     const n = p.deviceCount;
-    this.timeCache.fill(-1, 0, n * DISTS_PER_DEVICE);
-    this.busTimeCache.fill(-1, 0, p.busCount);
+    // Plain loops: a typed array's fill() is a builtin call, dearer than a few stores.
+    const cache = this.timeCache;
+    for (let i = 0, end = n * DISTS_PER_DEVICE; i < end; i++) {
+      cache[i] = -1;
+    }
+    const busCache = this.busTimeCache;
+    for (let b = 0; b < p.busCount; b++) {
+      busCache[b] = -1;
+    }
     let clean = 0;
     for (let d = 0; d < n; d++) {
       const i = d * DISTS_PER_DEVICE + DevDist.Init;
       const t = this.sampler.draw(p.devDist[i]!, uniforms[deviceBase(d) + DeviceSlot.Init]!);
       this.initUs[d] = t;
-      this.timeCache[i] = t;
+      cache[i] = t;
       clean += t;
     }
     this.cleanUs = clean;
@@ -489,7 +496,9 @@ export class DeviceBringUp {
       reinit[d] = 0;
       applied[d] = 0;
     }
-    busDone.fill(0, 0, p.busCount);
+    for (let b = 0; b < p.busCount; b++) {
+      busDone[b] = 0;
+    }
     const { first, step: steps, durationDist, recoverySlot, clears } = plan;
     let elapsed = 0;
     for (let d = 0; d < n; d++) {

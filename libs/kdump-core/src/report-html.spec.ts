@@ -179,7 +179,7 @@ describe('renderReportHtml: the comparison tables', () => {
     });
   });
 
-  it('has the reboot comparison, the reinitialisation quantiles and both pair tables', () => {
+  it('has the reboot comparison, the reinitialisation quantiles, both verdicts and the profiles', () => {
     const rebootTable = element(html, 'table', 'data-table', 'reboot');
     for (const s of reboot.strategies) {
       expect(rebootTable).toContain(`<tr data-strategy="${s.strategy}">`);
@@ -189,11 +189,14 @@ describe('renderReportHtml: the comparison tables', () => {
     for (const c of report.experiment.deviceClasses) {
       expect(reinit).toContain(`<th scope="col">${c}</th>`);
     }
-    const pairs = element(html, 'table', 'data-table', 'crash-pairs');
-    expect([...pairs.matchAll(/<tr>/g)]).toHaveLength(crash.pairs.length + 1);
-    expect([
-      ...element(html, 'table', 'data-table', 'reboot-pairs').matchAll(/<tr>/g),
-    ]).toHaveLength(reboot.pairs.length + 1);
+    for (const kind of ['crash', 'reboot'] as const) {
+      const verdict = element(html, 'table', 'data-table', `${kind}-verdict`);
+      const order = [...verdict.matchAll(/<tr data-strategy="([^"]+)">/g)].map((m) => m[1]);
+      expect(order).toEqual(report[kind]!.verdict.ranking.map((e) => e.strategy));
+    }
+    expect(html).toContain(
+      '<div class="verdict" id="verdict"><h2>Verdict</h2><p>Verdict (crashes): ',
+    );
   });
 });
 

@@ -14,6 +14,7 @@ import {
   formatPercent,
   formatRateInterval,
   formatSeconds,
+  isPerStrategySection,
   reportRunLine,
   reportSections,
   type ReportSection,
@@ -614,7 +615,7 @@ function table(
   strategyColours: Map<string, string>,
   caption = section.title,
 ): string {
-  const perStrategy = !section.kind.endsWith('-pairs') && section.kind !== 'basis';
+  const perStrategy = isPerStrategySection(section.kind);
   const head = `<thead><tr>${section.header.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead>`;
   const body = section.rows
     .map((row) => {
@@ -649,13 +650,17 @@ function kindSection(
   const find = (kind: ReportSection['kind']) => sections.find((s) => s.kind === kind);
   const main = find(view.kind);
   const reinitTable = find('crash-device-reinit');
-  const pairs = find(view.kind === 'crash' ? 'crash-pairs' : 'reboot-pairs');
+  const verdict = find(view.kind === 'crash' ? 'crash-verdict' : 'reboot-verdict');
+  const failures = find(view.kind === 'crash' ? 'crash-failures' : 'reboot-failures');
+  const profiles = find(view.kind === 'crash' ? 'crash-profiles' : 'reboot-profiles');
   const culprits = find(view.kind === 'crash' ? 'crash-culprits' : 'reboot-culprits');
   const reasons = reasonsChart(view);
   const reinit = reinitChart(view);
   const parts = [
     `<section id="${view.kind}" data-kind="${view.kind}">`,
     `<h2>${esc(heading)}</h2>`,
+    verdict ? table(verdict, colours) : '',
+    failures ? table(failures, colours) : '',
     figure(
       rateChart(view),
       `Bars: the ${esc(view.rateName)} of each strategy; whiskers: its 95 % Wilson score interval. Every strategy met exactly the same ${esc(view.job)} jobs, so the paired differences below are tighter than these intervals suggest.`,
@@ -682,7 +687,7 @@ function kindSection(
     ),
     culprits ? table(culprits, colours) : '',
     view.kind === 'crash' && reinitTable ? table(reinitTable, colours) : '',
-    pairs ? `<h3>Paired differences</h3>${table(pairs, colours)}` : '',
+    profiles ? `<h3>Per server profile</h3>${table(profiles, colours)}` : '',
     '</section>',
   ];
   return parts.join('\n');
@@ -740,7 +745,7 @@ const CONTENT_SECURITY_POLICY =
  * same report always gives the same bytes.
  */
 export function renderReportHtml(report: Report): string {
-  const { intro, sections, notes } = reportSections(report);
+  const { intro, verdict, sections, notes } = reportSections(report);
   const e = report.experiment;
   const colours = new Map(e.strategies.map((s, i) => [s, strategyStyle(i).colour]));
   const crash = crashView(report);
@@ -754,6 +759,7 @@ export function renderReportHtml(report: Report): string {
     `<h1>${esc(title)}</h1>`,
     e.description ? `<p class="description">${esc(e.description)}</p>` : '',
     `<div class="intro">${intro.map((line) => `<p>${esc(line)}</p>`).join('')}</div>`,
+    `<div class="verdict" id="verdict"><h2>Verdict</h2>${verdict.map((line) => `<p>${esc(line)}</p>`).join('')}</div>`,
     '</header>',
     crash ? kindSection(crash, 'Crashes down the kdump path', sections, colours) : '',
     reboot && report.reboot

@@ -26,7 +26,7 @@ describe('report of quickstart', () => {
 
   it('validates against ReportSchema, with nothing the schema does not know', () => {
     expect(ReportSchema.parse(report)).toEqual(report);
-    expect(report.schemaVersion).toBe(2);
+    expect(report.schemaVersion).toBe(3);
   });
 
   it('describes the experiment', () => {
@@ -55,6 +55,7 @@ describe('report of quickstart', () => {
         'config-restore',
         'fallback',
       ],
+      baseline: 'rhel-default',
       deviceClasses: ['gpu', 'nic-100g', 'nic-25g', 'nvme-ssd', 'sas-raid-hba', 'xhci'],
     });
     expect(report.reboot).toBeNull();

@@ -338,6 +338,11 @@ export const ExperimentSpecSchema = z.strictObject({
     .array(z.union([name, StrategyDefinitionSchema.extend({ name })]))
     .min(1)
     .max(32),
+  baseline: name
+    .optional()
+    .describe(
+      'the strategy every other is compared against in the verdict (default: the first strategy)',
+    ),
   catalogue: z
     .strictObject({
       devices: z.record(name, DeviceModelSchema.partial().extend({ extends: name.optional() })),

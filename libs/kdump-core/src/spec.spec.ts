@@ -99,6 +99,17 @@ catalogue:
       driver: no-such-driver
 `;
 
+  it('takes a baseline that names one of the strategies, and refuses any other', () => {
+    const ok = parseSpecText(
+      `${MINIMAL.replace('[none]', '[none, whitelist]')}baseline: whitelist\n`,
+    );
+    expect(ok.ok).toBe(true);
+    const text = `${MINIMAL}baseline: whitelist\n`;
+    const error = find(errorsOf(parseSpecText(text)), 'baseline');
+    expect(error.line).toBe(lineOf(text, 'baseline: whitelist'));
+    expect(error.message).toBe(`baseline "whitelist" is not one of the spec's strategies (none)`);
+  });
+
   it('reports every reference and distribution error, each with its path and line', () => {
     const errors = errorsOf(parseSpecText(SEMANTIC));
     expect(errors).toHaveLength(4);

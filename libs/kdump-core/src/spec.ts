@@ -273,6 +273,15 @@ function referenceErrors(input: unknown, finder: LineFinder): SpecError[] {
         strategies.add((entry as { name: string }).name);
       }
     });
+    const named = spec.strategies.map((e: unknown) =>
+      typeof e === 'string' ? e : (e as { name?: unknown } | null)?.name,
+    );
+    if (typeof spec.baseline === 'string' && !named.includes(spec.baseline)) {
+      push(
+        ['baseline'],
+        `baseline "${spec.baseline}" is not one of the spec's strategies (${named.join(', ')})`,
+      );
+    }
   }
   const crash = (spec.events as { crash?: { causes?: unknown } } | undefined)?.crash;
   const causes = known(BUILTIN_CRASH_CAUSES, cat.crashCauses);
@@ -672,5 +681,11 @@ function resolveStrategies(
       source: def.source ?? null,
     });
   });
+  if (spec.baseline !== undefined && !seen.has(spec.baseline)) {
+    err(
+      ['baseline'],
+      `baseline "${spec.baseline}" is not one of the spec's strategies (${spec.strategies.map((e) => (typeof e === 'string' ? e : e.name)).join(', ')})`,
+    );
+  }
   return out;
 }

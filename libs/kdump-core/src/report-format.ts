@@ -5,7 +5,9 @@
  */
 import type {
   FailureBasis,
+  EstimateJson,
   MeanDifferenceJson,
+  PerYear,
   ProfileResult,
   RateIntervalJson,
   Report,
@@ -241,6 +243,54 @@ function failureShareSection(
   };
 }
 
+/** An estimate with its interval: `47.5 [44.1, 51.1]` (no decimals from 100 up). */
+export function formatEstimate(e: EstimateJson): string {
+  const a = Math.max(Math.abs(e.value), Math.abs(e.upper));
+  const digits = a >= 100 ? 0 : a >= 1 ? 1 : 3;
+  const f = (v: number) => v.toFixed(digits);
+  return `${f(e.value)} [${f(e.lower)}, ${f(e.upper)}]`;
+}
+
+function availabilityCell(y: PerYear['strategies'][number]): string {
+  const n = y.nines;
+  return `${(y.availability.value * 100).toFixed(4)}% (${n.value === null ? 'no downtime' : `${n.value.toFixed(2)} nines`})`;
+}
+
+function perYearSection(y: PerYear): ReportSection {
+  return {
+    kind: 'crash-per-year',
+    title: `Per 1,000 servers a year, at ${y.ratePerServerYear} crashes per server-year (${Math.round(y.serverYears).toLocaleString('en-US')} server-years simulated; 95% intervals cover simulation noise, not the rate's own uncertainty)`,
+    header: [
+      'strategy',
+      'crashes',
+      'dumps captured',
+      'dumps lost',
+      'crash downtime, hours',
+      'availability (crashes only)',
+    ],
+    rows: y.strategies.map((s) => [
+      s.strategy,
+      formatEstimate(s.crashes),
+      formatEstimate(s.captured),
+      formatEstimate(s.lost),
+      formatEstimate(s.downtimeHours),
+      availabilityCell(s),
+    ]),
+  };
+}
+
+function perYearLine(y: PerYear | null, v: Verdict): string {
+  if (!y) {
+    return 'Per year: this spec gives crashes per server (perServer); per-year figures need a rate: set events.crash.ratePerServerYear and horizonDays.';
+  }
+  const of = (name: string) => y.strategies.find((s) => s.strategy === name)!;
+  const say = (name: string) => {
+    const s = of(name);
+    return `${name} ${formatEstimate(s.captured)} dumps captured, ${formatEstimate(s.lost)} lost, ${formatEstimate(s.downtimeHours)} h crash downtime`;
+  };
+  return `Per 1,000 servers a year (${y.ratePerServerYear} crashes per server-year): ${say(v.best)}${v.best === v.baseline ? '' : `; baseline ${say(v.baseline)}`}.`;
+}
+
 /** One row per profile × strategy. */
 function profileSection(
   kind: 'crash-profiles' | 'reboot-profiles',
@@ -280,6 +330,7 @@ export type ReportSectionKind =
   | 'crash-failures'
   | 'crash'
   | 'crash-profiles'
+  | 'crash-per-year'
   | 'crash-culprits'
   | 'crash-device-reinit'
   | 'reboot-verdict'
@@ -333,6 +384,7 @@ export function reportSections(report: Report): {
       `Crash jobs: ${c.jobs.toLocaleString('en-US')} per strategy; every strategy meets the same crashes.`,
     );
     verdict.push(...verdictLines(c.verdict, 'crashes', 'captured', 'capture kernel boot'));
+    verdict.push(perYearLine(c.perYear, c.verdict));
     out.push(
       verdictSection('crash-verdict', c.verdict, 'crashes', 'capture rate', 'capture kernel boot'),
     );
@@ -381,6 +433,9 @@ export function reportSections(report: Report): {
     });
     if (c.byProfile.length > 1) {
       out.push(profileSection('crash-profiles', c.byProfile, 'crashes', 'capture rate'));
+    }
+    if (c.perYear) {
+      out.push(perYearSection(c.perYear));
     }
   }
   if (report.reboot) {

@@ -115,10 +115,12 @@ describe('renderReportHtml: the page', () => {
   it('has every chart of both job kinds, each with a title and a description', () => {
     const names = [...html.matchAll(/<svg class="chart" data-chart="([^"]+)"/g)].map((m) => m[1]);
     expect(names).toEqual([
+      'capture-forest',
       'capture-rate',
       'failure-reasons',
       'downtime',
       'device-reinit-cdf',
+      'in-service-forest',
       'in-service-rate',
       'reboot-failure-reasons',
       'reboot-downtime',
@@ -201,6 +203,18 @@ describe('renderReportHtml: the comparison tables', () => {
 });
 
 describe('renderReportHtml: the charts', () => {
+  it('forest plot: every strategy but the baseline, best first, at its paired difference', () => {
+    const marks = groups(chart('capture-forest'), 'mark');
+    const rows = crash.verdict.ranking.filter((e) => !e.baseline);
+    expect(marks.map((m) => m.attrs['data-strategy'])).toEqual(rows.map((e) => e.strategy));
+    marks.forEach((m, i) => {
+      const d = rows[i]!.vsBaseline.rate;
+      expect(Number(m.attrs['data-difference'])).toBe(d.difference);
+      expect(Number(m.attrs['data-lower'])).toBe(d.lower);
+      expect(Number(m.attrs['data-upper'])).toBe(d.upper);
+    });
+  });
+
   it('capture rate: a bar to the rate and a whisker over the interval, per strategy', () => {
     const marks = groups(chart('capture-rate'), 'mark');
     expect(marks.map((m) => m.attrs['data-strategy'])).toEqual(

@@ -181,6 +181,36 @@ export const ProfileResultSchema = z
   })
   .describe('results of the servers of one profile; jobs over profiles sum to the fleet-wide');
 
+const EstimateSchema = z
+  .strictObject({ value: z.number(), lower: z.number(), upper: z.number() })
+  .describe('an estimate with its 95 % interval');
+
+export const PerYearStrategySchema = z.strictObject({
+  strategy: z.string(),
+  crashes: EstimateSchema.describe('crashes per 1,000 servers per year (Poisson interval)'),
+  captured: EstimateSchema.describe('dumps captured per 1,000 servers per year (Poisson)'),
+  lost: EstimateSchema.describe('crashes without a dump per 1,000 servers per year (Poisson)'),
+  downtimeHours: EstimateSchema.describe(
+    'crash downtime, hours per 1,000 servers per year (compound Poisson: z·√Σx², Σx² from the histogram)',
+  ),
+  availability: EstimateSchema.describe(
+    "a server's availability counting crash downtime only, 0..1 (from downtimeHours)",
+  ),
+  nines: z
+    .strictObject({ value: nullableNumber, lower: nullableNumber, upper: nullableNumber })
+    .describe('-log10(1 - availability); null where no downtime at all'),
+});
+
+export const PerYearSchema = z
+  .strictObject({
+    ratePerServerYear: z.number().describe("the spec's crash rate, taken as exact"),
+    serverYears: z.number().describe('server-years simulated: servers × horizonDays / 365'),
+    strategies: z.array(PerYearStrategySchema),
+  })
+  .describe(
+    'what each strategy gives per 1,000 servers per year, from the simulated crashes of a rate spec; intervals cover simulation noise only',
+  );
+
 export const ReportSchema = z.strictObject({
   schemaVersion: z.literal(3),
   experiment: z.strictObject({
@@ -210,6 +240,9 @@ export const ReportSchema = z.strictObject({
       verdict: VerdictSchema,
       strategies: z.array(CrashStrategyResultSchema),
       byProfile: z.array(ProfileResultSchema),
+      perYear: PerYearSchema.nullable().describe(
+        'null when the spec gives crashes per server (perServer): per-year figures need events.crash.ratePerServerYear',
+      ),
       pairs: z.array(PairSchema),
     })
     .nullable(),
@@ -246,6 +279,8 @@ export type MeanDifferenceJson = z.infer<typeof MeanDifferenceSchema>;
 export type Verdict = z.infer<typeof VerdictSchema>;
 export type VerdictEntry = z.infer<typeof VerdictEntrySchema>;
 export type ProfileResult = z.infer<typeof ProfileResultSchema>;
+export type PerYear = z.infer<typeof PerYearSchema>;
+export type EstimateJson = z.infer<typeof EstimateSchema>;
 export type FailureBasis = z.infer<typeof FailureBasisSchema>;
 export type Report = z.infer<typeof ReportSchema>;
 export type RunInfo = NonNullable<Report['run']>;

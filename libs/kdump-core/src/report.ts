@@ -6,12 +6,13 @@
 import { Counter, CULPRIT_REASONS, Hist, Paired, pairedSums, type Aggregate } from './aggregate';
 import { culpritName, type CompiledExperiment } from './compile';
 import { basisFields, type CulpritPlace } from './report-basis';
-import { bucketMidpointMicros, histogramCount, summarise } from './histogram';
+import { BUCKETS, bucketMidpointMicros, histogramCount, summarise, sumMicros } from './histogram';
 import { FAILURE_REASON_MEANINGS, FAILURE_REASONS, type FailureReason } from './outcome';
 import type {
   CrashStrategyResult,
   FailureBasis,
   PairResult,
+  PerYear,
   ProfileResult,
   RebootStrategyResult,
   Report,
@@ -20,7 +21,13 @@ import type {
   Verdict,
   VerdictEntry,
 } from './report-schema';
-import { pairedDifference, pairedMeanDifference, wilson } from './statistics';
+import {
+  pairedDifference,
+  pairedMeanDifference,
+  poissonInterval,
+  wilson,
+  Z_95,
+} from './statistics';
 
 const CRASH = 0;
 const REBOOT = 1;
@@ -68,6 +75,7 @@ export function buildReport(model: CompiledExperiment, agg: Aggregate, run?: Run
           verdict: verdict(model, agg, CRASH),
           strategies: model.strategies.map((_, s) => crashResult(model, agg, s)),
           byProfile: byProfile(model, agg, CRASH),
+          perYear: perYear(model, agg),
           pairs: pairs(model, agg, CRASH),
         }
       : null,
@@ -394,4 +402,64 @@ function byProfile(model: CompiledExperiment, agg: Aggregate, kind: number): Pro
     });
     return { profile, jobs: strategies[0]?.jobs ?? 0, strategies };
   });
+}
+
+const HOURS_PER_YEAR = 8766;
+
+/**
+ * Per 1,000 servers per year, from the simulated crashes of a rate spec: counts
+ * with Poisson intervals, downtime with a compound-Poisson one. Null for a
+ * perServer spec.
+ */
+function perYear(model: CompiledExperiment, agg: Aggregate): PerYear | null {
+  const crash = model.resolved.spec.events.crash;
+  if (!crash || crash.ratePerServerYear === undefined || crash.horizonDays === undefined) {
+    return null;
+  }
+  const serverYears = (model.servers * crash.horizonDays) / 365;
+  const per = 1000 / serverYears;
+  const scaled = (n: number) => {
+    const i = poissonInterval(n);
+    return { value: n * per, lower: i.lower * per, upper: i.upper * per };
+  };
+  return {
+    ratePerServerYear: crash.ratePerServerYear,
+    serverYears,
+    strategies: model.strategies.map((strategy, s) => {
+      const n = counter(agg, s, CRASH, Counter.Jobs);
+      const ok = counter(agg, s, CRASH, Counter.Successes);
+      const base = agg.layout.histogram(s, CRASH, Hist.Downtime);
+      let squares = 0;
+      for (let b = 0; b < BUCKETS; b++) {
+        const c = agg.slots[base + b]!;
+        if (c > 0) {
+          squares += c * bucketMidpointMicros(b) ** 2;
+        }
+      }
+      const totalHours = sumMicros(agg.slots, base) / 3.6e9;
+      const halfHours = (Z_95 * Math.sqrt(squares)) / 3.6e9;
+      const downtimeHours = {
+        value: totalHours * per,
+        lower: Math.max(0, totalHours - halfHours) * per,
+        upper: (totalHours + halfHours) * per,
+      };
+      // Per server: hours down per year over the hours of a year.
+      const availability = (hours: number) => 1 - hours / 1000 / HOURS_PER_YEAR;
+      const nines = (a: number) => (a >= 1 ? null : -Math.log10(1 - a));
+      const a = {
+        value: availability(downtimeHours.value),
+        lower: availability(downtimeHours.upper),
+        upper: availability(downtimeHours.lower),
+      };
+      return {
+        strategy: strategy.name,
+        crashes: scaled(n),
+        captured: scaled(ok),
+        lost: scaled(n - ok),
+        downtimeHours,
+        availability: a,
+        nines: { value: nines(a.value), lower: nines(a.lower), upper: nines(a.upper) },
+      };
+    }),
+  };
 }

@@ -143,3 +143,16 @@ export function pairedMeanDifference(
   const s = (us: number) => Math.round(us) / 1e6;
   return { pairs: n, meanSeconds: s(mean), lower: s(mean - half), upper: s(mean + half) };
 }
+
+/**
+ * 95 % interval of a Poisson mean from one observed count `n` (the score
+ * interval: n + z²/2 ± z·√(n + z²/4)), in counts.
+ */
+export function poissonInterval(n: number, z = Z_95): { lower: number; upper: number } {
+  if (!Number.isInteger(n) || n < 0) {
+    throw new RangeError(`poissonInterval: need a count, got ${n}`);
+  }
+  const centre = n + (z * z) / 2;
+  const half = z * Math.sqrt(n + (z * z) / 4);
+  return { lower: Math.max(0, centre - half), upper: centre + half };
+}

@@ -21,6 +21,7 @@ import { planOutput, renderReport, type OutputPlan } from './output-format';
 import { ProgressBar } from './progress';
 import { loadSpec } from './spec-file';
 import { runShardsOnThreads, spawnShardWorker } from './thread-pool';
+import { checkThresholds, collectThresholds } from './threshold-check';
 import { fleetsimVersion } from '../../../libs/fleet-platform/src/version';
 
 export async function runCommand(cmd: RunCommand, io: CliIo): Promise<number> {
@@ -39,6 +40,14 @@ export async function runCommand(cmd: RunCommand, io: CliIo): Promise<number> {
 
   const started = performance.now();
   const model = compileExperiment(loaded.resolved);
+  const setup = collectThresholds(loaded.resolved.spec.thresholds, cmd.failIf, {
+    strategies: model.strategies.map((s) => s.name),
+    profiles: model.profiles.map((p) => p.name),
+  });
+  if (!setup.ok) {
+    io.err(setup.lines.map((l) => l + '\n').join(''));
+    return 2;
+  }
   const wantedThreads = cmd.threads ?? availableParallelism();
   // Results do not depend on the cut; for threads, about eight shards per thread keep
   // them busy to the end and move the progress bar smoothly.
@@ -85,7 +94,8 @@ export async function runCommand(cmd: RunCommand, io: CliIo): Promise<number> {
     mode: 'embedded',
     fleetsimVersion: fleetsimVersion(),
   });
-  return writeReport(report, output, io);
+  const written = writeReport(report, output, io);
+  return written !== 0 ? written : checkThresholds(report, setup.thresholds, io);
 }
 
 /**

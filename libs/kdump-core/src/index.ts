@@ -21,5 +21,7 @@ export * from './shard-plan';
 export * from './spec';
 export * from './spec-schema';
 export * from './statistics';
+export * from './thresholds';
+export * from './report-csv';
 export * from './trace';
 export * from './jobs';

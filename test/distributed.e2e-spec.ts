@@ -370,7 +370,7 @@ describe('coordinator + 2 workers', () => {
     expect(counts).toMatchObject({ waiting: 0, delayed: 0, prioritized: 0, active: 0 });
     await sleep(500);
     expect((await api.experiment(id)).json.state).toBe('cancelled');
-    expect((await http('GET', `${api.base}/experiments/${id}/report`)).status).toBe(409);
+    expect((await http('GET', `${api.base}/experiments/${id}/report`)).status).toBe(410);
     const status = await fleetsim(['status', id, '--coordinator', coordinator.url]);
     expect(status.stdout).toMatch(/^state\s+cancelled$/m);
     // Cancelling again is refused, saying why.

@@ -12,6 +12,7 @@ import {
   FleetEngine,
   planShards,
   type Aggregate,
+  type CompiledExperiment,
   type Report,
   type ShardTask,
 } from '../../../libs/kdump-core/src';
@@ -49,12 +50,7 @@ export async function runCommand(cmd: RunCommand, io: CliIo): Promise<number> {
     return 2;
   }
   const wantedThreads = cmd.threads ?? availableParallelism();
-  // Results do not depend on the cut; for threads, about eight shards per thread keep
-  // them busy to the end and move the progress bar smoothly.
-  const shardSize =
-    cmd.shardSize ??
-    loaded.resolved.spec.run?.shardSize ??
-    Math.min(defaultShardSize(model), Math.ceil(model.servers / (wantedThreads * 8)));
+  const shardSize = embeddedShardSize(model, cmd.shardSize, wantedThreads);
   let tasks: ShardTask[];
   try {
     tasks = planShards(model, shardSize);
@@ -96,6 +92,24 @@ export async function runCommand(cmd: RunCommand, io: CliIo): Promise<number> {
   });
   const written = writeReport(report, output, io);
   return written !== 0 ? written : checkThresholds(report, setup.thresholds, io);
+}
+
+/**
+ * Servers per shard of an embedded run: `--shard-size`, else the spec's
+ * run.shardSize, else the plan's default cut finer so that about eight shards
+ * per thread keep the threads busy to the end and move the progress bar
+ * smoothly. Results do not depend on the cut.
+ */
+export function embeddedShardSize(
+  model: CompiledExperiment,
+  shardSize: number | undefined,
+  threads: number,
+): number {
+  return (
+    shardSize ??
+    model.resolved.spec.run?.shardSize ??
+    Math.min(defaultShardSize(model), Math.ceil(model.servers / (threads * 8)))
+  );
 }
 
 /**

@@ -99,6 +99,38 @@ catalogue:
       driver: no-such-driver
 `;
 
+  it('words errors for a spec author, sorted by line, with a did-you-mean', () => {
+    const text = `name: bad
+seed: 1
+strategies:
+  - name: mine
+    whitelist: yes
+  - whitelst
+fleet:
+  - profile: compute-2s
+events:
+  crash: { perServer: 1, causes: { panic: 1 } }
+`;
+    const errors = errorsOf(parseSpecText(text));
+    expect(errors.map((e) => [e.line, e.path, e.message])).toEqual([
+      [
+        lineOf(text, 'whitelist: yes'),
+        'strategies[0].whitelist',
+        'whitelist is "dump-target" or a list of driver names, e.g. whitelist: [nvme, i40e]',
+      ],
+      [
+        lineOf(text, '- whitelst'),
+        'strategies[1]',
+        expect.stringMatching(/^unknown strategy "whitelst" \(did you mean "whitelist"\?\)/),
+      ],
+      [
+        lineOf(text, '- profile: compute-2s'),
+        'fleet[0].count',
+        'missing required field `count` (number)',
+      ],
+    ]);
+  });
+
   it('takes a baseline that names one of the strategies, and refuses any other', () => {
     const ok = parseSpecText(
       `${MINIMAL.replace('[none]', '[none, whitelist]')}baseline: whitelist\n`,

@@ -12,6 +12,7 @@ import {
   BUILTIN_PROFILES,
   BUILTIN_STRATEGIES,
 } from './catalogue';
+import { didYouMean } from './did-you-mean';
 import { compileDistribution, type TimeDistribution } from './distribution';
 import {
   CrashCauseSchema,
@@ -174,12 +175,12 @@ export function validateSpec(input: unknown, finder = new LineFinder(null, null)
         seen.add(e.path);
       }
     }
-    return { ok: false, errors };
+    return { ok: false, errors: byLine(errors) };
   }
   const errors: SpecError[] = [];
   const resolved = resolve(parsed.data, errors, finder);
   if (errors.length > 0 || !resolved) {
-    return { ok: false, errors };
+    return { ok: false, errors: byLine(errors) };
   }
   return { ok: true, resolved };
 }
@@ -217,9 +218,36 @@ function zodErrors(
       out.push(...zodErrors(best, path, finder));
       continue;
     }
-    out.push({ path: formatPath(path), line: finder.lineOf(path), message: issue.message });
+    out.push({
+      path: formatPath(path),
+      line: finder.lineOf(path),
+      message: zodMessage(issue, path),
+    });
   }
   return out;
+}
+
+/** A zod issue in the words of a spec author. */
+function zodMessage(issue: z.core.$ZodIssue, path: readonly PathPart[]): string {
+  const last = path[path.length - 1];
+  if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) {
+    return typeof last === 'string'
+      ? `missing required field \`${last}\` (${issue.expected})`
+      : `missing ${issue.expected}`;
+  }
+  if (last === 'whitelist' || last === 'blacklist') {
+    const word = last === 'whitelist' ? 'dump-target' : 'known-problems';
+    return `${last} is "${word}" or a list of driver names, e.g. ${last}: [nvme, i40e]`;
+  }
+  return issue.message.replace(/^Invalid input: /, '');
+}
+
+/** Errors in the order of their lines (errors without a line last), else as found. */
+function byLine(errors: SpecError[]): SpecError[] {
+  return errors
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => (a.e.line ?? Infinity) - (b.e.line ?? Infinity) || a.i - b.i)
+    .map((x) => x.e);
 }
 
 function depth(issues: readonly z.core.$ZodIssue[]): number {
@@ -252,7 +280,7 @@ function referenceErrors(input: unknown, finder: LineFinder): SpecError[] {
       if (typeof profile === 'string' && !profiles.has(profile)) {
         push(
           ['fleet', i, 'profile'],
-          `unknown profile "${profile}" (known: ${[...profiles].join(', ')})`,
+          `unknown profile "${profile}"${didYouMean(profile, [...profiles])} (known: ${[...profiles].join(', ')})`,
         );
       }
     });
@@ -263,7 +291,7 @@ function referenceErrors(input: unknown, finder: LineFinder): SpecError[] {
       if (typeof entry === 'string' && !strategies.has(entry)) {
         push(
           ['strategies', i],
-          `unknown strategy "${entry}" (known: ${[...strategies].join(', ')})`,
+          `unknown strategy "${entry}"${didYouMean(entry, [...strategies])} (known: ${[...strategies].join(', ')})`,
         );
       } else if (
         entry !== null &&
@@ -289,7 +317,7 @@ function referenceErrors(input: unknown, finder: LineFinder): SpecError[] {
     if (!causes.has(cause)) {
       push(
         ['events', 'crash', 'causes', cause],
-        `unknown crash cause "${cause}" (known: ${[...causes].join(', ')})`,
+        `unknown crash cause "${cause}"${didYouMean(cause, [...causes])} (known: ${[...causes].join(', ')})`,
       );
     }
   }
@@ -621,7 +649,10 @@ function resolveStrategies(
       strategyName = entry;
       const found = defined[entry];
       if (!found) {
-        err(path, `unknown strategy "${entry}" (known: ${Object.keys(defined).join(', ')})`);
+        err(
+          path,
+          `unknown strategy "${entry}"${didYouMean(entry, Object.keys(defined))} (known: ${Object.keys(defined).join(', ')})`,
+        );
         return;
       }
       def = found;

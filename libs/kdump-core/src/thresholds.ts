@@ -10,7 +10,10 @@
  * `capture(whitelist) < 0.95` fails when whitelist captures less than 95 %.
  * Parse errors and unknown names are refusals (data), not exceptions.
  */
+import { didYouMean } from './did-you-mean';
 import type { Report } from './report-schema';
+
+export { didYouMean, editDistance } from './did-you-mean';
 
 type Unit = 'rate' | 'seconds' | 'difference' | 'count';
 
@@ -66,37 +69,6 @@ export type ThresholdParse = { ok: true; threshold: Threshold } | { ok: false; m
 
 const PATTERN =
   /^\s*([a-z0-9_]+)\s*\(\s*([a-z0-9][a-z0-9_.+-]*)\s*(?:,\s*([a-z0-9][a-z0-9_.+-]*)\s*)?\)\s*(<=|>=|<|>)\s*([-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?)\s*(%|pp|ms|s|m|h)?\s*$/i;
-
-/** Edit distance, for "did you mean". */
-export function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = up;
-    }
-  }
-  return row[b.length]!;
-}
-
-/** ` (did you mean "x"?)` for the closest of `known` within a third of its length, or ''. */
-export function didYouMean(name: string, known: readonly string[]): string {
-  let best = '';
-  let distance = Infinity;
-  for (const k of known) {
-    const d = editDistance(name.toLowerCase(), k.toLowerCase());
-    if (d < distance) {
-      best = k;
-      distance = d;
-    }
-  }
-  return best && distance <= Math.max(2, Math.floor(best.length / 3))
-    ? ` (did you mean "${best}"?)`
-    : '';
-}
 
 const GRAMMAR = 'METRIC(STRATEGY[, PROFILE]) OP VALUE, e.g. capture(whitelist) < 0.95';
 

@@ -70,6 +70,17 @@ describe('parseCliArgs', () => {
     );
   });
 
+  it('suggests the closest option and command', () => {
+    expect(parseCliArgs(['run', 's.yaml', '--fail-fi', 'x'])).toEqual({
+      ok: false,
+      message: 'unknown option --fail-fi (did you mean "--fail-if"?)',
+    });
+    expect(parseCliArgs(['runn', 's.yaml'])).toEqual({
+      ok: false,
+      message: 'unknown command "runn" (did you mean "run"?)',
+    });
+  });
+
   it('reads --format csv and every --fail-if, in order', () => {
     expect(
       ok([

@@ -4,6 +4,7 @@
  * every refusal is ours to word; nothing here touches the file system.
  */
 import { parseArgs } from 'node:util';
+import { didYouMean } from '../../../libs/kdump-core/src/did-you-mean';
 import { isReportFormat, REPORT_FORMATS, type ReportFormat } from './output-format';
 
 /** `fleetsim run SPEC ...`: simulate a spec on worker threads, or on a coordinator. */
@@ -267,7 +268,12 @@ function parseOrThrow(
       positionals.push(token.value);
     } else if (token.kind === 'option') {
       if (!Object.hasOwn(OPTIONS, token.name)) {
-        throw new ArgError(`unknown option ${token.rawName}`);
+        throw new ArgError(
+          `unknown option ${token.rawName}${didYouMean(
+            token.rawName,
+            Object.keys(OPTIONS).map((o) => `--${o}`),
+          )}`,
+        );
       }
       const name = token.name as OptionName;
       const display = `--${name}`;
@@ -299,7 +305,7 @@ function parseOrThrow(
     return { kind: 'help' };
   }
   if (!(COMMANDS as readonly string[]).includes(commandName)) {
-    throw new ArgError(`unknown command "${commandName}"`);
+    throw new ArgError(`unknown command "${commandName}"${didYouMean(commandName, COMMANDS)}`);
   }
   const command = commandName as (typeof COMMANDS)[number];
   for (const [name, { raw }] of values) {

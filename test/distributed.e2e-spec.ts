@@ -152,8 +152,18 @@ describe('coordinator + 2 workers', () => {
     const exp = { experiment: quickstartId };
     expect(c.types.get('fleetsim_recoveries_total')).toBe('counter');
     for (const s of report.crash!.strategies) {
-      const at = { ...exp, strategy: s.strategy };
+      // profile="*" is the whole fleet; each profile's series add up to it.
+      const at = { ...exp, strategy: s.strategy, profile: '*' };
       const crash = { ...at, kind: 'crash' };
+      const profiles = report.crash!.byProfile.map((p) => p.profile);
+      expect(
+        profiles.reduce(
+          (a, profile) =>
+            a + sumOf(c, 'fleetsim_recoveries_total', { ...crash, profile, outcome: 'captured' }),
+          0,
+        ),
+        s.strategy,
+      ).toBe(s.captured);
       expect(
         sumOf(c, 'fleetsim_recoveries_total', { ...crash, outcome: 'captured' }),
         s.strategy,

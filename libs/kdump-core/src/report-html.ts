@@ -646,14 +646,15 @@ function reinitChart(view: KindView): { svg: string; empty: string[] } {
         .map((v, i) => `${i === 0 ? 'M' : 'L'}${px(axis.at(v))} ${px(yAt(view.levels[i] ?? 1))}`)
         .join('');
       const tooltip = `${deviceClass} under ${s.name}: p50 ${formatSeconds(t.p50Seconds)}, p95 ${formatSeconds(t.p95Seconds)}, p99 ${formatSeconds(t.p99Seconds)}, mean ${formatSeconds(t.meanSeconds)} (${count(t.count)} devices)`;
-      return `<g class="series" ${data}><title>${esc(tooltip)}</title><path class="cdf" d="${d}" fill="none" stroke="${s.colour}" stroke-width="1.75" stroke-linejoin="round"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/></g>`;
+      // A wide transparent copy catches the pointer, so one line can be picked out of many.
+      return `<g class="series" ${data}><title>${esc(tooltip)}</title><path class="cdf" d="${d}" fill="none" stroke="${s.colour}" stroke-width="1.75" stroke-linejoin="round"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/><path class="hit" d="${d}"/></g>`;
     });
     const heading = `<text x="${px(x0)}" y="${px(y + 14)}" font-size="13" font-weight="600" fill="${INK}">${esc(deviceClass)}</text>`;
     return `<g class="panel" data-device-class="${esc(deviceClass)}">${heading}${yTicks}${xAxis(axis, y0, y1, 'reinitialisation time (log)', (x0 + x1) / 2)}<line x1="${px(x0)}" x2="${px(x0)}" y1="${px(y0)}" y2="${px(y1)}" stroke="${AXIS}"/>${lines.join('')}</g>`;
   });
   const rows = Math.ceil(view.deviceClasses.length / columns);
   const title = `Device reinitialisation time per device class and strategy (${view.job} jobs): distribution functions`;
-  const description = `One panel per device class; in each, one line per strategy giving the share of that class's devices whose reinitialisation (resets plus probe) took at most the time on the logarithmic horizontal axis.`;
+  const description = `One panel per device class; in each, one line per strategy giving the share of that class's devices whose reinitialisation (resets plus probe) took at most the time on the logarithmic horizontal axis. Point at a line to bring it forward and fade the others.`;
   return {
     svg: chartSvg(
       view.charts.reinit,
@@ -780,6 +781,10 @@ h3 { font-size: 16px; margin: 28px 0 8px; }
 figure { margin: 16px 0 28px; }
 figcaption { color: ${MUTED}; font-size: 13px; margin-top: 6px; }
 svg.chart { display: block; width: 100%; max-width: ${WIDTH}px; height: auto; }
+/* Device CDFs: many close lines; pointing at one brings it forward and fades the rest. */
+.panel:hover .series .cdf { stroke-opacity: 0.18; }
+.panel .series:hover .cdf { stroke-opacity: 1; stroke-width: 3.5; }
+.series .hit { stroke: transparent; stroke-width: 10; fill: none; pointer-events: stroke; }
 .table-wrap { overflow-x: auto; margin: 8px 0 24px; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; font-variant-numeric: tabular-nums; }
 caption { text-align: left; font-weight: 600; padding: 0 0 6px; }

@@ -420,7 +420,7 @@ function forestChart(view: KindView, verdict: Verdict): string | null {
   }
   const names = rows.map((e) => e.strategy);
   const x0 = labelColumn(names);
-  const x1 = WIDTH - 190;
+  const x1 = WIDTH - 240;
   const lo = Math.min(0, ...rows.map((e) => e.vsBaseline.rate.lower!));
   const hi = Math.max(0, ...rows.map((e) => e.vsBaseline.rate.upper!));
   const steps = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5];

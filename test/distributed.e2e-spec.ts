@@ -152,8 +152,18 @@ describe('coordinator + 2 workers', () => {
     const exp = { experiment: quickstartId };
     expect(c.types.get('fleetsim_recoveries_total')).toBe('counter');
     for (const s of report.crash!.strategies) {
-      const at = { ...exp, strategy: s.strategy };
+      // profile="*" is the whole fleet; each profile's series add up to it.
+      const at = { ...exp, strategy: s.strategy, profile: '*' };
       const crash = { ...at, kind: 'crash' };
+      const profiles = report.crash!.byProfile.map((p) => p.profile);
+      expect(
+        profiles.reduce(
+          (a, profile) =>
+            a + sumOf(c, 'fleetsim_recoveries_total', { ...crash, profile, outcome: 'captured' }),
+          0,
+        ),
+        s.strategy,
+      ).toBe(s.captured);
       expect(
         sumOf(c, 'fleetsim_recoveries_total', { ...crash, outcome: 'captured' }),
         s.strategy,
@@ -370,7 +380,7 @@ describe('coordinator + 2 workers', () => {
     expect(counts).toMatchObject({ waiting: 0, delayed: 0, prioritized: 0, active: 0 });
     await sleep(500);
     expect((await api.experiment(id)).json.state).toBe('cancelled');
-    expect((await http('GET', `${api.base}/experiments/${id}/report`)).status).toBe(409);
+    expect((await http('GET', `${api.base}/experiments/${id}/report`)).status).toBe(410);
     const status = await fleetsim(['status', id, '--coordinator', coordinator.url]);
     expect(status.stdout).toMatch(/^state\s+cancelled$/m);
     // Cancelling again is refused, saying why.

@@ -66,8 +66,38 @@ describe('parseCliArgs', () => {
       format: undefined,
     });
     expect(refusal(['run', 'spec.yaml', '--format', 'pdf'])).toBe(
-      '--format must be one of table, json, markdown, html, got "pdf"',
+      '--format must be one of table, json, markdown, html, csv, got "pdf"',
     );
+  });
+
+  it('suggests the closest option and command', () => {
+    expect(parseCliArgs(['run', 's.yaml', '--fail-fi', 'x'])).toEqual({
+      ok: false,
+      message: 'unknown option --fail-fi (did you mean "--fail-if"?)',
+    });
+    expect(parseCliArgs(['runn', 's.yaml'])).toEqual({
+      ok: false,
+      message: 'unknown command "runn" (did you mean "run"?)',
+    });
+  });
+
+  it('reads --format csv and every --fail-if, in order', () => {
+    expect(
+      ok([
+        'run',
+        'spec.yaml',
+        '--format',
+        'csv',
+        '--fail-if',
+        'capture(whitelist) < 0.95',
+        '--fail-if=downtime_p95(fallback) > 10m',
+      ]),
+    ).toMatchObject({
+      kind: 'run',
+      format: 'csv',
+      failIf: ['capture(whitelist) < 0.95', 'downtime_p95(fallback) > 10m'],
+    });
+    expect(ok(['run', 'spec.yaml'])).not.toHaveProperty('failIf');
   });
 
   it('leaves absent options undefined, and accepts options before the spec', () => {

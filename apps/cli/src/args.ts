@@ -4,6 +4,7 @@
  * every refusal is ours to word; nothing here touches the file system.
  */
 import { parseArgs } from 'node:util';
+import { didYouMean } from '../../../libs/kdump-core/src/did-you-mean';
 import {
   DECISION_COMMANDS,
   DECISION_OPTIONS,
@@ -26,6 +27,8 @@ export interface RunCommand {
   shardSize?: number;
   out?: string;
   format?: ReportFormat;
+  /** `--fail-if` conditions, as written (checked against the spec before the run). */
+  failIf?: string[];
 }
 
 /** `fleetsim validate SPEC`: check a spec, print its size. */
@@ -133,7 +136,9 @@ export const USAGE = `fleetsim: simulate a server fleet crashing down the kdump 
 
 Usage:
   fleetsim run SPEC [--seed N] [--threads N] [--shard-size N] [--out FILE] [--format FORMAT]
+                 [--fail-if COND]...
   fleetsim run SPEC --coordinator URL [--seed N] [--shard-size N] [--out FILE] [--format FORMAT]
+                 [--fail-if COND]...
   fleetsim status [ID] --coordinator URL [--format table|json]
   fleetsim cancel ID --coordinator URL
   fleetsim validate SPEC [--seed N] [--shard-size N]
@@ -176,9 +181,16 @@ ${DECISION_USAGE}Options:
   --shard-size N  servers per shard (default: the spec's run.shardSize, else sized by the plan)
   --out FILE      also write the report to FILE, in --format if given, else by extension
                   (.json json, .md markdown, .html a self-contained page with charts,
-                  anything else table); the table still goes to stdout
+                  .csv one row per strategy and profile, anything else table); the
+                  table still goes to stdout
   --format F      ${REPORT_FORMATS.join(' | ')} (default table); for status: table | json;
                   for trace: text | json; for catalogue: yaml | json
+  --fail-if COND  run: exit 3 when COND holds (repeatable; added to the spec's thresholds).
+                  COND is METRIC(STRATEGY[, PROFILE]) OP VALUE with OP < <= > >=, e.g.
+                  'capture(whitelist) < 0.95', 'downtime_p95(fallback) > 10m',
+                  'capture_vs_baseline(fallback) < 2pp'. Metrics: capture, capture_lower,
+                  capture_upper, capture_vs_baseline, in_service, downtime_mean,
+                  downtime_p50, downtime_p95, downtime_p99, boot_p95, lost_per_1000_year
   --server N      trace: the server's index in the fleet (0-based, fleet order)
   --profile P --index I
                   trace: the I-th server (0-based) of profile P, as the coordinator counts
@@ -187,7 +199,8 @@ ${DECISION_USAGE}Options:
   --strategy S    trace: print only strategy S
 
 Exit status: 0 done; 1 internal or worker error, coordinator unreachable, experiment failed
-or cancelled; 2 bad arguments, invalid spec or unknown experiment ID; 130 interrupted while
+or cancelled; 2 bad arguments, invalid spec, bad threshold or unknown experiment ID; 3 the
+report was written but a threshold (--fail-if, spec thresholds) failed; 130 interrupted while
 following a coordinator run (the experiment goes on there).
 `;
 
@@ -199,6 +212,7 @@ const OPTIONS = {
   'shard-size': { type: 'string' },
   out: { type: 'string' },
   format: { type: 'string' },
+  'fail-if': { type: 'string' },
   coordinator: { type: 'string' },
   report: { type: 'boolean' },
   server: { type: 'string' },
@@ -220,7 +234,7 @@ type OptionName = keyof typeof OPTIONS;
 
 /** Options each command accepts, besides --help. */
 const ALLOWED: Record<(typeof COMMANDS)[number], readonly OptionName[]> = {
-  run: ['seed', 'threads', 'shard-size', 'out', 'format', 'coordinator'],
+  run: ['seed', 'threads', 'shard-size', 'out', 'format', 'coordinator', 'fail-if'],
   validate: ['seed', 'shard-size'],
   schema: ['report'],
   status: ['coordinator', 'format'],
@@ -276,12 +290,18 @@ function parseOrThrow(
   });
   const positionals: string[] = [];
   const values = new Map<OptionName, { raw: string; value: string | true }>();
+  const failIf: string[] = [];
   for (const token of tokens) {
     if (token.kind === 'positional') {
       positionals.push(token.value);
     } else if (token.kind === 'option') {
       if (!Object.hasOwn(OPTIONS, token.name)) {
-        throw new ArgError(`unknown option ${token.rawName}`);
+        throw new ArgError(
+          `unknown option ${token.rawName}${didYouMean(
+            token.rawName,
+            Object.keys(OPTIONS).map((o) => `--${o}`),
+          )}`,
+        );
       }
       const name = token.name as OptionName;
       const display = `--${name}`;
@@ -298,6 +318,9 @@ function parseOrThrow(
           throw new ArgError(`${display} needs a value`);
         }
         values.set(name, { raw: token.rawName, value });
+        if (name === 'fail-if') {
+          failIf.push(value);
+        }
       }
     }
   }
@@ -310,7 +333,7 @@ function parseOrThrow(
     return { kind: 'help' };
   }
   if (!(COMMANDS as readonly string[]).includes(commandName)) {
-    throw new ArgError(`unknown command "${commandName}"`);
+    throw new ArgError(`unknown command "${commandName}"${didYouMean(commandName, COMMANDS)}`);
   }
   const command = commandName as (typeof COMMANDS)[number];
   for (const [name, { raw }] of values) {
@@ -422,6 +445,7 @@ function parseOrThrow(
     shardSize,
     out,
     format,
+    ...(failIf.length > 0 ? { failIf } : {}),
   };
 }
 

@@ -103,6 +103,12 @@ describe('fleetsim sweep', () => {
     expect(r.err).toMatch(/no sweep: block/);
   });
 
+  it('refuses CSV, which only fleetsim run writes, with exit 2', async () => {
+    const r = await fleetsim('sweep', specFile('csv.yaml', BASE), '--format', 'csv');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--format csv .* is for fleetsim run/);
+  });
+
   it('writes an HTML page with a chart', async () => {
     const out = join(dir, 'sweep.html');
     const text = `${BASE}sweep:\n  parameters:\n    - path: catalogue.profiles.gpu-node.crashkernelMiB\n      values: [256, 512]\n`;

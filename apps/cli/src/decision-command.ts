@@ -22,8 +22,17 @@ import { planOutput, type ReportFormat } from './output-format';
 import { checkWritableDestination } from './run-command';
 import { loadSpec } from './spec-file';
 
+/** The formats a multi-run document renders in (CSV is for `fleetsim run`'s report). */
+type DecisionFormat = Exclude<ReportFormat, 'csv'>;
+
 export async function decisionCommand(cmd: DecisionCommand, io: CliIo): Promise<number> {
   const output = planOutput(cmd);
+  if (output.stdout === 'csv' || output.file?.format === 'csv') {
+    throw new UsageError(
+      `--format csv (or an --out .csv file) is for fleetsim run; fleetsim ${cmd.kind} writes table, json, markdown or html`,
+    );
+  }
+  const stdoutFormat = output.stdout;
   if (output.file) {
     checkWritableDestination(output.file.path);
   }
@@ -37,7 +46,7 @@ export async function decisionCommand(cmd: DecisionCommand, io: CliIo): Promise<
   }
   const { resolved } = loaded;
   const progress = (text: string) => io.progressStream?.write(`\r\x1b[2K${text}`);
-  let render: (format: ReportFormat) => string;
+  let render: (format: DecisionFormat) => string;
   try {
     switch (cmd.kind) {
       case 'sweep': {
@@ -92,12 +101,12 @@ export async function decisionCommand(cmd: DecisionCommand, io: CliIo): Promise<
   }
   if (output.file) {
     try {
-      writeFileSync(output.file.path, render(output.file.format));
+      writeFileSync(output.file.path, render(output.file.format as DecisionFormat));
     } catch (e) {
       io.err(`fleetsim: cannot write --out "${output.file.path}": ${(e as Error).message}\n`);
       return 1;
     }
   }
-  io.out(render(output.stdout));
+  io.out(render(stdoutFormat as DecisionFormat));
   return 0;
 }

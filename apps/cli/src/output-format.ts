@@ -5,13 +5,14 @@
  */
 import { extname } from 'node:path';
 import {
+  formatReportCsv,
   formatReportMarkdown,
   formatReportTable,
   renderReportHtml,
   type Report,
 } from '../../../libs/kdump-core/src';
 
-export const REPORT_FORMATS = ['table', 'json', 'markdown', 'html'] as const;
+export const REPORT_FORMATS = ['table', 'json', 'markdown', 'html', 'csv'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export function isReportFormat(value: string): value is ReportFormat {
@@ -20,7 +21,7 @@ export function isReportFormat(value: string): value is ReportFormat {
 
 /**
  * The format a file name asks for: `.json` json, `.md`/`.markdown` markdown,
- * `.html`/`.htm` html, else table.
+ * `.html`/`.htm` html, `.csv` csv, else table.
  */
 export function formatFromExtension(file: string): ReportFormat {
   switch (extname(file).toLowerCase()) {
@@ -32,6 +33,8 @@ export function formatFromExtension(file: string): ReportFormat {
     case '.html':
     case '.htm':
       return 'html';
+    case '.csv':
+      return 'csv';
     default:
       return 'table';
   }
@@ -64,5 +67,7 @@ export function renderReport(report: Report, format: ReportFormat): string {
       return formatReportMarkdown(report);
     case 'html':
       return renderReportHtml(report);
+    case 'csv':
+      return formatReportCsv(report);
   }
 }

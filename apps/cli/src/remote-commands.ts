@@ -5,7 +5,7 @@
  */
 import { extname } from 'node:path';
 import { isMap, parseDocument } from 'yaml';
-import { ReportSchema, type Report } from '../../../libs/kdump-core/src';
+import { parseSpecText, ReportSchema, type Report } from '../../../libs/kdump-core/src';
 import type { CancelCommand, RunCommand, StatusCommand } from './args';
 import { UsageError, type CliIo } from './cli-io';
 import {
@@ -18,6 +18,7 @@ import { planOutput } from './output-format';
 import { formatDuration, ProgressBar } from './progress';
 import { checkWritableDestination, writeReport } from './run-command';
 import { formatSpecErrors, readSpecFile } from './spec-file';
+import { checkThresholds, collectThresholds } from './threshold-check';
 
 /** Timing of the polling loop; tests shorten it. */
 export interface PollOptions {
@@ -60,6 +61,16 @@ export async function remoteRunCommand(
   const read = await readSpecFile(cmd.spec);
   if (!read.ok) {
     throw new UsageError(read.message);
+  }
+  // Grammar now; names against the report (the coordinator resolves the spec).
+  const parsedSpec = parseSpecText(read.text);
+  const setup = collectThresholds(
+    parsedSpec.ok ? parsedSpec.resolved.spec.thresholds : undefined,
+    cmd.failIf,
+  );
+  if (!setup.ok) {
+    io.err(setup.lines.map((l) => l + '\n').join(''));
+    return 2;
   }
   const submission = specSubmission(cmd.spec, read.text, {
     seed: cmd.seed,
@@ -172,7 +183,8 @@ export async function remoteRunCommand(
     return 1;
   }
   // The report as sent (key order and all), so its JSON is byte for byte the embedded one.
-  return writeReport(report, output, io);
+  const written = writeReport(report, output, io);
+  return written !== 0 ? written : checkThresholds(report, setup.thresholds, io);
 }
 
 /** Polls until the experiment reaches a final state (or the user interrupts). */

@@ -12,6 +12,7 @@ import {
   FleetEngine,
   planShards,
   type Aggregate,
+  type CompiledExperiment,
   type Report,
   type ShardTask,
 } from '../../../libs/kdump-core/src';
@@ -21,6 +22,7 @@ import { planOutput, renderReport, type OutputPlan } from './output-format';
 import { ProgressBar } from './progress';
 import { loadSpec } from './spec-file';
 import { runShardsOnThreads, spawnShardWorker } from './thread-pool';
+import { checkThresholds, collectThresholds } from './threshold-check';
 import { fleetsimVersion } from '../../../libs/fleet-platform/src/version';
 
 export async function runCommand(cmd: RunCommand, io: CliIo): Promise<number> {
@@ -39,13 +41,16 @@ export async function runCommand(cmd: RunCommand, io: CliIo): Promise<number> {
 
   const started = performance.now();
   const model = compileExperiment(loaded.resolved);
+  const setup = collectThresholds(loaded.resolved.spec.thresholds, cmd.failIf, {
+    strategies: model.strategies.map((s) => s.name),
+    profiles: model.profiles.map((p) => p.name),
+  });
+  if (!setup.ok) {
+    io.err(setup.lines.map((l) => l + '\n').join(''));
+    return 2;
+  }
   const wantedThreads = cmd.threads ?? availableParallelism();
-  // Results do not depend on the cut; for threads, about eight shards per thread keep
-  // them busy to the end and move the progress bar smoothly.
-  const shardSize =
-    cmd.shardSize ??
-    loaded.resolved.spec.run?.shardSize ??
-    Math.min(defaultShardSize(model), Math.ceil(model.servers / (wantedThreads * 8)));
+  const shardSize = embeddedShardSize(model, cmd.shardSize, wantedThreads);
   let tasks: ShardTask[];
   try {
     tasks = planShards(model, shardSize);
@@ -85,7 +90,26 @@ export async function runCommand(cmd: RunCommand, io: CliIo): Promise<number> {
     mode: 'embedded',
     fleetsimVersion: fleetsimVersion(),
   });
-  return writeReport(report, output, io);
+  const written = writeReport(report, output, io);
+  return written !== 0 ? written : checkThresholds(report, setup.thresholds, io);
+}
+
+/**
+ * Servers per shard of an embedded run: `--shard-size`, else the spec's
+ * run.shardSize, else the plan's default cut finer so that about eight shards
+ * per thread keep the threads busy to the end and move the progress bar
+ * smoothly. Results do not depend on the cut.
+ */
+export function embeddedShardSize(
+  model: CompiledExperiment,
+  shardSize: number | undefined,
+  threads: number,
+): number {
+  return (
+    shardSize ??
+    model.resolved.spec.run?.shardSize ??
+    Math.min(defaultShardSize(model), Math.ceil(model.servers / (threads * 8)))
+  );
 }
 
 /**

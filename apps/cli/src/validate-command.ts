@@ -1,9 +1,11 @@
 /**
  * `fleetsim validate`: check a spec without running it, and say how big it is.
  */
+import { availableParallelism } from 'node:os';
 import { compileExperiment, planShards } from '../../../libs/kdump-core/src';
 import type { ValidateCommand } from './args';
 import { UsageError, type CliIo } from './cli-io';
+import { embeddedShardSize } from './run-command';
 import { loadSpec } from './spec-file';
 
 export async function validateCommand(cmd: ValidateCommand, io: CliIo): Promise<number> {
@@ -17,16 +19,24 @@ export async function validateCommand(cmd: ValidateCommand, io: CliIo): Promise<
   }
   const { resolved } = loaded;
   let shards: number;
+  let here: number;
+  const threads = availableParallelism();
   try {
-    shards = planShards(compileExperiment(resolved), cmd.shardSize).length;
+    const model = compileExperiment(resolved);
+    // What a coordinator plans, and what `fleetsim run` here plans for this machine's threads.
+    shards = planShards(model, cmd.shardSize).length;
+    here = planShards(model, embeddedShardSize(model, cmd.shardSize, threads)).length;
   } catch (e) {
     if (e instanceof RangeError) {
       throw new UsageError(`${cmd.shardSize !== undefined ? '--shard-size: ' : ''}${e.message}`);
     }
     throw e;
   }
+  const plural = (n: number) => `${n} shard${n === 1 ? '' : 's'}`;
   io.out(
-    `${cmd.spec}: valid (${resolved.servers} servers, ${resolved.strategies.length} strategies, ${shards} shards)\n`,
+    here === shards
+      ? `${cmd.spec}: valid (${resolved.servers} servers, ${resolved.strategies.length} strategies, ${plural(shards)})\n`
+      : `${cmd.spec}: valid (${resolved.servers} servers, ${resolved.strategies.length} strategies; ${plural(shards)} on a coordinator, ${plural(here)} for ${threads} thread${threads === 1 ? '' : 's'} here)\n`,
   );
   return 0;
 }

@@ -164,36 +164,59 @@ describe('an experiment end to end', () => {
     for (const s of r.crash!.strategies) {
       expect(
         metrics.get(
-          `fleetsim_recoveries_total{experiment="${id}",strategy="${s.strategy}",kind="crash",outcome="captured"}`,
+          `fleetsim_recoveries_total{experiment="${id}",strategy="${s.strategy}",kind="crash",profile="*",outcome="captured"}`,
         ),
       ).toBe(s.captured);
       for (const [reason, n] of Object.entries(s.failureReasons)) {
         expect(
           metrics.get(
-            `fleetsim_recoveries_total{experiment="${id}",strategy="${s.strategy}",kind="crash",outcome="${reason}"}`,
+            `fleetsim_recoveries_total{experiment="${id}",strategy="${s.strategy}",kind="crash",profile="*",outcome="${reason}"}`,
           ),
         ).toBe(n);
       }
       expect(
-        metrics.get(`fleetsim_capture_success_ratio{experiment="${id}",strategy="${s.strategy}"}`),
+        metrics.get(
+          `fleetsim_capture_success_ratio{experiment="${id}",strategy="${s.strategy}",profile="*"}`,
+        ),
       ).toBeCloseTo(s.captureRate.value!, 12);
       expect(
         metrics.get(
-          `fleetsim_capture_kernel_boot_seconds_count{experiment="${id}",strategy="${s.strategy}"}`,
+          `fleetsim_capture_kernel_boot_seconds_count{experiment="${id}",strategy="${s.strategy}",profile="*"}`,
         ),
       ).toBe(s.captureKernelBootSeconds.count);
       expect(
         metrics.get(
-          `fleetsim_downtime_seconds_bucket{experiment="${id}",strategy="${s.strategy}",kind="crash",le="+Inf"}`,
+          `fleetsim_downtime_seconds_bucket{experiment="${id}",strategy="${s.strategy}",kind="crash",profile="*",le="+Inf"}`,
         ),
       ).toBe(s.downtimeSeconds.count);
       for (const [deviceClass, t] of Object.entries(s.deviceReinitSeconds)) {
         expect(
           metrics.get(
-            `fleetsim_device_reinit_seconds_count{experiment="${id}",strategy="${s.strategy}",kind="crash",device_class="${deviceClass}"}`,
+            `fleetsim_device_reinit_seconds_count{experiment="${id}",strategy="${s.strategy}",kind="crash",profile="*",device_class="${deviceClass}"}`,
           ),
         ).toBe(t.count);
       }
+    }
+    // Per profile: the report's byProfile, and the profiles add up to the fleet.
+    for (const p of r.crash!.byProfile) {
+      for (const s of p.strategies) {
+        expect(
+          metrics.get(
+            `fleetsim_recoveries_total{experiment="${id}",strategy="${s.strategy}",kind="crash",profile="${p.profile}",outcome="captured"}`,
+          ),
+        ).toBe(s.successes);
+      }
+    }
+    for (const s of r.crash!.strategies) {
+      const perProfile = r.crash!.byProfile.reduce(
+        (a, p) =>
+          a +
+          metrics.get(
+            `fleetsim_recoveries_total{experiment="${id}",strategy="${s.strategy}",kind="crash",profile="${p.profile}",outcome="captured"}`,
+          )!,
+        0,
+      );
+      expect(perProfile).toBe(s.captured);
     }
     expect(metrics.get(`fleetsim_experiment_progress_ratio{experiment="${id}"}`)).toBe(1);
     expect(metrics.get('fleetsim_experiments{state="done"}')).toBe(1);
@@ -506,7 +529,9 @@ describe('cancel', () => {
     expect(settled.experiments).toMatchObject({ waiting: 0, 'waiting-children': 0, active: 0 });
 
     expect((await http.delete(`/experiments/${id}`)).status).toBe(409);
-    expect((await http.get(`/experiments/${id}/report`)).status).toBe(409);
+    const gone = await http.get(`/experiments/${id}/report`);
+    expect(gone.status).toBe(410);
+    expect(gone.json.message).toMatch(/was cancelled \(0 of 2000 shards done\): it has no report/);
     expect((await http.get(`/experiments/${id}`)).json.state).toBe('cancelled');
   });
 });
@@ -533,7 +558,7 @@ describe('failures', () => {
     );
     const counts = await queueCounts(p);
     expect(counts.shards.waiting + counts.shards.delayed).toBe(0);
-    expect((await http.get(`/experiments/${id}/report`)).status).toBe(409);
+    expect((await http.get(`/experiments/${id}/report`)).status).toBe(410);
   });
 });
 

@@ -8,6 +8,7 @@ import {
   Hist,
   mergeInto,
   normaliseAll,
+  PAIRED_STRIDE,
   type Aggregate,
 } from './aggregate';
 import { HISTOGRAM_STRIDE, recordMicros, SUM_HI, SUM_LO } from './histogram';
@@ -17,9 +18,10 @@ import { KeyedStream, keyedStream, StreamPurpose } from './prng';
 const LIMB = 2 ** 32;
 const STRATEGIES = ['none', 'device-reset', 'fallback'];
 const CLASSES = ['nic-25g', 'nvme-ssd'];
+const PROFILES = ['compute', 'gpu'];
 
 function layout(): AggregateLayout {
-  return new AggregateLayout(STRATEGIES, CLASSES);
+  return new AggregateLayout(STRATEGIES, CLASSES, [], PROFILES, 1);
 }
 
 function clone(agg: Aggregate): Aggregate {
@@ -145,6 +147,29 @@ describe('AggregateLayout', () => {
       }
     }
     claim(l.serversSlot, 'servers');
+    l.profiles.forEach((_, p) => {
+      for (let s = 0; s < STRATEGIES.length; s++) {
+        for (let k = 0; k < JOB_KINDS.length; k++) {
+          for (let h = 0; h < Hist.DeviceReinit; h++) {
+            for (let i = 0; i < HISTOGRAM_STRIDE; i++) {
+              claim(l.profileHistogram(p, s, k, h) + i, `profile hist ${p}/${s}/${k}/${h}[${i}]`);
+            }
+          }
+          for (let c = 0; c < l.counterCount; c++) {
+            claim(l.profileCounter(p, s, k, c), `profile counter ${p}/${s}/${k}/${c}`);
+          }
+        }
+      }
+    });
+    for (let k = 0; k < JOB_KINDS.length; k++) {
+      for (let s = 0; s < STRATEGIES.length; s++) {
+        for (let m = 0; m < 2; m++) {
+          for (let i = 0; i < PAIRED_STRIDE; i++) {
+            claim(l.paired(k, s, m) + i, `paired ${k}/${s}/${m}[${i}]`);
+          }
+        }
+      }
+    }
     expect(problems).toEqual([]);
     // Nothing is left unowned: the layout is dense.
     expect(owner.filter((o) => o === null).length).toBe(0);
@@ -155,12 +180,16 @@ describe('AggregateLayout', () => {
     expect(l.histogramCount).toBe(Hist.DeviceReinit + CLASSES.length);
     expect(l.counterCount).toBe(Counter.Reasons + FAILURE_REASONS.length);
     expect(l.blockSize).toBe(l.histogramCount * HISTOGRAM_STRIDE + l.counterCount);
+    const blocks = STRATEGIES.length * JOB_KINDS.length;
+    expect(l.profileBlockSize).toBe(Hist.DeviceReinit * HISTOGRAM_STRIDE + l.counterCount);
     expect(l.size).toBe(
-      STRATEGIES.length * JOB_KINDS.length * l.blockSize +
+      blocks * l.blockSize +
         JOB_KINDS.length * STRATEGIES.length ** 2 +
-        1,
+        1 +
+        PROFILES.length * blocks * l.profileBlockSize +
+        blocks * 2 * PAIRED_STRIDE,
     );
-    expect(l.serversSlot).toBe(l.size - 1);
+    expect(l.serversSlot).toBe(l.profilesBase - 1);
   });
 });
 

@@ -37,6 +37,34 @@ export const enum Hist {
   DeviceReinit = 3,
 }
 
+/** Times whose paired differences against the baseline are summed per job. */
+export const enum Paired {
+  /** {@link Hist.Downtime}: every job has one for every strategy. */
+  Downtime = 0,
+  /** {@link Hist.KernelBoot}: summed over the jobs where both kernels came up. */
+  KernelBoot = 1,
+}
+
+const PAIRED_METRICS = 2;
+
+/**
+ * The slots of one paired sum: jobs paired, then Σd⁺, Σd⁻ (the positive and
+ * negated negative differences) and Σd², each as two 32-bit limbs (low, high) of
+ * integer microseconds (µs² for Σd²), so every slot stays a non-negative integer.
+ */
+export const enum PairedSlot {
+  Count = 0,
+  PlusLo = 1,
+  PlusHi = 2,
+  MinusLo = 3,
+  MinusHi = 4,
+  SquareLo = 5,
+  SquareHi = 6,
+}
+
+/** Slots one paired sum occupies. */
+export const PAIRED_STRIDE = 7;
+
 /** Counters per strategy and job kind, before the failure reasons. */
 export const enum Counter {
   Jobs = 0,
@@ -63,16 +91,39 @@ export class AggregateLayout {
   readonly culpritsBase: number;
   /** Start of the fleet-level counters (servers simulated). */
   readonly fleetBase: number;
+  /**
+   * Start of the per-profile blocks: per (profile, strategy, job kind) the
+   * histograms before {@link Hist.DeviceReinit} and the counters.
+   */
+  readonly profilesBase: number;
+  /** Slots per (profile, strategy, job kind) block. */
+  readonly profileBlockSize: number;
+  /**
+   * Start of the paired sums against the baseline: per (job kind, strategy,
+   * {@link Paired} metric) the {@link PAIRED_STRIDE} slots of {@link PairedSlot}.
+   */
+  readonly pairedBase: number;
   readonly size: number;
 
   /**
    * @param culprits culprit names (`device (driver)`) failures are counted against
+   * @param profiles server profile names: results are kept per profile too
+   * @param baseline index of the strategy paired time differences are taken against
    */
   constructor(
     readonly strategies: readonly string[],
     readonly deviceClasses: readonly string[],
     readonly culprits: readonly string[] = [],
+    readonly profiles: readonly string[] = [],
+    readonly baseline = 0,
   ) {
+    if (!(
+      Number.isInteger(baseline) &&
+      baseline >= 0 &&
+      baseline < Math.max(1, strategies.length)
+    )) {
+      throw new RangeError(`baseline ${baseline} is not a strategy index of ${strategies.length}`);
+    }
     this.histogramCount = Hist.DeviceReinit + deviceClasses.length;
     // Histograms first so each starts on a fixed stride.
     this.countersOffset = this.histogramCount * HISTOGRAM_STRIDE;
@@ -82,7 +133,41 @@ export class AggregateLayout {
     this.fleetBase =
       this.culpritsBase +
       strategies.length * JOB_KINDS.length * CULPRIT_REASONS.length * culprits.length;
-    this.size = this.fleetBase + 1;
+    this.profilesBase = this.fleetBase + 1;
+    this.profileBlockSize = Hist.DeviceReinit * HISTOGRAM_STRIDE + this.counterCount;
+    this.pairedBase =
+      this.profilesBase +
+      profiles.length * strategies.length * JOB_KINDS.length * this.profileBlockSize;
+    this.size =
+      this.pairedBase + JOB_KINDS.length * strategies.length * PAIRED_METRICS * PAIRED_STRIDE;
+  }
+
+  /**
+   * Start of the block of profile `p` that shadows the fleet-wide block at `block`
+   * (a value of {@link block}): same histograms (but the per-device-class ones) and counters.
+   */
+  profileBlock(p: number, block: number): number {
+    return (
+      this.profilesBase +
+      (p * this.strategies.length * KINDS + block / this.blockSize) * this.profileBlockSize
+    );
+  }
+
+  /** Start of histogram `h` (below {@link Hist.DeviceReinit}) of profile `p` in block (s, k). */
+  profileHistogram(p: number, s: number, k: number, h: number): number {
+    return this.profileBlock(p, this.block(s, k)) + h * STRIDE;
+  }
+
+  /** Slot of counter `c` of profile `p` in block (s, k). */
+  profileCounter(p: number, s: number, k: number, c: number): number {
+    return this.profileBlock(p, this.block(s, k)) + Hist.DeviceReinit * STRIDE + c;
+  }
+
+  /** Start of the paired sums of strategy `s` minus the baseline for `metric`, job kind `k`. */
+  paired(k: number, s: number, metric: number): number {
+    return (
+      this.pairedBase + ((k * this.strategies.length + s) * PAIRED_METRICS + metric) * PAIRED_STRIDE
+    );
   }
 
   /**
@@ -143,7 +228,9 @@ function sameLayout(a: AggregateLayout, b: AggregateLayout): boolean {
     a === b ||
     (a.strategies.join('\n') === b.strategies.join('\n') &&
       a.deviceClasses.join('\n') === b.deviceClasses.join('\n') &&
-      a.culprits.join('\n') === b.culprits.join('\n'))
+      a.culprits.join('\n') === b.culprits.join('\n') &&
+      a.profiles.join('\n') === b.profiles.join('\n') &&
+      a.baseline === b.baseline)
   );
 }
 
@@ -171,8 +258,80 @@ export function normaliseAll(agg: Aggregate): void {
       for (let h = 0; h < layout.histogramCount; h++) {
         normaliseSum(slots, layout.histogram(s, k, h));
       }
+      for (let p = 0; p < layout.profiles.length; p++) {
+        for (let h = 0; h < Hist.DeviceReinit; h++) {
+          normaliseSum(slots, layout.profileHistogram(p, s, k, h));
+        }
+      }
+      for (let m = 0; m < PAIRED_METRICS; m++) {
+        const base = layout.paired(k, s, m);
+        carry(slots, base + PairedSlot.PlusLo);
+        carry(slots, base + PairedSlot.MinusLo);
+        carry(slots, base + PairedSlot.SquareLo);
+      }
     }
   }
+}
+
+const LIMB = 4294967296;
+
+/** Moves whole multiples of 2^32 of the low limb at `lo` into the high limb after it. */
+function carry(slots: Float64Array, lo: number): void {
+  const over = Math.floor(slots[lo]! / LIMB);
+  if (over > 0) {
+    slots[lo]! -= over * LIMB;
+    slots[lo + 1]! += over;
+  }
+  if (slots[lo + 1]! > Number.MAX_SAFE_INTEGER) {
+    throw new RangeError(`paired sum at slot ${lo} overflows: high limb ${slots[lo + 1]}`);
+  }
+}
+
+/** Adds the integer `v` (0 <= v < 2^53) to the limbs at `lo`, `lo + 1`. */
+function addLimbs(slots: Float64Array, lo: number, v: number): void {
+  const hi = Math.floor(v / LIMB);
+  slots[lo]! += v - hi * LIMB;
+  slots[lo + 1]! += hi;
+  if (slots[lo]! >= LIMB) {
+    slots[lo]! -= LIMB;
+    slots[lo + 1]! += 1;
+  }
+}
+
+/**
+ * Adds one job's paired difference `d` (integer µs, any sign, |d| < 2^40) to the
+ * paired sum at `base`: its count, Σd⁺ or Σd⁻, and Σd² exactly (split into 20-bit halves).
+ */
+export function addPairedDifference(slots: Float64Array, base: number, d: number): void {
+  slots[base + PairedSlot.Count]! += 1;
+  const a = Math.abs(d);
+  if (a === 0) {
+    return;
+  }
+  addLimbs(slots, base + (d > 0 ? PairedSlot.PlusLo : PairedSlot.MinusLo), a);
+  // a = h·2^20 + l; a² = h²·2^40 + 2hl·2^20 + l², each part split into the 2^32 limbs exactly.
+  const h = Math.floor(a / 1048576);
+  const l = a - h * 1048576;
+  const sq = base + PairedSlot.SquareLo;
+  slots[sq + 1]! += h * h * 256;
+  const t = 2 * h * l;
+  const tHigh = Math.floor(t / 4096);
+  slots[sq + 1]! += tHigh;
+  addLimbs(slots, sq, (t - tHigh * 4096) * 1048576);
+  addLimbs(slots, sq, l * l);
+}
+
+/** The exact paired sums at `base`: jobs, Σd (µs) and Σd² (µs²) as bigints. */
+export function pairedSums(
+  slots: Float64Array,
+  base: number,
+): { count: number; sum: bigint; sumSquares: bigint } {
+  const limbs = (lo: number) => BigInt(slots[lo + 1]!) * 4294967296n + BigInt(slots[lo]!);
+  return {
+    count: slots[base + PairedSlot.Count]!,
+    sum: limbs(base + PairedSlot.PlusLo) - limbs(base + PairedSlot.MinusLo),
+    sumSquares: limbs(base + PairedSlot.SquareLo),
+  };
 }
 
 /**

@@ -163,6 +163,8 @@ export interface CompiledExperiment {
   seed: number;
   servers: number;
   strategies: CompiledStrategy[];
+  /** Index of the strategy the verdict compares every other against (the spec's `baseline`, or 0). */
+  baseline: number;
   deviceClasses: string[];
   /** Culprit names (`device (driver)`) of every profile, sorted: the aggregate's culprit keys. */
   culprits: string[];
@@ -260,6 +262,7 @@ export function compileExperiment(resolved: ResolvedSpec): CompiledExperiment {
     seed: spec.seed,
     servers: resolved.servers,
     strategies,
+    baseline: baselineIndex(spec.baseline, strategies),
     deviceClasses,
     culprits,
     profiles,
@@ -277,6 +280,17 @@ export function compileExperiment(resolved: ResolvedSpec): CompiledExperiment {
     causeUndetected: Float64Array.from(causes.map((c) => c.undetectedHang)),
     causeStaleCpu: Float64Array.from(causes.map((c) => c.staleCpu)),
   };
+}
+
+function baselineIndex(name: string | undefined, strategies: CompiledStrategy[]): number {
+  if (name === undefined) {
+    return 0;
+  }
+  const i = strategies.findIndex((s) => s.name === name);
+  if (i < 0) {
+    throw new RangeError(`baseline "${name}" is not a strategy of the spec`);
+  }
+  return i;
 }
 
 const ZERO: TimeDistributionSpec = { kind: 'constant', ms: 0 };

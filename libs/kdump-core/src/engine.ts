@@ -29,6 +29,7 @@ import { KeyedStream, poissonDraw, StreamPurpose } from './prng';
 import { purgatoryMismatch } from './purgatory';
 import { emptyResetPlan, resetPlan, type ResetPlan } from './reset-plan';
 import { Sampler } from './sampler';
+import { JobRecord } from './job-record';
 import { JobTraceBuilder, type JobTrace } from './trace';
 
 // A module-local copy: an imported constant is a property load on every use.
@@ -91,13 +92,18 @@ export class FleetEngine {
   private readonly noResets: ResetPlan[];
   /** Set only while {@link traceJob} runs; the shard path checks it and moves on. */
   private trace: JobTraceBuilder | null = null;
+  /** Per-profile blocks and paired sums of the job under way. */
+  private readonly job: JobRecord;
 
   constructor(readonly model: CompiledExperiment) {
     this.layout = new AggregateLayout(
       model.strategies.map((s) => s.name),
       model.deviceClasses,
       model.culprits,
+      model.profiles.map((p) => p.name),
+      model.baseline,
     );
+    this.job = new JobRecord(this.layout);
     let most = 0;
     for (const p of model.profiles) {
       most = Math.max(most, uniformsPerJob(p.deviceCount, p.busCount));
@@ -156,13 +162,17 @@ export class FleetEngine {
     if (m.crashes) {
       const count = this.eventCount(server, 'crash');
       for (let e = 0; e < count; e++) {
+        this.job.begin(profile);
         this.simulateCrash(profile, server, e);
+        this.job.finish(this.slots, CRASH);
       }
     }
     if (m.reboots) {
       const count = this.eventCount(server, 'reboot');
       for (let e = 0; e < count; e++) {
+        this.job.begin(profile);
         this.simulateReboot(profile, server, e, m.reboots.viaKexec);
+        this.job.finish(this.slots, REBOOT);
       }
     }
   }
@@ -186,6 +196,7 @@ export class FleetEngine {
   /** Records a time into histogram `hist` of the (strategy, job kind) block at `block`. */
   private record(block: number, hist: number, micros: number): void {
     recordMicros(this.slots, block + hist * HISTOGRAM_STRIDE_, micros);
+    this.job.time(this.slots, block, hist, micros);
     this.counters.histogramInserts++;
   }
 
@@ -195,6 +206,7 @@ export class FleetEngine {
     const counters = block + this.layout.countersOffset;
     slots[counters + Counter.Jobs]! += 1;
     slots[counters + (success ? Counter.Successes : Counter.Reasons + reason)]! += 1;
+    this.job.count(slots, block, success, reason);
     this.counters.evaluations++;
   }
 

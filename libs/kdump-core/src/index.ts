@@ -21,6 +21,8 @@ export * from './shard-plan';
 export * from './spec';
 export * from './spec-schema';
 export * from './statistics';
+export * from './thresholds';
+export * from './report-csv';
 export * from './trace';
 export * from './jobs';
 export * from './spec-path';

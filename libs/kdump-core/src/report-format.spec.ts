@@ -1,11 +1,14 @@
 import { describe, it, expect } from 'vitest';
 import { runExperiment } from './experiment';
 import {
+  formatMeanDifference,
   formatPercent,
+  formatRateDifference,
   formatRateInterval,
   formatReportMarkdown,
   formatReportTable,
   formatSeconds,
+  isPerStrategySection,
   reportSections,
 } from './report-format';
 import type { Report } from './report-schema';
@@ -39,7 +42,7 @@ const STRATEGIES = ['none', 'device-reset', 'fallback'];
 const TITLES = [
   'Crashes down the kdump path',
   'Device reinitialisation p50/p95/p99 (crashes)',
-  'Paired differences in capture rate',
+  'Each strategy against the baseline none',
   'Planned kexec reboots',
 ];
 
@@ -135,13 +138,23 @@ describe('formatReportTable', () => {
     }
   });
 
-  it('lists every pair with its discordant counts', () => {
-    for (const p of report.crash!.pairs) {
-      const line = table
-        .split('\n')
-        .find((l) => new RegExp(`^${p.a}\\s+${p.b}\\s+${p.aOnly}\\s+${p.bOnly}\\s`).test(l));
-      expect(line, `${p.a} vs ${p.b}`).toBeDefined();
-    }
+  it('lists every strategy against the baseline, best first, with the verdict numbers', () => {
+    const v = report.crash!.verdict;
+    const rows = table
+      .split('\n')
+      .filter((l) => v.ranking.some((e) => l.startsWith(`${e.strategy} `)) && /vs|\[/.test(l));
+    const firstRows = v.ranking.map((e) =>
+      rows.findIndex((l) =>
+        new RegExp(`^${e.strategy}\\s+${e.rate.value === null ? '-' : ''}`).test(l),
+      ),
+    );
+    expect(firstRows).toEqual([...firstRows].sort((a, b) => a - b));
+    const best = v.ranking[0]!;
+    expect(table).toContain(
+      `Verdict (crashes): ${best.strategy} captured most, ${formatRateInterval(best.rate)}`,
+    );
+    expect(table).toContain(formatRateDifference(best.vsBaseline.rate, 'captured'));
+    expect(table).toContain(formatMeanDifference(best.vsBaseline.downtimeSeconds, 'downtime'));
   });
 
   it('prints every assumption as a note', () => {
@@ -240,8 +253,7 @@ describe('formatReportMarkdown', () => {
 
   it('every table has the same number of columns on every row, and a rule row', () => {
     const tables = markdownTables(markdown);
-    // crash, culprits, device reinit, pairs; reboot, culprits, pairs; what failures rest on
-    expect(tables).toHaveLength(report.basis.length > 0 ? 8 : 7);
+    expect(tables).toHaveLength(reportSections(report).sections.length);
     for (const t of tables) {
       const widths = t.map((row) => markdownCells(row).length);
       expect(new Set(widths).size, t.join('\n')).toBe(1);
@@ -249,7 +261,11 @@ describe('formatReportMarkdown', () => {
       expect(t.every((row) => row.endsWith('|'))).toBe(true);
     }
     // The device table has one column per device class, after the strategy.
-    const deviceTable = tables[2]!;
+    const deviceTable = tables.find(
+      (t) =>
+        markdownCells(t[0]!).join('|') ===
+        ['strategy', ...report.experiment.deviceClasses].join('|'),
+    )!;
     expect(markdownCells(deviceTable[0]!)).toEqual([
       'strategy',
       ...report.experiment.deviceClasses,
@@ -283,7 +299,9 @@ describe('a crash-only report', () => {
     expect(t).toContain('Crashes down the kdump path');
     expect(t).not.toContain('reboots');
     expect(md).not.toContain('reboots');
-    expect(markdownTables(md)).toHaveLength(r.basis.length > 0 ? 5 : 4);
+    const kinds = reportSections(r).sections.map((x) => x.kind);
+    expect(kinds).not.toContain('crash-profiles'); // one profile: the fleet-wide tables say it all
+    expect(markdownTables(md)).toHaveLength(kinds.length);
     for (const s of r.crash!.strategies) {
       expect(md).toContain(`| ${s.strategy} | ${s.captured}/${s.jobs} |`);
     }
@@ -293,23 +311,39 @@ describe('a crash-only report', () => {
 describe('reportSections', () => {
   it('gives the tables every rendering shows, each with its kind, in order', () => {
     const { sections } = reportSections(report);
+    const failed = (k: 'crash' | 'reboot') =>
+      Object.keys(report[k]!.verdict.meanings).length > 0 ? [`${k}-failures`] : [];
     expect(sections.map((s) => s.kind)).toEqual([
+      'crash-verdict',
+      ...failed('crash'),
       'crash',
       'crash-culprits',
       'crash-device-reinit',
-      'crash-pairs',
+      'crash-profiles',
+      'reboot-verdict',
+      ...failed('reboot'),
       'reboot',
       'reboot-culprits',
-      'reboot-pairs',
+      'reboot-profiles',
       ...(report.basis.length > 0 ? ['basis'] : []),
     ]);
     expect(sections.map((s) => s.title)).toEqual(
       expect.arrayContaining([TITLES[0], TITLES[1], TITLES[3]]),
     );
     // Per-strategy tables have one row per strategy, the strategy first.
-    for (const s of sections.filter((x) => !x.kind.endsWith('-pairs') && x.kind !== 'basis')) {
-      expect(s.rows.map((r) => r[0])).toEqual(STRATEGIES);
+    for (const s of sections.filter((x) => isPerStrategySection(x.kind))) {
+      const first = s.rows.map((r) => r[0]);
+      if (s.kind.endsWith('-verdict')) {
+        expect([...first].sort()).toEqual([...STRATEGIES].sort());
+      } else {
+        expect(first).toEqual(STRATEGIES);
+      }
     }
+    // Per-profile tables: one row per profile × strategy.
+    const profiles = sections.find((x) => x.kind === 'crash-profiles')!;
+    expect(profiles.rows.map((r) => `${r[0]}/${r[1]}`)).toEqual(
+      ['compute-2s', 'storage-2s'].flatMap((p) => STRATEGIES.map((x) => `${p}/${x}`)),
+    );
   });
 
   it('formats cells the way the tables show them', () => {

@@ -5,10 +5,15 @@
  */
 import type {
   FailureBasis,
-  PairResult,
+  EstimateJson,
+  MeanDifferenceJson,
+  PerYear,
+  ProfileResult,
   RateIntervalJson,
   Report,
   TimeSummaryJson,
+  Verdict,
+  VerdictEntry,
 } from './report-schema';
 
 type Row = string[];
@@ -112,24 +117,227 @@ function restsOn(b: FailureBasis): string {
 /** Failures shown in the basis table: the most frequent, at most this many. */
 const BASIS_ROWS = 12;
 
-function diff(p: PairResult): string {
+/** A paired rate difference in percentage points: `+12.4 pp [11.1, 13.7]`; `-` for null. */
+export function formatRateDifference(
+  p: { difference: number | null; lower: number | null; upper: number | null },
+  what = '',
+): string {
   if (p.difference === null) {
     return '-';
   }
   const sign = (v: number) => `${v >= 0 ? '+' : ''}${(v * 100).toFixed(1)}`;
-  const significant = p.lower! > 0 || p.upper! < 0;
-  return `${sign(p.difference)} pp [${sign(p.lower!)}, ${sign(p.upper!)}]${significant ? ' *' : ''}`;
+  return `${sign(p.difference)} pp${what ? ` ${what}` : ''} [${sign(p.lower!)}, ${sign(p.upper!)}]`;
+}
+
+function signedSeconds(v: number, digits: number): string {
+  const text = v.toFixed(digits);
+  return Number(text) > 0 ? `+${text}` : Number(text) === 0 ? text.replace(/^-/, '') : text;
+}
+
+/** A paired mean time difference: `+41 s [38, 44]`, `-0.35 s [-0.41, -0.29]`; `-` for null. */
+export function formatMeanDifference(d: MeanDifferenceJson, what = ''): string {
+  if (d.meanSeconds === null) {
+    return '-';
+  }
+  const a = Math.max(Math.abs(d.lower!), Math.abs(d.upper!));
+  const digits = a >= 100 ? 0 : a >= 1 ? 1 : 2;
+  return `${signedSeconds(d.meanSeconds, digits)} s${what ? ` ${what}` : ''} [${signedSeconds(d.lower!, digits)}, ${signedSeconds(d.upper!, digits)}]`;
+}
+
+function verdictMark(e: VerdictEntry): string {
+  const marks = [
+    e.best ? 'best' : e.tiedWithBest ? 'tie with best' : '',
+    e.baseline ? 'baseline' : '',
+  ];
+  return marks.filter((m) => m).join(', ') || '-';
+}
+
+/**
+ * The verdict in sentences: the best strategy (and those tied with it), and what
+ * the best costs against the baseline.
+ */
+function verdictLines(v: Verdict, job: string, rateWord: string, bootWord: string): string[] {
+  const best = v.ranking[0]!;
+  const tied =
+    v.tiedWithBest.length === 0
+      ? ''
+      : `; tied with ${v.tiedWithBest.join(', ')} (the paired interval of the difference contains 0)`;
+  const lines = [
+    `Verdict (${job}): ${best.strategy} ${rateWord} most, ${formatRateInterval(best.rate)}${tied}.`,
+  ];
+  const against = (e: VerdictEntry) =>
+    `${e.strategy} against the baseline ${v.baseline}: ${formatRateDifference(e.vsBaseline.rate, rateWord)}, ${formatMeanDifference(e.vsBaseline.downtimeSeconds, 'downtime')}, ${formatMeanDifference(e.vsBaseline.kernelBootSeconds, bootWord)}.`;
+  if (best.baseline) {
+    lines.push(`The baseline ${v.baseline} is the best.`);
+  } else {
+    lines.push(against(best));
+  }
+  return lines;
+}
+
+function verdictSection(
+  kind: 'crash-verdict' | 'reboot-verdict',
+  v: Verdict,
+  job: string,
+  rateHeader: string,
+  bootHeader: string,
+): ReportSection {
+  return {
+    kind,
+    title: `Each strategy against the baseline ${v.baseline} (same ${job}; mean differences, 95% CI), best first`,
+    header: [
+      'strategy',
+      `${rateHeader} [95% CI]`,
+      `${rateHeader} vs baseline`,
+      'downtime vs baseline',
+      `${bootHeader} vs baseline`,
+      'verdict',
+    ],
+    rows: v.ranking.map((e) => [
+      e.strategy,
+      rate(e.rate),
+      e.baseline ? '-' : formatRateDifference(e.vsBaseline.rate),
+      e.baseline ? '-' : formatMeanDifference(e.vsBaseline.downtimeSeconds),
+      e.baseline ? '-' : formatMeanDifference(e.vsBaseline.kernelBootSeconds),
+      verdictMark(e),
+    ]),
+  };
+}
+
+/** Failure reasons as shares of jobs for the best strategy and the baseline, with meanings. */
+function failureShareSection(
+  kind: 'crash-failures' | 'reboot-failures',
+  v: Verdict,
+  job: string,
+): ReportSection | null {
+  const shown = v.ranking.filter((e) => e.best || e.baseline);
+  const reasons = Object.keys(v.meanings).filter((r) =>
+    shown.some((e) => e.failureShares.some((f) => f.reason === r)),
+  );
+  if (reasons.length === 0) {
+    return null;
+  }
+  const share = (e: VerdictEntry, r: string) => {
+    const f = e.failureShares.find((x) => x.reason === r);
+    return f ? pct(f.share) : '-';
+  };
+  const order = (r: string) =>
+    -Math.max(...shown.map((e) => e.failureShares.find((f) => f.reason === r)?.share ?? 0));
+  reasons.sort((a, b) => order(a) - order(b) || a.localeCompare(b));
+  return {
+    kind,
+    title: `Why ${job} failed, as shares of all ${job}`,
+    header: [
+      'failure',
+      ...shown.map(
+        (e) =>
+          `${e.strategy} (${[e.best ? 'best' : '', e.baseline ? 'baseline' : ''].filter((m) => m).join(', ')})`,
+      ),
+      'what it means',
+    ],
+    rows: reasons.map((r) => [
+      r,
+      ...shown.map((e) => share(e, r)),
+      v.meanings[r as keyof Verdict['meanings']]!,
+    ]),
+  };
+}
+
+/** An estimate with its interval: `47.5 [44.1, 51.1]` (no decimals from 100 up). */
+export function formatEstimate(e: EstimateJson): string {
+  const a = Math.max(Math.abs(e.value), Math.abs(e.upper));
+  const digits = a >= 100 ? 0 : a >= 1 ? 1 : 3;
+  const f = (v: number) => v.toFixed(digits);
+  return `${f(e.value)} [${f(e.lower)}, ${f(e.upper)}]`;
+}
+
+function availabilityCell(y: PerYear['strategies'][number]): string {
+  const n = y.nines;
+  return `${(y.availability.value * 100).toFixed(4)}% (${n.value === null ? 'no downtime' : `${n.value.toFixed(2)} nines`})`;
+}
+
+function perYearSection(y: PerYear): ReportSection {
+  return {
+    kind: 'crash-per-year',
+    title: `Per 1,000 servers a year, at ${y.ratePerServerYear} crashes per server-year (${Math.round(y.serverYears).toLocaleString('en-US')} server-years simulated; 95% intervals cover simulation noise, not the rate's own uncertainty)`,
+    header: [
+      'strategy',
+      'crashes',
+      'dumps captured',
+      'dumps lost',
+      'crash downtime, hours',
+      'availability (crashes only)',
+    ],
+    rows: y.strategies.map((s) => [
+      s.strategy,
+      formatEstimate(s.crashes),
+      formatEstimate(s.captured),
+      formatEstimate(s.lost),
+      formatEstimate(s.downtimeHours),
+      availabilityCell(s),
+    ]),
+  };
+}
+
+function perYearLine(y: PerYear | null, v: Verdict): string {
+  if (!y) {
+    return 'Per year: this spec gives crashes per server (perServer); per-year figures need a rate: set events.crash.ratePerServerYear and horizonDays.';
+  }
+  const of = (name: string) => y.strategies.find((s) => s.strategy === name)!;
+  const say = (name: string) => {
+    const s = of(name);
+    return `${name} ${formatEstimate(s.captured)} dumps captured, ${formatEstimate(s.lost)} lost, ${formatEstimate(s.downtimeHours)} h crash downtime`;
+  };
+  return `Per 1,000 servers a year (${y.ratePerServerYear} crashes per server-year): ${say(v.best)}${v.best === v.baseline ? '' : `; baseline ${say(v.baseline)}`}.`;
+}
+
+/** One row per profile × strategy. */
+function profileSection(
+  kind: 'crash-profiles' | 'reboot-profiles',
+  byProfile: ProfileResult[],
+  job: string,
+  rateHeader: string,
+): ReportSection {
+  return {
+    kind,
+    title: `Per server profile (${job})`,
+    header: [
+      'profile',
+      'strategy',
+      'jobs',
+      `${rateHeader} [95% CI]`,
+      'downtime mean',
+      'downtime p95',
+      'top failure reasons',
+    ],
+    rows: byProfile.flatMap((p) =>
+      p.strategies.map((s) => [
+        p.profile,
+        s.strategy,
+        String(s.jobs),
+        rate(s.rate),
+        secs(s.downtimeSeconds.meanSeconds),
+        secs(s.downtimeSeconds.p95Seconds),
+        topReasons(s.failureReasons, s.jobs),
+      ]),
+    ),
+  };
 }
 
 /** What a section's rows are: one per strategy of a job kind, or one per pair. */
 export type ReportSectionKind =
+  | 'crash-verdict'
+  | 'crash-failures'
   | 'crash'
+  | 'crash-profiles'
+  | 'crash-per-year'
   | 'crash-culprits'
   | 'crash-device-reinit'
-  | 'crash-pairs'
+  | 'reboot-verdict'
+  | 'reboot-failures'
   | 'reboot'
+  | 'reboot-profiles'
   | 'reboot-culprits'
-  | 'reboot-pairs'
   | 'basis';
 
 /** One table of a report rendering: cells are already formatted text. */
@@ -137,8 +345,16 @@ export interface ReportSection {
   kind: ReportSectionKind;
   title: string;
   header: Row;
-  /** Per-strategy sections: one row per strategy in report order, the strategy first. */
+  /**
+   * Per-strategy sections (see {@link isPerStrategySection}): one row per
+   * strategy, the strategy first, in report order (verdicts: best first).
+   */
   rows: Row[];
+}
+
+/** Whether a section's rows are one per strategy, the strategy name first. */
+export function isPerStrategySection(kind: ReportSectionKind): boolean {
+  return !kind.endsWith('-failures') && !kind.endsWith('-profiles') && kind !== 'basis';
 }
 
 type Section = ReportSection;
@@ -149,9 +365,12 @@ type Section = ReportSection;
  */
 export function reportSections(report: Report): {
   intro: string[];
+  /** The verdict in sentences, shown before every table. */
+  verdict: string[];
   sections: ReportSection[];
   notes: string[];
 } {
+  const verdict: string[] = [];
   const e = report.experiment;
   const intro = [
     `Experiment ${e.name}: ${e.servers.toLocaleString('en-US')} servers (${e.fleet
@@ -164,6 +383,15 @@ export function reportSections(report: Report): {
     intro.push(
       `Crash jobs: ${c.jobs.toLocaleString('en-US')} per strategy; every strategy meets the same crashes.`,
     );
+    verdict.push(...verdictLines(c.verdict, 'crashes', 'captured', 'capture kernel boot'));
+    verdict.push(perYearLine(c.perYear, c.verdict));
+    out.push(
+      verdictSection('crash-verdict', c.verdict, 'crashes', 'capture rate', 'capture kernel boot'),
+    );
+    const failures = failureShareSection('crash-failures', c.verdict, 'crashes');
+    if (failures) {
+      out.push(failures);
+    }
     out.push({
       kind: 'crash',
       title: 'Crashes down the kdump path',
@@ -203,16 +431,23 @@ export function reportSections(report: Report): {
         ...e.deviceClasses.map((d) => quantiles(s.deviceReinitSeconds[d]!)),
       ]),
     });
-    out.push({
-      kind: 'crash-pairs',
-      title: 'Paired differences in capture rate (a − b, same crashes; * = interval excludes 0)',
-      header: ['a', 'b', 'only a', 'only b', 'difference [95% CI]'],
-      rows: c.pairs.map((p) => [p.a, p.b, String(p.aOnly), String(p.bOnly), diff(p)]),
-    });
+    if (c.byProfile.length > 1) {
+      out.push(profileSection('crash-profiles', c.byProfile, 'crashes', 'capture rate'));
+    }
+    if (c.perYear) {
+      out.push(perYearSection(c.perYear));
+    }
   }
   if (report.reboot) {
     const r = report.reboot;
     intro.push(`Planned ${r.path} reboots: ${r.jobs.toLocaleString('en-US')} per strategy.`);
+    const job = `${r.path} reboots`;
+    verdict.push(...verdictLines(r.verdict, job, 'in service', 'kernel boot'));
+    out.push(verdictSection('reboot-verdict', r.verdict, job, 'in-service rate', 'kernel boot'));
+    const failures = failureShareSection('reboot-failures', r.verdict, job);
+    if (failures) {
+      out.push(failures);
+    }
     out.push({
       kind: 'reboot',
       title: `Planned ${r.path} reboots`,
@@ -242,12 +477,9 @@ export function reportSections(report: Report): {
         topCulprits(s.failureReasons, s.failureCulprits, s.jobs),
       ]),
     });
-    out.push({
-      kind: 'reboot-pairs',
-      title: `Paired differences in in-service rate (a − b, same ${r.path} reboots; * = interval excludes 0)`,
-      header: ['a', 'b', 'only a', 'only b', 'difference [95% CI]'],
-      rows: r.pairs.map((p) => [p.a, p.b, String(p.aOnly), String(p.bOnly), diff(p)]),
-    });
+    if (r.byProfile.length > 1) {
+      out.push(profileSection('reboot-profiles', r.byProfile, job, 'in-service rate'));
+    }
   }
   if (report.basis.length > 0) {
     const shown = report.basis.slice(0, BASIS_ROWS);
@@ -269,7 +501,7 @@ export function reportSections(report: Report): {
       ]),
     });
   }
-  return { intro, sections: out, notes: report.assumptions };
+  return { intro, verdict, sections: out, notes: report.assumptions };
 }
 
 function plural(n: number, word: string): string {
@@ -287,8 +519,8 @@ export function reportRunLine(report: Report): string | null {
 
 /** An aligned plain-text rendering for terminals. */
 export function formatReportTable(report: Report): string {
-  const { intro, sections: secs_, notes } = reportSections(report);
-  const lines = [...intro, ''];
+  const { intro, verdict, sections: secs_, notes } = reportSections(report);
+  const lines = [...intro, '', ...verdict, ''];
   for (const s of secs_) {
     lines.push(s.title);
     const widths = s.header.map((h, i) => Math.max(h.length, ...s.rows.map((r) => r[i]!.length)));
@@ -311,9 +543,18 @@ export function formatReportTable(report: Report): string {
 
 /** Markdown, for pasting into a design review. */
 export function formatReportMarkdown(report: Report): string {
-  const { intro, sections: secs_, notes } = reportSections(report);
+  const { intro, verdict, sections: secs_, notes } = reportSections(report);
   const esc = (c: string) => c.replace(/\|/g, '\\|');
-  const lines = [`# kdump fleet simulation: ${report.experiment.name}`, '', ...intro, ''];
+  const lines = [
+    `# kdump fleet simulation: ${report.experiment.name}`,
+    '',
+    ...intro,
+    '',
+    '## Verdict',
+    '',
+    ...verdict.map((v) => `- ${v}`),
+    '',
+  ];
   for (const s of secs_) {
     lines.push(`## ${s.title}`, '');
     lines.push(`| ${s.header.map(esc).join(' | ')} |`);

@@ -115,10 +115,12 @@ describe('renderReportHtml: the page', () => {
   it('has every chart of both job kinds, each with a title and a description', () => {
     const names = [...html.matchAll(/<svg class="chart" data-chart="([^"]+)"/g)].map((m) => m[1]);
     expect(names).toEqual([
+      'capture-forest',
       'capture-rate',
       'failure-reasons',
       'downtime',
       'device-reinit-cdf',
+      'in-service-forest',
       'in-service-rate',
       'reboot-failure-reasons',
       'reboot-downtime',
@@ -179,7 +181,7 @@ describe('renderReportHtml: the comparison tables', () => {
     });
   });
 
-  it('has the reboot comparison, the reinitialisation quantiles and both pair tables', () => {
+  it('has the reboot comparison, the reinitialisation quantiles, both verdicts and the profiles', () => {
     const rebootTable = element(html, 'table', 'data-table', 'reboot');
     for (const s of reboot.strategies) {
       expect(rebootTable).toContain(`<tr data-strategy="${s.strategy}">`);
@@ -189,15 +191,30 @@ describe('renderReportHtml: the comparison tables', () => {
     for (const c of report.experiment.deviceClasses) {
       expect(reinit).toContain(`<th scope="col">${c}</th>`);
     }
-    const pairs = element(html, 'table', 'data-table', 'crash-pairs');
-    expect([...pairs.matchAll(/<tr>/g)]).toHaveLength(crash.pairs.length + 1);
-    expect([
-      ...element(html, 'table', 'data-table', 'reboot-pairs').matchAll(/<tr>/g),
-    ]).toHaveLength(reboot.pairs.length + 1);
+    for (const kind of ['crash', 'reboot'] as const) {
+      const verdict = element(html, 'table', 'data-table', `${kind}-verdict`);
+      const order = [...verdict.matchAll(/<tr data-strategy="([^"]+)">/g)].map((m) => m[1]);
+      expect(order).toEqual(report[kind]!.verdict.ranking.map((e) => e.strategy));
+    }
+    expect(html).toContain(
+      '<div class="verdict" id="verdict"><h2>Verdict</h2><p>Verdict (crashes): ',
+    );
   });
 });
 
 describe('renderReportHtml: the charts', () => {
+  it('forest plot: every strategy but the baseline, best first, at its paired difference', () => {
+    const marks = groups(chart('capture-forest'), 'mark');
+    const rows = crash.verdict.ranking.filter((e) => !e.baseline);
+    expect(marks.map((m) => m.attrs['data-strategy'])).toEqual(rows.map((e) => e.strategy));
+    marks.forEach((m, i) => {
+      const d = rows[i]!.vsBaseline.rate;
+      expect(Number(m.attrs['data-difference'])).toBe(d.difference);
+      expect(Number(m.attrs['data-lower'])).toBe(d.lower);
+      expect(Number(m.attrs['data-upper'])).toBe(d.upper);
+    });
+  });
+
   it('capture rate: a bar to the rate and a whisker over the interval, per strategy', () => {
     const marks = groups(chart('capture-rate'), 'mark');
     expect(marks.map((m) => m.attrs['data-strategy'])).toEqual(

@@ -12,13 +12,15 @@
 import { FAILURE_REASONS, type FailureReason } from './outcome';
 import {
   formatPercent,
+  formatRateDifference,
   formatRateInterval,
   formatSeconds,
+  isPerStrategySection,
   reportRunLine,
   reportSections,
   type ReportSection,
 } from './report-format';
-import type { RateIntervalJson, Report, TimeSummaryJson } from './report-schema';
+import type { RateIntervalJson, Report, TimeSummaryJson, Verdict } from './report-schema';
 
 // ---------------------------------------------------------------------------
 // Text
@@ -406,6 +408,69 @@ function rateChart(view: KindView): string {
   );
 }
 
+/**
+ * Forest plot of the verdict: each strategy's paired rate difference from the
+ * baseline, a dot at the difference and a whisker over its interval, best first,
+ * with a line at 0 (no difference).
+ */
+function forestChart(view: KindView, verdict: Verdict): string | null {
+  const rows = verdict.ranking.filter((e) => !e.baseline && e.vsBaseline.rate.difference !== null);
+  if (rows.length === 0) {
+    return null;
+  }
+  const names = rows.map((e) => e.strategy);
+  const x0 = labelColumn(names);
+  const x1 = WIDTH - 240;
+  const lo = Math.min(0, ...rows.map((e) => e.vsBaseline.rate.lower!));
+  const hi = Math.max(0, ...rows.map((e) => e.vsBaseline.rate.upper!));
+  const steps = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5];
+  const step = steps.find((v) => (hi - lo) / v <= 10) ?? 0.5;
+  const from = Math.floor(lo / step - 1e-9) * step;
+  const to = Math.max(from + step, Math.ceil(hi / step - 1e-9) * step);
+  const at = (v: number) => x0 + ((v - from) / (to - from)) * (x1 - x0);
+  const ticks: Axis['ticks'] = [];
+  for (let v = from; v <= to + 1e-9; v += step) {
+    const pp = Math.round(v * 1000) / 10;
+    ticks.push({ value: v, label: `${pp > 0 ? '+' : ''}${pp} pp` });
+  }
+  const axis: Axis = { at, ticks };
+  const key = legend(
+    [
+      {
+        label: `difference from ${verdict.baseline}`,
+        swatch: (x: number, y: number) =>
+          `<circle cx="${px(x + 8)}" cy="${px(y)}" r="5" fill="${MUTED}"/>`,
+      },
+      { label: '95 % paired interval', swatch: whiskerSwatch },
+    ],
+    x0,
+    4,
+    x1 - x0,
+  );
+  const top = 4 + key.height + 10;
+  const bottom = top + rows.length * ROW;
+  const colour = new Map(view.strategies.map((s) => [s.name, s.colour]));
+  const marks = rows.map((e, i) => {
+    const cy = top + i * ROW + ROW / 2;
+    const d = e.vsBaseline.rate;
+    const text = formatRateDifference(d);
+    const data = `data-strategy="${esc(e.strategy)}" data-difference="${d.difference}" data-lower="${d.lower}" data-upper="${d.upper}"`;
+    const whisker = `<path class="whisker" d="M${px(at(d.lower!))} ${px(cy - 6)}V${px(cy + 6)}M${px(at(d.lower!))} ${px(cy)}H${px(at(d.upper!))}M${px(at(d.upper!))} ${px(cy - 6)}V${px(cy + 6)}" stroke="${INK}" stroke-width="1.5" fill="none"/>`;
+    const dot = `<circle cx="${px(at(d.difference!))}" cy="${px(cy)}" r="5" fill="${colour.get(e.strategy) ?? INK}"/>`;
+    const label = `<text x="${px(x1 + 10)}" y="${px(cy)}" dy="0.35em" font-size="12" fill="${INK}">${esc(text)}${e.best ? ' (best)' : e.tiedWithBest ? ' (tie)' : ''}</text>`;
+    return `<g class="mark" ${data}><title>${esc(`${e.strategy} − ${verdict.baseline}: ${text}`)}</title>${rowLabel(e.strategy, x0 - 8, cy, x0)}${whisker}${dot}${label}</g>`;
+  });
+  const zero = `<line class="zero" x1="${px(at(0))}" x2="${px(at(0))}" y1="${px(top)}" y2="${px(bottom)}" stroke="${INK}" stroke-dasharray="4 3"/>`;
+  return chartSvg(
+    view.kind === 'crash' ? 'capture-forest' : 'in-service-forest',
+    view.kind,
+    bottom + 44,
+    `${capitalise(view.rateName)} against the baseline ${verdict.baseline}, paired differences`,
+    `For each strategy but the baseline, best first: a dot at its ${view.rateName} minus the baseline's on the same ${view.job} jobs, and a whisker over the 95 % paired (Newcombe) interval; the dashed line is no difference.`,
+    `${key.svg}${xAxis(axis, top, bottom, `${view.rateName} minus ${verdict.baseline}'s (percentage points)`, (x0 + x1) / 2)}${zero}${marks.join('')}`,
+  );
+}
+
 /** Failure reasons per strategy: a bar of each reason's share of jobs, stacked. */
 function reasonsChart(view: KindView): string | null {
   const present = FAILURE_REASONS.filter((r) =>
@@ -581,14 +646,15 @@ function reinitChart(view: KindView): { svg: string; empty: string[] } {
         .map((v, i) => `${i === 0 ? 'M' : 'L'}${px(axis.at(v))} ${px(yAt(view.levels[i] ?? 1))}`)
         .join('');
       const tooltip = `${deviceClass} under ${s.name}: p50 ${formatSeconds(t.p50Seconds)}, p95 ${formatSeconds(t.p95Seconds)}, p99 ${formatSeconds(t.p99Seconds)}, mean ${formatSeconds(t.meanSeconds)} (${count(t.count)} devices)`;
-      return `<g class="series" ${data}><title>${esc(tooltip)}</title><path class="cdf" d="${d}" fill="none" stroke="${s.colour}" stroke-width="1.75" stroke-linejoin="round"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/></g>`;
+      // A wide transparent copy catches the pointer, so one line can be picked out of many.
+      return `<g class="series" ${data}><title>${esc(tooltip)}</title><path class="cdf" d="${d}" fill="none" stroke="${s.colour}" stroke-width="1.75" stroke-linejoin="round"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/><path class="hit" d="${d}"/></g>`;
     });
     const heading = `<text x="${px(x0)}" y="${px(y + 14)}" font-size="13" font-weight="600" fill="${INK}">${esc(deviceClass)}</text>`;
     return `<g class="panel" data-device-class="${esc(deviceClass)}">${heading}${yTicks}${xAxis(axis, y0, y1, 'reinitialisation time (log)', (x0 + x1) / 2)}<line x1="${px(x0)}" x2="${px(x0)}" y1="${px(y0)}" y2="${px(y1)}" stroke="${AXIS}"/>${lines.join('')}</g>`;
   });
   const rows = Math.ceil(view.deviceClasses.length / columns);
   const title = `Device reinitialisation time per device class and strategy (${view.job} jobs): distribution functions`;
-  const description = `One panel per device class; in each, one line per strategy giving the share of that class's devices whose reinitialisation (resets plus probe) took at most the time on the logarithmic horizontal axis.`;
+  const description = `One panel per device class; in each, one line per strategy giving the share of that class's devices whose reinitialisation (resets plus probe) took at most the time on the logarithmic horizontal axis. Point at a line to bring it forward and fade the others.`;
   return {
     svg: chartSvg(
       view.charts.reinit,
@@ -614,7 +680,7 @@ function table(
   strategyColours: Map<string, string>,
   caption = section.title,
 ): string {
-  const perStrategy = !section.kind.endsWith('-pairs') && section.kind !== 'basis';
+  const perStrategy = isPerStrategySection(section.kind);
   const head = `<thead><tr>${section.header.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead>`;
   const body = section.rows
     .map((row) => {
@@ -645,17 +711,31 @@ function kindSection(
   heading: string,
   sections: ReportSection[],
   colours: Map<string, string>,
+  verdictData: Verdict,
 ): string {
+  const forest = forestChart(view, verdictData);
   const find = (kind: ReportSection['kind']) => sections.find((s) => s.kind === kind);
   const main = find(view.kind);
   const reinitTable = find('crash-device-reinit');
-  const pairs = find(view.kind === 'crash' ? 'crash-pairs' : 'reboot-pairs');
+  const verdict = find(view.kind === 'crash' ? 'crash-verdict' : 'reboot-verdict');
+  const failures = find(view.kind === 'crash' ? 'crash-failures' : 'reboot-failures');
+  const profiles = find(view.kind === 'crash' ? 'crash-profiles' : 'reboot-profiles');
+  const perYear = view.kind === 'crash' ? find('crash-per-year') : undefined;
   const culprits = find(view.kind === 'crash' ? 'crash-culprits' : 'reboot-culprits');
   const reasons = reasonsChart(view);
   const reinit = reinitChart(view);
   const parts = [
     `<section id="${view.kind}" data-kind="${view.kind}">`,
     `<h2>${esc(heading)}</h2>`,
+    verdict ? table(verdict, colours) : '',
+    forest
+      ? figure(
+          forest,
+          `Each strategy's ${esc(view.rateName)} minus the baseline's on the very same ${esc(view.job)} jobs: dot at the difference, whisker over its 95 % paired interval. A whisker across the dashed line: no difference shown.`,
+        )
+      : '',
+    failures ? table(failures, colours) : '',
+    perYear ? table(perYear, colours) : '',
     figure(
       rateChart(view),
       `Bars: the ${esc(view.rateName)} of each strategy; whiskers: its 95 % Wilson score interval. Every strategy met exactly the same ${esc(view.job)} jobs, so the paired differences below are tighter than these intervals suggest.`,
@@ -682,7 +762,7 @@ function kindSection(
     ),
     culprits ? table(culprits, colours) : '',
     view.kind === 'crash' && reinitTable ? table(reinitTable, colours) : '',
-    pairs ? `<h3>Paired differences</h3>${table(pairs, colours)}` : '',
+    profiles ? `<h3>Per server profile</h3>${table(profiles, colours)}` : '',
     '</section>',
   ];
   return parts.join('\n');
@@ -701,6 +781,10 @@ h3 { font-size: 16px; margin: 28px 0 8px; }
 figure { margin: 16px 0 28px; }
 figcaption { color: ${MUTED}; font-size: 13px; margin-top: 6px; }
 svg.chart { display: block; width: 100%; max-width: ${WIDTH}px; height: auto; }
+/* Device CDFs: many close lines; pointing at one brings it forward and fades the rest. */
+.panel:hover .series .cdf { stroke-opacity: 0.18; }
+.panel .series:hover .cdf { stroke-opacity: 1; stroke-width: 3.5; }
+.series .hit { stroke: transparent; stroke-width: 10; fill: none; pointer-events: stroke; }
 .table-wrap { overflow-x: auto; margin: 8px 0 24px; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; font-variant-numeric: tabular-nums; }
 caption { text-align: left; font-weight: 600; padding: 0 0 6px; }
@@ -740,7 +824,7 @@ const CONTENT_SECURITY_POLICY =
  * same report always gives the same bytes.
  */
 export function renderReportHtml(report: Report): string {
-  const { intro, sections, notes } = reportSections(report);
+  const { intro, verdict, sections, notes } = reportSections(report);
   const e = report.experiment;
   const colours = new Map(e.strategies.map((s, i) => [s, strategyStyle(i).colour]));
   const crash = crashView(report);
@@ -754,10 +838,19 @@ export function renderReportHtml(report: Report): string {
     `<h1>${esc(title)}</h1>`,
     e.description ? `<p class="description">${esc(e.description)}</p>` : '',
     `<div class="intro">${intro.map((line) => `<p>${esc(line)}</p>`).join('')}</div>`,
+    `<div class="verdict" id="verdict"><h2>Verdict</h2>${verdict.map((line) => `<p>${esc(line)}</p>`).join('')}</div>`,
     '</header>',
-    crash ? kindSection(crash, 'Crashes down the kdump path', sections, colours) : '',
+    crash && report.crash
+      ? kindSection(crash, 'Crashes down the kdump path', sections, colours, report.crash.verdict)
+      : '',
     reboot && report.reboot
-      ? kindSection(reboot, `Planned ${report.reboot.path} reboots`, sections, colours)
+      ? kindSection(
+          reboot,
+          `Planned ${report.reboot.path} reboots`,
+          sections,
+          colours,
+          report.reboot.verdict,
+        )
       : '',
     basis
       ? `<section id="basis"><h2>What the failures rest on</h2>${table(basis, colours)}</section>`

@@ -105,8 +105,114 @@ export const PairSchema = z
   })
   .describe('paired comparison: both strategies met exactly the same jobs');
 
+const DifferenceSchema = z
+  .strictObject({
+    difference: nullableNumber.describe('rate(strategy) - rate(baseline) on the same jobs'),
+    lower: nullableNumber.describe('95 % interval (Newcombe, paired)'),
+    upper: nullableNumber,
+  })
+  .describe('paired difference of two rates');
+
+export const MeanDifferenceSchema = z
+  .strictObject({
+    pairs: z.number().int().min(0).describe('jobs where both strategies have the time'),
+    meanSeconds: nullableNumber.describe('mean of time(strategy) - time(baseline) over those jobs'),
+    lower: nullableNumber.describe('95 % interval (normal, from the exact paired sums)'),
+    upper: nullableNumber,
+  })
+  .describe('paired difference of mean times, seconds: both strategies met the same jobs');
+
+export const VerdictEntrySchema = z.strictObject({
+  strategy: z.string(),
+  rank: z.number().int().min(1).describe('position by rate, highest first (ties in spec order)'),
+  rate: RateIntervalSchema.describe('capture rate (crashes) or in-service rate (reboots)'),
+  best: z.boolean().describe('the highest rate'),
+  tiedWithBest: z
+    .boolean()
+    .describe('the paired interval of best minus this strategy contains 0 (true for the best)'),
+  baseline: z.boolean(),
+  vsBaseline: z
+    .strictObject({
+      rate: DifferenceSchema,
+      downtimeSeconds: MeanDifferenceSchema,
+      kernelBootSeconds: MeanDifferenceSchema.describe(
+        'capture kernel boot (crashes) or next kernel boot (reboots), over jobs where both booted',
+      ),
+    })
+    .describe('what this strategy costs or buys against the baseline, on the same jobs'),
+  failureShares: z
+    .array(
+      z.strictObject({
+        reason: z.enum(FAILURE_REASONS),
+        jobs: z.number().int().min(1),
+        share: z.number().describe('of all jobs of this kind'),
+      }),
+    )
+    .describe('failures by reason as shares of jobs, most frequent first'),
+});
+
+export const VerdictSchema = z
+  .strictObject({
+    baseline: z.string(),
+    best: z.string(),
+    tiedWithBest: z.array(z.string()).describe('strategies not distinguishable from the best'),
+    ranking: z.array(VerdictEntrySchema),
+    meanings: z
+      .partialRecord(z.enum(FAILURE_REASONS), z.string())
+      .describe('what each failure reason that occurred means'),
+  })
+  .describe('which strategy, and what it costs against the baseline');
+
+export const ProfileStrategySchema = z.strictObject({
+  strategy: z.string(),
+  jobs: z.number().int().min(0),
+  successes: z.number().int().min(0).describe('captured (crashes) or in service (reboots)'),
+  rate: RateIntervalSchema,
+  failureReasons,
+  kernelBootSeconds: TimeSummarySchema,
+  downtimeSeconds: TimeSummarySchema,
+});
+
+export const ProfileResultSchema = z
+  .strictObject({
+    profile: z.string(),
+    jobs: z.number().int().min(0).describe('jobs of this kind on servers of this profile'),
+    strategies: z.array(ProfileStrategySchema),
+  })
+  .describe('results of the servers of one profile; jobs over profiles sum to the fleet-wide');
+
+const EstimateSchema = z
+  .strictObject({ value: z.number(), lower: z.number(), upper: z.number() })
+  .describe('an estimate with its 95 % interval');
+
+export const PerYearStrategySchema = z.strictObject({
+  strategy: z.string(),
+  crashes: EstimateSchema.describe('crashes per 1,000 servers per year (Poisson interval)'),
+  captured: EstimateSchema.describe('dumps captured per 1,000 servers per year (Poisson)'),
+  lost: EstimateSchema.describe('crashes without a dump per 1,000 servers per year (Poisson)'),
+  downtimeHours: EstimateSchema.describe(
+    'crash downtime, hours per 1,000 servers per year (compound Poisson: z·√Σx², Σx² from the histogram)',
+  ),
+  availability: EstimateSchema.describe(
+    "a server's availability counting crash downtime only, 0..1 (from downtimeHours)",
+  ),
+  nines: z
+    .strictObject({ value: nullableNumber, lower: nullableNumber, upper: nullableNumber })
+    .describe('-log10(1 - availability); null where no downtime at all'),
+});
+
+export const PerYearSchema = z
+  .strictObject({
+    ratePerServerYear: z.number().describe("the spec's crash rate, taken as exact"),
+    serverYears: z.number().describe('server-years simulated: servers × horizonDays / 365'),
+    strategies: z.array(PerYearStrategySchema),
+  })
+  .describe(
+    'what each strategy gives per 1,000 servers per year, from the simulated crashes of a rate spec; intervals cover simulation noise only',
+  );
+
 export const ReportSchema = z.strictObject({
-  schemaVersion: z.literal(2),
+  schemaVersion: z.literal(3),
   experiment: z.strictObject({
     name: z.string(),
     description: z.string().nullable(),
@@ -114,6 +220,7 @@ export const ReportSchema = z.strictObject({
     servers: z.number().int(),
     fleet: z.array(z.strictObject({ profile: z.string(), count: z.number().int() })),
     strategies: z.array(z.string()),
+    baseline: z.string().describe('the strategy the verdict compares against'),
     deviceClasses: z.array(z.string()),
   }),
   assumptions: z
@@ -130,7 +237,12 @@ export const ReportSchema = z.strictObject({
   crash: z
     .strictObject({
       jobs: z.number().int(),
+      verdict: VerdictSchema,
       strategies: z.array(CrashStrategyResultSchema),
+      byProfile: z.array(ProfileResultSchema),
+      perYear: PerYearSchema.nullable().describe(
+        'null when the spec gives crashes per server (perServer): per-year figures need events.crash.ratePerServerYear',
+      ),
       pairs: z.array(PairSchema),
     })
     .nullable(),
@@ -138,7 +250,9 @@ export const ReportSchema = z.strictObject({
     .strictObject({
       path: z.enum(['kexec', 'firmware']),
       jobs: z.number().int(),
+      verdict: VerdictSchema,
       strategies: z.array(RebootStrategyResultSchema),
+      byProfile: z.array(ProfileResultSchema),
       pairs: z.array(PairSchema),
     })
     .nullable(),
@@ -161,6 +275,12 @@ export type TimeSummaryJson = z.infer<typeof TimeSummarySchema>;
 export type CrashStrategyResult = z.infer<typeof CrashStrategyResultSchema>;
 export type RebootStrategyResult = z.infer<typeof RebootStrategyResultSchema>;
 export type PairResult = z.infer<typeof PairSchema>;
+export type MeanDifferenceJson = z.infer<typeof MeanDifferenceSchema>;
+export type Verdict = z.infer<typeof VerdictSchema>;
+export type VerdictEntry = z.infer<typeof VerdictEntrySchema>;
+export type ProfileResult = z.infer<typeof ProfileResultSchema>;
+export type PerYear = z.infer<typeof PerYearSchema>;
+export type EstimateJson = z.infer<typeof EstimateSchema>;
 export type FailureBasis = z.infer<typeof FailureBasisSchema>;
 export type Report = z.infer<typeof ReportSchema>;
 export type RunInfo = NonNullable<Report['run']>;

@@ -26,7 +26,7 @@ describe('report of quickstart', () => {
 
   it('validates against ReportSchema, with nothing the schema does not know', () => {
     expect(ReportSchema.parse(report)).toEqual(report);
-    expect(report.schemaVersion).toBe(2);
+    expect(report.schemaVersion).toBe(3);
   });
 
   it('describes the experiment', () => {
@@ -55,6 +55,7 @@ describe('report of quickstart', () => {
         'config-restore',
         'fallback',
       ],
+      baseline: 'rhel-default',
       deviceClasses: ['gpu', 'nic-100g', 'nic-25g', 'nvme-ssd', 'sas-raid-hba', 'xhci'],
     });
     expect(report.reboot).toBeNull();
@@ -316,5 +317,51 @@ catalogue:
         );
       }
     }
+  });
+});
+
+describe('per 1,000 servers a year', () => {
+  const text = `name: yearly
+seed: 3
+fleet:
+  - profile: compute-2s
+    count: 400
+events:
+  crash:
+    ratePerServerYear: 2
+    horizonDays: 730
+    causes: { panic: 1 }
+strategies: [none, fallback]
+baseline: fallback
+`;
+  const { report } = runExperiment(parseSpecOrThrow(text));
+  const y = report.crash!.perYear!;
+
+  it('scales the simulated crashes by rate × horizon arithmetic', () => {
+    const serverYears = (400 * 730) / 365;
+    expect(y.serverYears).toBe(serverYears);
+    expect(y.ratePerServerYear).toBe(2);
+    report.crash!.strategies.forEach((s, i) => {
+      const py = y.strategies[i]!;
+      expect(py.strategy).toBe(s.strategy);
+      expect(py.crashes.value).toBeCloseTo((s.jobs / serverYears) * 1000, 9);
+      expect(py.captured.value).toBeCloseTo((s.captured / serverYears) * 1000, 9);
+      expect(py.captured.value + py.lost.value).toBeCloseTo(py.crashes.value, 9);
+      // The Poisson interval of the crashes covers the spec's rate of 2 per server-year.
+      expect(py.crashes.lower).toBeLessThan(2000);
+      expect(py.crashes.upper).toBeGreaterThan(2000);
+      const hours = (s.downtimeSeconds.meanSeconds! * s.jobs) / 3600;
+      expect(py.downtimeHours.value).toBeCloseTo((hours / serverYears) * 1000, 3);
+      expect(py.downtimeHours.lower).toBeLessThan(py.downtimeHours.value);
+      expect(py.availability.value).toBeCloseTo(1 - hours / serverYears / 8766, 9);
+      expect(py.nines.value).toBeCloseTo(-Math.log10(1 - py.availability.value), 9);
+    });
+    expect(formatReportTable(report)).toContain('Per 1,000 servers a year, at 2 crashes');
+  });
+
+  it('is null for a perServer spec, and the text says a rate is needed', () => {
+    const r = runExperiment(parseSpecOrThrow(exampleText('quickstart.yaml'))).report;
+    expect(r.crash!.perYear).toBeNull();
+    expect(formatReportTable(r)).toContain('per-year figures need a rate');
   });
 });

@@ -3,21 +3,31 @@
  * and the compiled experiment, so the same spec and seed give the same report
  * bytes however the fleet was sharded or where it ran.
  */
-import { Counter, CULPRIT_REASONS, Hist, type Aggregate } from './aggregate';
+import { Counter, CULPRIT_REASONS, Hist, Paired, pairedSums, type Aggregate } from './aggregate';
 import { culpritName, type CompiledExperiment } from './compile';
 import { basisFields, type CulpritPlace } from './report-basis';
-import { bucketMidpointMicros, histogramCount, summarise } from './histogram';
+import { BUCKETS, bucketMidpointMicros, histogramCount, summarise, sumMicros } from './histogram';
 import { FAILURE_REASON_MEANINGS, FAILURE_REASONS, type FailureReason } from './outcome';
 import type {
   CrashStrategyResult,
   FailureBasis,
   PairResult,
+  PerYear,
+  ProfileResult,
   RebootStrategyResult,
   Report,
   RunInfo,
   TimeSummaryJson,
+  Verdict,
+  VerdictEntry,
 } from './report-schema';
-import { pairedDifference, wilson } from './statistics';
+import {
+  pairedDifference,
+  pairedMeanDifference,
+  poissonInterval,
+  wilson,
+  Z_95,
+} from './statistics';
 
 const CRASH = 0;
 const REBOOT = 1;
@@ -25,7 +35,7 @@ const REBOOT = 1;
 /** Every built-in default that is not a published figure, said once. */
 const ASSUMPTIONS = [
   'No fleet-wide kdump success rate is published: every failure odds in the catalogue (post-crash device states, driver reactions, reset recovery, DMAR fatality, stale CPUs, purgatory mismatch, capture kernel loaded) is an assumption; override them under catalogue in the spec.',
-  'Dump throughput, capture kernel base boot time and driver memory needs are assumptions within the ranges of DOMAIN.md.',
+  'Dump throughput, capture kernel base boot time and driver memory needs are assumptions within published ranges (`fleetsim catalogue` lists each figure with its source).',
 ];
 
 /**
@@ -42,7 +52,7 @@ export const CDF_LEVELS: readonly number[] = Object.freeze([
 export function buildReport(model: CompiledExperiment, agg: Aggregate, run?: RunInfo): Report {
   const { spec } = model.resolved;
   const report: Report = {
-    schemaVersion: 2,
+    schemaVersion: 3,
     experiment: {
       name: spec.name,
       description: spec.description ?? null,
@@ -50,6 +60,7 @@ export function buildReport(model: CompiledExperiment, agg: Aggregate, run?: Run
       servers: model.servers,
       fleet: spec.fleet.map((f) => ({ profile: f.profile, count: f.count })),
       strategies: model.strategies.map((s) => s.name),
+      baseline: model.strategies[model.baseline]!.name,
       deviceClasses: [...model.deviceClasses],
     },
     assumptions: [...ASSUMPTIONS],
@@ -61,7 +72,10 @@ export function buildReport(model: CompiledExperiment, agg: Aggregate, run?: Run
     crash: model.crashes
       ? {
           jobs: jobs(agg, CRASH),
+          verdict: verdict(model, agg, CRASH),
           strategies: model.strategies.map((_, s) => crashResult(model, agg, s)),
+          byProfile: byProfile(model, agg, CRASH),
+          perYear: perYear(model, agg),
           pairs: pairs(model, agg, CRASH),
         }
       : null,
@@ -69,7 +83,9 @@ export function buildReport(model: CompiledExperiment, agg: Aggregate, run?: Run
       ? {
           path: model.reboots.viaKexec ? 'kexec' : 'firmware',
           jobs: jobs(agg, REBOOT),
+          verdict: verdict(model, agg, REBOOT),
           strategies: model.strategies.map((_, s) => rebootResult(model, agg, s)),
+          byProfile: byProfile(model, agg, REBOOT),
           pairs: pairs(model, agg, REBOOT),
         }
       : null,
@@ -290,4 +306,160 @@ function pairs(model: CompiledExperiment, agg: Aggregate, kind: number): PairRes
     }
   }
   return out;
+}
+
+/** Paired difference of the rates of strategies a and b (a − b) on the same jobs. */
+function rateDifference(agg: Aggregate, kind: number, a: number, b: number) {
+  const d = pairedDifference(
+    counter(agg, a, kind, Counter.Jobs),
+    counter(agg, a, kind, Counter.Successes),
+    counter(agg, b, kind, Counter.Successes),
+    a === b ? 0 : agg.slots[agg.layout.pair(kind, a, b)]!,
+    a === b ? 0 : agg.slots[agg.layout.pair(kind, b, a)]!,
+  );
+  return { difference: d.difference, lower: d.lower, upper: d.upper };
+}
+
+function meanDifference(agg: Aggregate, kind: number, s: number, metric: number) {
+  const sums = pairedSums(agg.slots, agg.layout.paired(kind, s, metric));
+  return pairedMeanDifference(sums.count, sums.sum, sums.sumSquares);
+}
+
+/**
+ * Strategies ranked by rate (ties in spec order), the best and those whose paired
+ * difference from it contains 0, and each one's differences from the baseline.
+ */
+function verdict(model: CompiledExperiment, agg: Aggregate, kind: number): Verdict {
+  const S = model.strategies.length;
+  const base = model.baseline;
+  const n = counter(agg, 0, kind, Counter.Jobs);
+  const successes = (s: number) => counter(agg, s, kind, Counter.Successes);
+  const order = [...Array(S).keys()].sort((a, b) => successes(b) - successes(a) || a - b);
+  const best = order[0]!;
+  const meanings: Verdict['meanings'] = {};
+  const ranking = order.map((s, i): VerdictEntry => {
+    const vsBest = rateDifference(agg, kind, best, s);
+    const tied = s === best || (vsBest.lower !== null && vsBest.lower <= 0 && vsBest.upper! >= 0);
+    const failureShares = Object.entries(reasons(agg, s, kind))
+      .map(([reason, jobs]) => ({ reason: reason as FailureReason, jobs: jobs!, share: jobs! / n }))
+      .sort((a, b) => b.jobs - a.jobs || a.reason.localeCompare(b.reason));
+    for (const f of failureShares) {
+      meanings[f.reason] = FAILURE_REASON_MEANINGS[f.reason];
+    }
+    return {
+      strategy: model.strategies[s]!.name,
+      rank: i + 1,
+      rate: wilson(successes(s), n),
+      best: s === best,
+      tiedWithBest: tied,
+      baseline: s === base,
+      vsBaseline: {
+        rate: rateDifference(agg, kind, s, base),
+        downtimeSeconds: meanDifference(agg, kind, s, Paired.Downtime),
+        kernelBootSeconds: meanDifference(agg, kind, s, Paired.KernelBoot),
+      },
+      failureShares,
+    };
+  });
+  const sortedMeanings: Verdict['meanings'] = {};
+  for (const r of FAILURE_REASONS) {
+    if (meanings[r] !== undefined) {
+      sortedMeanings[r] = meanings[r];
+    }
+  }
+  return {
+    baseline: model.strategies[base]!.name,
+    best: model.strategies[best]!.name,
+    tiedWithBest: ranking.filter((r) => r.tiedWithBest && !r.best).map((r) => r.strategy),
+    ranking,
+    meanings: sortedMeanings,
+  };
+}
+
+/** Results per server profile × strategy, from the profile blocks. */
+function byProfile(model: CompiledExperiment, agg: Aggregate, kind: number): ProfileResult[] {
+  const layout = agg.layout;
+  return layout.profiles.map((profile, p) => {
+    const strategies = model.strategies.map((strategy, s) => {
+      const c = (i: number) => agg.slots[layout.profileCounter(p, s, kind, i)]!;
+      const failureReasons: Partial<Record<FailureReason, number>> = {};
+      FAILURE_REASONS.forEach((r, i) => {
+        const v = c(Counter.Reasons + i);
+        if (v > 0) {
+          failureReasons[r] = v;
+        }
+      });
+      const h = (hist: number) => timeSummary(agg, layout.profileHistogram(p, s, kind, hist));
+      return {
+        strategy: strategy.name,
+        jobs: c(Counter.Jobs),
+        successes: c(Counter.Successes),
+        rate: wilson(c(Counter.Successes), c(Counter.Jobs)),
+        failureReasons,
+        kernelBootSeconds: h(Hist.KernelBoot),
+        downtimeSeconds: h(Hist.Downtime),
+      };
+    });
+    return { profile, jobs: strategies[0]?.jobs ?? 0, strategies };
+  });
+}
+
+const HOURS_PER_YEAR = 8766;
+
+/**
+ * Per 1,000 servers per year, from the simulated crashes of a rate spec: counts
+ * with Poisson intervals, downtime with a compound-Poisson one. Null for a
+ * perServer spec.
+ */
+function perYear(model: CompiledExperiment, agg: Aggregate): PerYear | null {
+  const crash = model.resolved.spec.events.crash;
+  if (!crash || crash.ratePerServerYear === undefined || crash.horizonDays === undefined) {
+    return null;
+  }
+  const serverYears = (model.servers * crash.horizonDays) / 365;
+  const per = 1000 / serverYears;
+  const scaled = (n: number) => {
+    const i = poissonInterval(n);
+    return { value: n * per, lower: i.lower * per, upper: i.upper * per };
+  };
+  return {
+    ratePerServerYear: crash.ratePerServerYear,
+    serverYears,
+    strategies: model.strategies.map((strategy, s) => {
+      const n = counter(agg, s, CRASH, Counter.Jobs);
+      const ok = counter(agg, s, CRASH, Counter.Successes);
+      const base = agg.layout.histogram(s, CRASH, Hist.Downtime);
+      let squares = 0;
+      for (let b = 0; b < BUCKETS; b++) {
+        const c = agg.slots[base + b]!;
+        if (c > 0) {
+          squares += c * bucketMidpointMicros(b) ** 2;
+        }
+      }
+      const totalHours = sumMicros(agg.slots, base) / 3.6e9;
+      const halfHours = (Z_95 * Math.sqrt(squares)) / 3.6e9;
+      const downtimeHours = {
+        value: totalHours * per,
+        lower: Math.max(0, totalHours - halfHours) * per,
+        upper: (totalHours + halfHours) * per,
+      };
+      // Per server: hours down per year over the hours of a year.
+      const availability = (hours: number) => 1 - hours / 1000 / HOURS_PER_YEAR;
+      const nines = (a: number) => (a >= 1 ? null : -Math.log10(1 - a));
+      const a = {
+        value: availability(downtimeHours.value),
+        lower: availability(downtimeHours.upper),
+        upper: availability(downtimeHours.lower),
+      };
+      return {
+        strategy: strategy.name,
+        crashes: scaled(n),
+        captured: scaled(ok),
+        lost: scaled(n - ok),
+        downtimeHours,
+        availability: a,
+        nines: { value: nines(a.value), lower: nines(a.lower), upper: nines(a.upper) },
+      };
+    }),
+  };
 }

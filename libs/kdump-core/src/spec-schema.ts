@@ -382,6 +382,17 @@ export const ExperimentSpecSchema = z.strictObject({
     .array(z.union([name, StrategyDefinitionSchema.extend({ name })]))
     .min(1)
     .max(32),
+  baseline: name
+    .optional()
+    .describe(
+      'the strategy every other is compared against in the verdict (default: the first strategy)',
+    ),
+  thresholds: z
+    .array(z.string().min(1))
+    .optional()
+    .describe(
+      'fail-if conditions, METRIC(STRATEGY[, PROFILE]) OP VALUE, e.g. "capture(whitelist) < 0.95": fleetsim run exits 3 when one holds',
+    ),
   catalogue: z
     .strictObject({
       devices: z.record(name, DeviceModelSchema.partial().extend({ extends: name.optional() })),

@@ -99,6 +99,49 @@ catalogue:
       driver: no-such-driver
 `;
 
+  it('words errors for a spec author, sorted by line, with a did-you-mean', () => {
+    const text = `name: bad
+seed: 1
+strategies:
+  - name: mine
+    whitelist: yes
+  - whitelst
+fleet:
+  - profile: compute-2s
+events:
+  crash: { perServer: 1, causes: { panic: 1 } }
+`;
+    const errors = errorsOf(parseSpecText(text));
+    expect(errors.map((e) => [e.line, e.path, e.message])).toEqual([
+      [
+        lineOf(text, 'whitelist: yes'),
+        'strategies[0].whitelist',
+        'whitelist is "dump-target" or a list of driver names, e.g. whitelist: [nvme, i40e]',
+      ],
+      [
+        lineOf(text, '- whitelst'),
+        'strategies[1]',
+        expect.stringMatching(/^unknown strategy "whitelst" \(did you mean "whitelist"\?\)/),
+      ],
+      [
+        lineOf(text, '- profile: compute-2s'),
+        'fleet[0].count',
+        'missing required field `count` (number)',
+      ],
+    ]);
+  });
+
+  it('takes a baseline that names one of the strategies, and refuses any other', () => {
+    const ok = parseSpecText(
+      `${MINIMAL.replace('[none]', '[none, whitelist]')}baseline: whitelist\n`,
+    );
+    expect(ok.ok).toBe(true);
+    const text = `${MINIMAL}baseline: whitelist\n`;
+    const error = find(errorsOf(parseSpecText(text)), 'baseline');
+    expect(error.line).toBe(lineOf(text, 'baseline: whitelist'));
+    expect(error.message).toBe(`baseline "whitelist" is not one of the spec's strategies (none)`);
+  });
+
   it('reports every reference and distribution error, each with its path and line', () => {
     const errors = errorsOf(parseSpecText(SEMANTIC));
     expect(errors).toHaveLength(4);

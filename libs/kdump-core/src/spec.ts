@@ -21,6 +21,7 @@ import {
   BUILTIN_PROFILES,
   BUILTIN_STRATEGIES,
 } from './catalogue';
+import { didYouMean } from './did-you-mean';
 import { compileDistribution, type TimeDistribution } from './distribution';
 import {
   checkSpecText,
@@ -283,12 +284,12 @@ export function validateSpec(input: unknown, finder = new LineFinder()): SpecRes
         seen.add(e.path);
       }
     }
-    return { ok: false, errors };
+    return { ok: false, errors: byLine(errors) };
   }
   const errors: SpecError[] = [];
   const resolved = resolve(parsed.data, errors, finder);
   if (errors.length > 0 || !resolved) {
-    return { ok: false, errors };
+    return { ok: false, errors: byLine(errors) };
   }
   return { ok: true, resolved };
 }
@@ -326,9 +327,36 @@ function zodErrors(
       out.push(...zodErrors(best, path, finder));
       continue;
     }
-    out.push({ path: formatPath(path), line: finder.lineOf(path), message: issue.message });
+    out.push({
+      path: formatPath(path),
+      line: finder.lineOf(path),
+      message: zodMessage(issue, path),
+    });
   }
   return out;
+}
+
+/** A zod issue in the words of a spec author. */
+function zodMessage(issue: z.core.$ZodIssue, path: readonly PathPart[]): string {
+  const last = path[path.length - 1];
+  if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) {
+    return typeof last === 'string'
+      ? `missing required field \`${last}\` (${issue.expected})`
+      : `missing ${issue.expected}`;
+  }
+  if (last === 'whitelist' || last === 'blacklist') {
+    const word = last === 'whitelist' ? 'dump-target' : 'known-problems';
+    return `${last} is "${word}" or a list of driver names, e.g. ${last}: [nvme, i40e]`;
+  }
+  return issue.message.replace(/^Invalid input: /, '');
+}
+
+/** Errors in the order of their lines (errors without a line last), else as found. */
+function byLine(errors: SpecError[]): SpecError[] {
+  return errors
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => (a.e.line ?? Infinity) - (b.e.line ?? Infinity) || a.i - b.i)
+    .map((x) => x.e);
 }
 
 function depth(issues: readonly z.core.$ZodIssue[]): number {
@@ -361,7 +389,7 @@ function referenceErrors(input: unknown, finder: LineFinder): SpecError[] {
       if (typeof profile === 'string' && !profiles.has(profile)) {
         push(
           ['fleet', i, 'profile'],
-          `unknown profile "${profile}" (known: ${[...profiles].join(', ')})`,
+          `unknown profile "${profile}"${didYouMean(profile, [...profiles])} (known: ${[...profiles].join(', ')})`,
         );
       }
     });
@@ -372,7 +400,7 @@ function referenceErrors(input: unknown, finder: LineFinder): SpecError[] {
       if (typeof entry === 'string' && !strategies.has(entry)) {
         push(
           ['strategies', i],
-          `unknown strategy "${entry}" (known: ${[...strategies].join(', ')})`,
+          `unknown strategy "${entry}"${didYouMean(entry, [...strategies])} (known: ${[...strategies].join(', ')})`,
         );
       } else if (
         entry !== null &&
@@ -382,6 +410,15 @@ function referenceErrors(input: unknown, finder: LineFinder): SpecError[] {
         strategies.add((entry as { name: string }).name);
       }
     });
+    const named = spec.strategies.map((e: unknown) =>
+      typeof e === 'string' ? e : (e as { name?: unknown } | null)?.name,
+    );
+    if (typeof spec.baseline === 'string' && !named.includes(spec.baseline)) {
+      push(
+        ['baseline'],
+        `baseline "${spec.baseline}" is not one of the spec's strategies (${named.join(', ')})`,
+      );
+    }
   }
   const crash = (spec.events as { crash?: { causes?: unknown } } | undefined)?.crash;
   const causes = known(BUILTIN_CRASH_CAUSES, cat.crashCauses);
@@ -389,7 +426,7 @@ function referenceErrors(input: unknown, finder: LineFinder): SpecError[] {
     if (!causes.has(cause)) {
       push(
         ['events', 'crash', 'causes', cause],
-        `unknown crash cause "${cause}" (known: ${[...causes].join(', ')})`,
+        `unknown crash cause "${cause}"${didYouMean(cause, [...causes])} (known: ${[...causes].join(', ')})`,
       );
     }
   }
@@ -763,7 +800,10 @@ function resolveStrategies(
       strategyName = entry;
       const found = own(defined, entry);
       if (!found) {
-        err(path, `unknown strategy "${entry}" (known: ${Object.keys(defined).join(', ')})`);
+        err(
+          path,
+          `unknown strategy "${entry}"${didYouMean(entry, Object.keys(defined))} (known: ${Object.keys(defined).join(', ')})`,
+        );
         return;
       }
       def = found;
@@ -823,5 +863,11 @@ function resolveStrategies(
       source: def.source ?? null,
     });
   });
+  if (spec.baseline !== undefined && !seen.has(spec.baseline)) {
+    err(
+      ['baseline'],
+      `baseline "${spec.baseline}" is not one of the spec's strategies (${spec.strategies.map((e) => (typeof e === 'string' ? e : e.name)).join(', ')})`,
+    );
+  }
   return out;
 }

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { pairedDifference, wilson, Z_95 } from './statistics';
+import { pairedDifference, pairedMeanDifference, wilson, Z_95 } from './statistics';
 
 /**
  * Newcombe's interval for two independent proportions (1998a, method 10): the
@@ -195,5 +195,36 @@ describe('pairedDifference', () => {
     expect(() => pairedDifference(100, 5, 10, 6, 11)).toThrow(/inconsistent/);
     // More successes than jobs (neither < 0).
     expect(() => pairedDifference(10, 10, 10, 0, 5)).toThrow(/n=10/);
+  });
+});
+
+describe('pairedMeanDifference', () => {
+  it('is the mean ± z·s/√n of the differences, computed from exact sums', () => {
+    const d = [1_500_000, -250_000, 3_000_000, 0, 750_000]; // µs
+    const n = d.length;
+    const mean = d.reduce((a, x) => a + x, 0) / n;
+    const sd = Math.sqrt(d.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1));
+    const r = pairedMeanDifference(
+      n,
+      d.reduce((a, x) => a + BigInt(x), 0n),
+      d.reduce((a, x) => a + BigInt(x) * BigInt(x), 0n),
+    );
+    expect(r.pairs).toBe(5);
+    expect(r.meanSeconds).toBe(Math.round(mean) / 1e6);
+    expect(r.lower).toBeCloseTo((mean - (Z_95 * sd) / Math.sqrt(n)) / 1e6, 6);
+    expect(r.upper).toBeCloseTo((mean + (Z_95 * sd) / Math.sqrt(n)) / 1e6, 6);
+  });
+
+  it('gives a zero-width interval for constant differences and nulls without pairs', () => {
+    const c = 123_456_789_012;
+    const r = pairedMeanDifference(1000, BigInt(c) * 1000n, BigInt(c) * BigInt(c) * 1000n);
+    expect([r.meanSeconds, r.lower, r.upper]).toEqual([c / 1e6, c / 1e6, c / 1e6]);
+    expect(pairedMeanDifference(0, 0n, 0n)).toEqual({
+      pairs: 0,
+      meanSeconds: null,
+      lower: null,
+      upper: null,
+    });
+    expect(() => pairedMeanDifference(2, 10n, 1n)).toThrow(/inconsistent/);
   });
 });

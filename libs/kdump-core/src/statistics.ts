@@ -101,3 +101,58 @@ export function pairedDifference(
   );
   return { difference: d, lower: Math.max(-1, d - dl), upper: Math.min(1, d + du) };
 }
+
+/** A paired difference of mean times with its 95 % interval, in seconds. */
+export interface MeanDifferenceInterval {
+  /** Jobs where both times exist. */
+  pairs: number;
+  meanSeconds: number | null;
+  lower: number | null;
+  upper: number | null;
+}
+
+/**
+ * Mean of paired differences d (µs) from their exact sums over `n` jobs, with
+ * the normal 95 % interval mean ± z·s/√n (s the sample standard deviation; the
+ * jobs are many, so z stands for t). The variance n·Σd² − (Σd)² is computed
+ * exactly in integers, so near-constant differences do not cancel to noise.
+ * Nulls without pairs; a zero-width interval for one pair.
+ */
+export function pairedMeanDifference(
+  n: number,
+  sumMicros: bigint,
+  sumSquaresMicros: bigint,
+  z = Z_95,
+): MeanDifferenceInterval {
+  if (!Number.isInteger(n) || n < 0 || sumSquaresMicros < 0n) {
+    throw new RangeError(
+      `pairedMeanDifference: need n >= 0 and Σd² >= 0, got n=${n} Σd²=${sumSquaresMicros}`,
+    );
+  }
+  if (n === 0) {
+    return { pairs: 0, meanSeconds: null, lower: null, upper: null };
+  }
+  const spread = BigInt(n) * sumSquaresMicros - sumMicros * sumMicros;
+  if (spread < 0n) {
+    throw new RangeError(
+      `pairedMeanDifference: inconsistent sums n=${n} Σd=${sumMicros} Σd²=${sumSquaresMicros}`,
+    );
+  }
+  const mean = Number(sumMicros) / n;
+  const half = n > 1 ? z * Math.sqrt(Number(spread) / (n * (n - 1)) / n) : 0;
+  const s = (us: number) => Math.round(us) / 1e6;
+  return { pairs: n, meanSeconds: s(mean), lower: s(mean - half), upper: s(mean + half) };
+}
+
+/**
+ * 95 % interval of a Poisson mean from one observed count `n` (the score
+ * interval: n + z²/2 ± z·√(n + z²/4)), in counts.
+ */
+export function poissonInterval(n: number, z = Z_95): { lower: number; upper: number } {
+  if (!Number.isInteger(n) || n < 0) {
+    throw new RangeError(`poissonInterval: need a count, got ${n}`);
+  }
+  const centre = n + (z * z) / 2;
+  const half = z * Math.sqrt(n + (z * z) / 4);
+  return { lower: Math.max(0, centre - half), upper: centre + half };
+}

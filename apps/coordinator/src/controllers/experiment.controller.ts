@@ -14,6 +14,7 @@ import {
   ApiBadRequestResponse,
   ApiBody,
   ApiConflictResponse,
+  ApiGoneResponse,
   ApiConsumes,
   ApiCreatedResponse,
   ApiNotFoundResponse,
@@ -147,7 +148,8 @@ export class ExperimentController {
   })
   @ApiBadRequestResponse({ description: 'unknown format', type: ErrorDto })
   @ApiNotFoundResponse({ type: ErrorDto })
-  @ApiConflictResponse({ description: 'not done yet', type: ErrorDto })
+  @ApiConflictResponse({ description: 'not done yet: ready once it is done', type: ErrorDto })
+  @ApiGoneResponse({ description: 'cancelled or failed: it has no report', type: ErrorDto })
   async report(
     @Param('id') id: string,
     @Res({ passthrough: true }) res: ServerResponse,

@@ -48,7 +48,7 @@ describe('foldHistogram', () => {
 });
 
 describe('experimentSamples', () => {
-  it('labels by experiment, strategy, kind, outcome and device class only', () => {
+  it('labels by experiment, strategy, kind, profile, outcome and device class only', () => {
     const layout = new AggregateLayout(['none', 'config-restore'], ['nic', 'nvme']);
     const agg = emptyAggregate(layout);
     agg.slots[layout.counter(1, 0, Counter.Jobs)] = 10;
@@ -62,6 +62,7 @@ describe('experimentSamples', () => {
         experiment: 'exp_x',
         strategy: 'config-restore',
         kind: 'crash',
+        profile: '*',
         outcome: 'captured',
       },
       value: 7,
@@ -72,6 +73,7 @@ describe('experimentSamples', () => {
         experiment: 'exp_x',
         strategy: 'config-restore',
         kind: 'crash',
+        profile: '*',
         outcome: 'capture-kernel-panic',
       },
       value: 3,
@@ -79,7 +81,7 @@ describe('experimentSamples', () => {
     expect(samples.fleetsim_capture_success_ratio).toEqual([
       {
         metricName: 'fleetsim_capture_success_ratio',
-        labels: { experiment: 'exp_x', strategy: 'config-restore' },
+        labels: { experiment: 'exp_x', strategy: 'config-restore', profile: '*' },
         value: 0.7,
       },
     ]);
@@ -88,14 +90,14 @@ describe('experimentSamples', () => {
     expect(samples.fleetsim_capture_success_ratio_lower).toEqual([
       {
         metricName: 'fleetsim_capture_success_ratio_lower',
-        labels: { experiment: 'exp_x', strategy: 'config-restore' },
+        labels: { experiment: 'exp_x', strategy: 'config-restore', profile: '*' },
         value: interval.lower,
       },
     ]);
     expect(samples.fleetsim_capture_success_ratio_upper).toEqual([
       {
         metricName: 'fleetsim_capture_success_ratio_upper',
-        labels: { experiment: 'exp_x', strategy: 'config-restore' },
+        labels: { experiment: 'exp_x', strategy: 'config-restore', profile: '*' },
         value: interval.upper,
       },
     ]);
@@ -117,7 +119,37 @@ describe('experimentSamples', () => {
       'kind',
       'le',
       'outcome',
+      'profile',
       'strategy',
     ]);
+  });
+
+  it('adds a series per server profile, from the profile blocks, beside the fleet-wide `*`', () => {
+    const layout = new AggregateLayout(['none', 'fallback'], ['nic'], [], ['compute', 'gpu']);
+    const agg = emptyAggregate(layout);
+    agg.slots[layout.counter(1, 0, Counter.Jobs)] = 10;
+    agg.slots[layout.counter(1, 0, Counter.Successes)] = 7;
+    agg.slots[layout.profileCounter(0, 1, 0, Counter.Jobs)] = 6;
+    agg.slots[layout.profileCounter(0, 1, 0, Counter.Successes)] = 6;
+    agg.slots[layout.profileCounter(1, 1, 0, Counter.Jobs)] = 4;
+    agg.slots[layout.profileCounter(1, 1, 0, Counter.Successes)] = 1;
+    recordMicros(agg.slots, layout.profileHistogram(1, 1, 0, Hist.Downtime), 2_000_000);
+    const samples = experimentSamples('exp_y', agg, ['crash']);
+    const ratio = (profile: string) =>
+      samples.fleetsim_capture_success_ratio.find(
+        (x) => x.labels.strategy === 'fallback' && x.labels.profile === profile,
+      )?.value;
+    expect([ratio('*'), ratio('compute'), ratio('gpu')]).toEqual([0.7, 1, 0.25]);
+    const gpuDowntime = samples.fleetsim_downtime_seconds.find(
+      (x) =>
+        x.metricName === 'fleetsim_downtime_seconds_sum' &&
+        x.labels.strategy === 'fallback' &&
+        x.labels.profile === 'gpu',
+    );
+    expect(gpuDowntime?.value).toBe(2);
+    // Device reinitialisation is kept fleet-wide only.
+    expect(new Set(samples.fleetsim_device_reinit_seconds.map((x) => x.labels.profile))).toEqual(
+      new Set(['*']),
+    );
   });
 });

@@ -95,6 +95,13 @@ export interface Sample {
   value: number;
 }
 
+/**
+ * The `profile` label of the whole fleet's series. Every simulated-result family
+ * has a `profile` label: `*` for the whole fleet, or a server profile of the spec
+ * (device reinitialisation: `*` only). Filter on it; summing over it counts twice.
+ */
+export const FLEET_PROFILE = '*';
+
 /** Simulated-result metric families, by base name. */
 export const SIMULATION_METRICS = {
   recoveries: 'fleetsim_recoveries_total',
@@ -154,77 +161,96 @@ export function experimentSamples(
     fleetsim_dump_seconds: [],
     fleetsim_downtime_seconds: [],
   };
-  layout.strategies.forEach((strategy, s) => {
-    for (const kind of kinds) {
-      const k = JOB_KINDS.indexOf(kind);
-      const counter = (c: number) => slots[layout.counter(s, k, c)]!;
-      const labels = { experiment, strategy, kind };
-      out.fleetsim_recoveries_total.push({
-        metricName: SIMULATION_METRICS.recoveries,
-        labels: { ...labels, outcome: kind === 'crash' ? 'captured' : 'in-service' },
-        value: counter(Counter.Successes),
-      });
-      FAILURE_REASONS.forEach((reason, r) => {
-        const n = counter(Counter.Reasons + r);
-        if (n > 0) {
-          out.fleetsim_recoveries_total.push({
-            metricName: SIMULATION_METRICS.recoveries,
-            labels: { ...labels, outcome: reason },
-            value: n,
+  // `*` is the whole fleet; then one series per server profile of the spec (not for
+  // device reinitialisation, which is kept fleet-wide only).
+  const views = [
+    {
+      profile: FLEET_PROFILE,
+      counter: (s: number, k: number, c: number) => layout.counter(s, k, c),
+      histogram: (s: number, k: number, h: number) => layout.histogram(s, k, h),
+    },
+    ...layout.profiles.map((profile, p) => ({
+      profile,
+      counter: (s: number, k: number, c: number) => layout.profileCounter(p, s, k, c),
+      histogram: (s: number, k: number, h: number) => layout.profileHistogram(p, s, k, h),
+    })),
+  ];
+  for (const view of views) {
+    const profile = view.profile;
+    layout.strategies.forEach((strategy, s) => {
+      for (const kind of kinds) {
+        const k = JOB_KINDS.indexOf(kind);
+        const counter = (c: number) => slots[view.counter(s, k, c)]!;
+        const labels = { experiment, strategy, kind, profile };
+        out.fleetsim_recoveries_total.push({
+          metricName: SIMULATION_METRICS.recoveries,
+          labels: { ...labels, outcome: kind === 'crash' ? 'captured' : 'in-service' },
+          value: counter(Counter.Successes),
+        });
+        FAILURE_REASONS.forEach((reason, r) => {
+          const n = counter(Counter.Reasons + r);
+          if (n > 0) {
+            out.fleetsim_recoveries_total.push({
+              metricName: SIMULATION_METRICS.recoveries,
+              labels: { ...labels, outcome: reason },
+              value: n,
+            });
+          }
+        });
+        const hist = (h: number) => foldHistogram(slots, view.histogram(s, k, h));
+        histogramSamples(
+          out.fleetsim_downtime_seconds,
+          SIMULATION_METRICS.downtime,
+          labels,
+          hist(Hist.Downtime),
+        );
+        if (profile === FLEET_PROFILE) {
+          layout.deviceClasses.forEach((deviceClass, c) => {
+            histogramSamples(
+              out.fleetsim_device_reinit_seconds,
+              SIMULATION_METRICS.deviceReinit,
+              { ...labels, device_class: deviceClass },
+              hist(Hist.DeviceReinit + c),
+            );
           });
         }
-      });
-      const hist = (h: number) => foldHistogram(slots, layout.histogram(s, k, h));
-      histogramSamples(
-        out.fleetsim_downtime_seconds,
-        SIMULATION_METRICS.downtime,
-        labels,
-        hist(Hist.Downtime),
-      );
-      layout.deviceClasses.forEach((deviceClass, c) => {
-        histogramSamples(
-          out.fleetsim_device_reinit_seconds,
-          SIMULATION_METRICS.deviceReinit,
-          { ...labels, device_class: deviceClass },
-          hist(Hist.DeviceReinit + c),
-        );
-      });
-      if (kind === 'crash') {
-        const jobs = counter(Counter.Jobs);
-        if (jobs > 0) {
-          // The report's own interval, so dashboards and report never disagree.
-          const rate = wilson(counter(Counter.Successes), jobs);
-          const ratio = { experiment, strategy };
-          out.fleetsim_capture_success_ratio.push({
-            metricName: SIMULATION_METRICS.captureRatio,
-            labels: ratio,
-            value: rate.value!,
-          });
-          out.fleetsim_capture_success_ratio_lower.push({
-            metricName: SIMULATION_METRICS.captureRatioLower,
-            labels: ratio,
-            value: rate.lower!,
-          });
-          out.fleetsim_capture_success_ratio_upper.push({
-            metricName: SIMULATION_METRICS.captureRatioUpper,
-            labels: ratio,
-            value: rate.upper!,
-          });
+        if (kind === 'crash') {
+          const jobs = counter(Counter.Jobs);
+          if (jobs > 0) {
+            // The report's own interval, so dashboards and report never disagree.
+            const rate = wilson(counter(Counter.Successes), jobs);
+            const ratio = { experiment, strategy, profile };
+            out.fleetsim_capture_success_ratio.push({
+              metricName: SIMULATION_METRICS.captureRatio,
+              labels: ratio,
+              value: rate.value!,
+            });
+            out.fleetsim_capture_success_ratio_lower.push({
+              metricName: SIMULATION_METRICS.captureRatioLower,
+              labels: ratio,
+              value: rate.lower!,
+            });
+            out.fleetsim_capture_success_ratio_upper.push({
+              metricName: SIMULATION_METRICS.captureRatioUpper,
+              labels: ratio,
+              value: rate.upper!,
+            });
+          }
+          histogramSamples(
+            out.fleetsim_capture_kernel_boot_seconds,
+            SIMULATION_METRICS.captureKernelBoot,
+            { experiment, strategy, profile },
+            hist(Hist.KernelBoot),
+          );
+          histogramSamples(
+            out.fleetsim_dump_seconds,
+            SIMULATION_METRICS.dump,
+            { experiment, strategy, profile },
+            hist(Hist.Dump),
+          );
         }
-        histogramSamples(
-          out.fleetsim_capture_kernel_boot_seconds,
-          SIMULATION_METRICS.captureKernelBoot,
-          { experiment, strategy },
-          hist(Hist.KernelBoot),
-        );
-        histogramSamples(
-          out.fleetsim_dump_seconds,
-          SIMULATION_METRICS.dump,
-          { experiment, strategy },
-          hist(Hist.Dump),
-        );
       }
-    }
-  });
+    });
+  }
   return out;
 }

@@ -1,6 +1,7 @@
 import {
   BadRequestException,
   ConflictException,
+  GoneException,
   Inject,
   Injectable,
   InternalServerErrorException,
@@ -199,6 +200,13 @@ export class ExperimentService {
   /** The report exactly as the CLI builds it, with `run` from the distributed run. */
   async report(id: string): Promise<Report> {
     const rec = await this.find(id);
+    if (rec.state === 'cancelled' || rec.state === 'failed') {
+      // Final: it will never have a report, so not "ready once done" (409) but gone.
+      const view = await this.view(rec);
+      throw new GoneException(
+        `experiment ${id} was ${view.state} (${view.shards.done} of ${view.shards.total} shards done${rec.state === 'failed' && view.error ? `: ${view.error}` : ''}): it has no report`,
+      );
+    }
     if (rec.state !== 'done') {
       const view = await this.view(rec);
       throw new ConflictException(

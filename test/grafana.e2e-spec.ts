@@ -256,7 +256,8 @@ describe.skipIf(!PROMETHEUS)('Grafana dashboards on a real Prometheus', () => {
   it('exports the capture ratio with the Wilson interval of the report', async () => {
     const report = JSON.parse(await api.reportText(experimentId)) as Report;
     const byStrategy = async (metric: string) => {
-      const answer = await prometheus!.query(`${metric}{experiment="${experimentId}"}`);
+      // profile="*": the whole fleet (every profile has series of its own too).
+      const answer = await prometheus!.query(`${metric}{experiment="${experimentId}",profile="*"}`);
       return new Map(
         ((answer.data?.result ?? []) as PromSeries[]).map((s) => [
           s.metric.strategy!,

@@ -338,6 +338,12 @@ export class ExperimentRepository {
     return parseRecord(await this.redis.hgetall(this.key(id)));
   }
 
+  /** Whether the experiment has a record (one EXISTS, nothing read). */
+  async exists(id: string): Promise<boolean> {
+    this.connection.assertReady();
+    return (await this.redis.exists(this.key(id))) === 1;
+  }
+
   async getState(id: string): Promise<ExperimentState | null> {
     const state = await this.redis.hget(this.key(id), 'state');
     return state === null ? null : (state as ExperimentState);

@@ -18,6 +18,7 @@ import { RedisErrorLog } from '../../../libs/fleet-platform/src/redis-error-log'
 import { RedisRepository } from './repositories/redis.repository';
 import { WorkerRepository } from './repositories/worker.repository';
 import { ExperimentModels } from './services/experiment-models.service';
+import { DataLossWatch } from './services/data-loss.service';
 import { ExperimentService } from './services/experiment.service';
 import { FlowService } from './services/flow.service';
 import { HealthService } from './services/health.service';
@@ -37,6 +38,7 @@ export const repositories = [
 
 export const services = [
   ExperimentModels,
+  DataLossWatch,
   ExperimentService,
   FlowService,
   ServerJobService,

@@ -12,7 +12,10 @@ import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { readRedisConnection } from '../../../libs/fleet-platform/src/config';
+import {
+  readRedisConnection,
+  type RedisConnectionOptions,
+} from '../../../libs/fleet-platform/src/config';
 import { SpecResolver, SpecRefError } from '../../../libs/fleet-platform/src/spec-ref';
 import {
   InvalidJobError,
@@ -147,9 +150,10 @@ export function startShardWorker(
 /** Job counts of the coordinator's queues under a prefix. */
 export async function queueCounts(
   prefix: string,
+  redis: RedisConnectionOptions = connection,
 ): Promise<{ shards: Record<string, number>; experiments: Record<string, number> }> {
-  const shards = new Queue(SHARD_QUEUE, { connection, prefix });
-  const experiments = new Queue(EXPERIMENT_QUEUE, { connection, prefix });
+  const shards = new Queue(SHARD_QUEUE, { connection: redis, prefix });
+  const experiments = new Queue(EXPERIMENT_QUEUE, { connection: redis, prefix });
   try {
     return { shards: await shards.getJobCounts(), experiments: await experiments.getJobCounts() };
   } finally {

@@ -3,21 +3,27 @@
  * `redis-server` on a free port, with AOF (appendfsync always), is stopped
  * while shards run and started again on the same files: the coordinator and
  * the worker reconnect, and the experiment completes with the embedded
- * report. The shared Redis is never touched. Skipped without `redis-server`.
+ * report. Without persistence (SIGKILLed, started again empty) the experiment
+ * ends `failed` with the data-loss reason, which the API and the CLI show.
+ * The shared Redis is never touched. Skipped without `redis-server`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseSpecOrThrow, runExperiment } from '../../../libs/kdump-core/src';
 import { readRedisConnection } from '../../../libs/fleet-platform/src/config';
+import { remoteRunCommand, statusCommand } from '../../cli/src/remote-commands';
+import type { CliIo } from '../../cli/src/cli-io';
+import { DATA_LOSS_REASON } from '../src/services/data-loss.service';
 import {
   api,
   coordinatorConfig,
   example,
   freshPrefix,
+  queueCounts,
   startCoordinator,
   startShardWorker,
   until,
@@ -39,8 +45,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** A private redis-server with AOF in `dir`; resolves once it answers. */
-async function startRedis(port: number, dir: string): Promise<ChildProcess> {
+/** A private redis-server with AOF (or no persistence at all) in `dir`; resolves once it answers. */
+async function startRedis(port: number, dir: string, persist = true): Promise<ChildProcess> {
   const child = spawn(
     'redis-server',
     [
@@ -52,10 +58,7 @@ async function startRedis(port: number, dir: string): Promise<ChildProcess> {
       dir,
       '--save',
       '',
-      '--appendonly',
-      'yes',
-      '--appendfsync',
-      'always',
+      ...(persist ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
       '--maxmemory-policy',
       'noeviction',
     ],
@@ -74,12 +77,12 @@ async function startRedis(port: number, dir: string): Promise<ChildProcess> {
   return child;
 }
 
-async function stopRedis(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) {
+async function stopRedis(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) {
     return;
   }
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
+  child.kill(signal);
   await exited;
 }
 
@@ -142,5 +145,104 @@ describe.skipIf(!hasRedisServer)('Redis restarted mid-run (AOF)', () => {
     expect(finished.json.state).toBe('done');
     const report = await http.get(`/experiments/${id}/report`);
     expect(withoutRun(report.json)).toBe(embedded);
+  });
+});
+
+function capture(): { io: CliIo; out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    io: { out: (t) => void (out += t), err: (t) => void (err += t), progressStream: null },
+    out: () => out,
+    err: () => err,
+  };
+}
+
+describe.skipIf(!hasRedisServer)('Redis restarted mid-run without persistence', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fleetsim-redis-'));
+  let redis: ChildProcess | undefined;
+  let app: RunningCoordinator | undefined;
+  let worker: StandInWorker | undefined;
+
+  afterAll(async () => {
+    await worker?.close(true);
+    await app?.app.close();
+    if (redis) {
+      await stopRedis(redis);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('ends the experiment failed with the reason; HTTP and the CLI say so', async () => {
+    const port = await freePort();
+    const url = `redis://127.0.0.1:${port}`;
+    redis = await startRedis(port, dir, false);
+    const prefix = freshPrefix();
+    app = await startCoordinator({
+      ...coordinatorConfig(prefix),
+      redis: readRedisConnection({ REDIS_URL: url }),
+      dataLossCheckMs: 500,
+    });
+    const http = api(app.url);
+    worker = startShardWorker(prefix, {
+      concurrency: 1,
+      connection: readRedisConnection({ REDIS_URL: url }),
+      before: () => new Promise((r) => setTimeout(r, 100)),
+    });
+    const specFile = join(dir, 'quickstart.yaml');
+    writeFileSync(specFile, example('quickstart.yaml'));
+
+    // The CLI submits and follows the experiment, as `fleetsim run --coordinator` does.
+    const cli = capture();
+    const following = remoteRunCommand(
+      { kind: 'run', spec: specFile, coordinator: app.url, shardSize: 100 },
+      cli.io,
+      { initialMs: 50, maxMs: 200, unreachableMs: 60_000 },
+    );
+    const underway = await until(
+      () => http.get('/experiments'),
+      (r) => (r.json?.[0]?.shards?.done ?? 0) >= 3,
+    );
+    const id = underway.json[0].id as string;
+    expect(underway.json[0].shards.done).toBeLessThan(underway.json[0].shards.total);
+
+    await stopRedis(redis, 'SIGKILL');
+    redis = await startRedis(port, dir, false);
+
+    const started = Date.now();
+    const failed = await until(
+      () => http.get(`/experiments/${id}`),
+      (r) => r.status === 200 && !['queued', 'running'].includes(r.json?.state),
+      30_000,
+    );
+    expect(failed.status).toBe(200);
+    expect(failed.json).toMatchObject({ id, state: 'failed', error: DATA_LOSS_REASON });
+    expect(Date.now() - started).toBeLessThan(30_000);
+
+    const code = await following;
+    expect(code).toBe(1);
+    expect(cli.err()).toContain(`experiment ${id} failed`);
+    expect(cli.err()).toContain(DATA_LOSS_REASON);
+
+    const status = capture();
+    expect(
+      await statusCommand({ kind: 'status', id, coordinator: app.url, format: 'table' }, status.io),
+    ).toBe(0);
+    expect(status.out()).toMatch(/state\s+failed/);
+
+    expect(status.out()).toContain(DATA_LOSS_REASON);
+    const report = await http.get(`/experiments/${id}/report`);
+    expect(report.status).toBe(409);
+
+    // Nothing is left waiting: the flow went with the data.
+    const counts = await queueCounts(prefix, readRedisConnection({ REDIS_URL: url }));
+    for (const queue of [counts.shards, counts.experiments]) {
+      expect(
+        (queue.waiting ?? 0) +
+          (queue.delayed ?? 0) +
+          (queue.prioritized ?? 0) +
+          (queue['waiting-children'] ?? 0),
+      ).toBe(0);
+    }
   });
 });

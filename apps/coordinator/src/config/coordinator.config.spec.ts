@@ -13,6 +13,7 @@ describe('readCoordinatorConfig', () => {
       traceTimeoutMs: 30_000,
       metricsExperiments: 20,
       keepExperiments: 1000,
+      dataLossCheckMs: 2000,
       queueUi: 'read-only',
       access: { writeToken: null, readToken: null, reads: 'token' },
       host: '127.0.0.1',

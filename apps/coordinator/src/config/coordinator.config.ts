@@ -45,6 +45,8 @@ export interface CoordinatorConfig {
   metricsExperiments: number;
   /** KEEP_EXPERIMENTS (default 1000): experiments kept in Redis; older finished ones are deleted with their results when one is submitted. */
   keepExperiments: number;
+  /** DATA_LOSS_CHECK_MS (default 2,000): how often the coordinator checks that Redis kept its data (and on every reconnect). */
+  dataLossCheckMs: number;
   /** QUEUE_UI (default read-only): the bull-board queue UI at `/queues`; `read-write` allows retry/clean/pause, `off` removes it. */
   queueUi: QueueUiMode;
   /** Tokens and who may read; see {@link AccessConfig}. */
@@ -193,6 +195,7 @@ export function readCoordinatorConfig(
     traceTimeoutMs: readPositiveInt(env, 'TRACE_TIMEOUT_MS', 30_000, 3_600_000),
     metricsExperiments: readPositiveInt(env, 'METRICS_EXPERIMENTS', 20, 1000),
     keepExperiments: readPositiveInt(env, 'KEEP_EXPERIMENTS', 1000, 1_000_000),
+    dataLossCheckMs: readPositiveInt(env, 'DATA_LOSS_CHECK_MS', 2_000, 3_600_000),
     queueUi: readChoice(env, 'QUEUE_UI', QUEUE_UI_MODES, 'read-only'),
     access,
     host: readHost(env, access.writeToken === null ? '127.0.0.1' : '0.0.0.0'),

@@ -93,7 +93,22 @@ if state == 'queued' then redis.call('HSET', KEYS[1], 'state', 'running') end
 return 1
 `;
 
+/**
+ * Writes a failed record for an experiment whose record is gone (Redis lost
+ * its data), unless one exists again. KEYS: 1 experiment hash, 2 index.
+ * ARGV: 1 createdAt (index score), 2.. field/value pairs. Returns 1 when written.
+ */
+const RECREATE_FAILED = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+for i = 2, #ARGV, 2 do
+  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+end
+redis.call('ZADD', KEYS[2], ARGV[1], redis.call('HGET', KEYS[1], 'id'))
+return 1
+`;
+
 interface Scripts {
+  fleetsimRecreateFailed(k1: string, k2: string, ...argv: string[]): Promise<number>;
   fleetsimTransition(k1: string, k2: string, ...argv: string[]): Promise<string | null>;
   fleetsimFinish(k1: string, k2: string, k3: string, ...argv: string[]): Promise<string>;
   fleetsimRecordShard(k1: string, k2: string, ...argv: string[]): Promise<number>;
@@ -105,6 +120,9 @@ export type NewExperiment = Pick<
   ExperimentRecord,
   'id' | 'name' | 'servers' | 'shardsTotal' | 'shardSize' | 'spec' | 'createdAt' | 'enqueuedShards'
 >;
+
+/** An experiment as a failed record re-created after a data loss shows it. */
+export type ExperimentSummary = Omit<NewExperiment, 'spec' | 'enqueuedShards'>;
 
 export type TransitionResult =
   { ok: true; previous: ExperimentState } | { ok: false; current: ExperimentState | null };
@@ -140,6 +158,7 @@ export class ExperimentRepository {
     define('fleetsimFinish', 3, FINISH);
     define('fleetsimRecordShard', 2, RECORD_SHARD);
     define('fleetsimMarkStarted', 1, MARK_STARTED);
+    define('fleetsimRecreateFailed', 2, RECREATE_FAILED);
     this.scripts = this.redis as unknown as Scripts;
   }
 
@@ -154,6 +173,98 @@ export class ExperimentRepository {
   }
   private get indexKey(): string {
     return `${this.base}:experiments`;
+  }
+
+  private get epochKey(): string {
+    return `${this.base}:epoch`;
+  }
+
+  /**
+   * The epoch of the data in Redis: a random value written once (SET NX) and
+   * kept as long as Redis keeps its data. Returns the value now in Redis
+   * (`candidate` when this call wrote it).
+   */
+  async epoch(candidate: string): Promise<string> {
+    const replies = await this.redis
+      .multi()
+      .set(this.epochKey, candidate, 'NX')
+      .get(this.epochKey)
+      .exec();
+    const current = replies?.[1]?.[1];
+    return typeof current === 'string' ? current : candidate;
+  }
+
+  /** Ids of the queued and running experiments in the index. */
+  async activeIds(): Promise<string[]> {
+    const ids = await this.redis.zrange(this.indexKey, '0', '-1');
+    const active: string[] = [];
+    for (let i = 0; i < ids.length; i += 1000) {
+      const chunk = ids.slice(i, i + 1000);
+      const pipeline = this.redis.pipeline();
+      chunk.forEach((id) => pipeline.hget(this.key(id), 'state'));
+      ((await pipeline.exec()) ?? []).forEach(([err, state], k) => {
+        if (!err && (state === 'queued' || state === 'running')) {
+          active.push(chunk[k]!);
+        }
+      });
+    }
+    return active;
+  }
+
+  /** What a failed record needs of each experiment (no spec), for those that still have a record. */
+  async summaries(ids: readonly string[]): Promise<ExperimentSummary[]> {
+    if (ids.length === 0) {
+      return [];
+    }
+    const pipeline = this.redis.pipeline();
+    ids.forEach((id) =>
+      pipeline.hmget(this.key(id), 'name', 'servers', 'shardsTotal', 'shardSize', 'createdAt'),
+    );
+    const out: ExperimentSummary[] = [];
+    ((await pipeline.exec()) ?? []).forEach(([err, values], k) => {
+      const v = values as Array<string | null> | null;
+      if (!err && v && v[4] !== null) {
+        out.push({
+          id: ids[k]!,
+          name: v[0] ?? '',
+          servers: Number(v[1]),
+          shardsTotal: Number(v[2]),
+          shardSize: Number(v[3]),
+          createdAt: Number(v[4]),
+        });
+      }
+    });
+    return out;
+  }
+
+  /**
+   * Writes a failed record with `error` for an experiment whose record is gone;
+   * does nothing when a record exists. Returns whether it wrote one.
+   */
+  async recreateFailed(e: ExperimentSummary, error: string, finishedAt: number): Promise<boolean> {
+    const fields: Record<string, string | number> = {
+      id: e.id,
+      name: e.name,
+      state: 'failed' satisfies ExperimentState,
+      servers: e.servers,
+      shardsTotal: e.shardsTotal,
+      shardSize: e.shardSize,
+      spec: 'null',
+      createdAt: e.createdAt,
+      finishedAt,
+      error,
+      enqueuedShards: 0,
+      evaluationsSeen: 0,
+      shardsSeen: 0,
+      shardsDone: 0,
+    };
+    const written = await this.scripts.fleetsimRecreateFailed(
+      this.key(e.id),
+      this.indexKey,
+      String(e.createdAt),
+      ...Object.entries(fields).flat().map(String),
+    );
+    return written === 1;
   }
 
   /** Every key of the coordinator matches this pattern (tests clean up with it). */
@@ -225,6 +336,12 @@ export class ExperimentRepository {
   async get(id: string): Promise<ExperimentRecord | null> {
     this.connection.assertReady();
     return parseRecord(await this.redis.hgetall(this.key(id)));
+  }
+
+  /** Whether the experiment has a record (one EXISTS, nothing read). */
+  async exists(id: string): Promise<boolean> {
+    this.connection.assertReady();
+    return (await this.redis.exists(this.key(id))) === 1;
   }
 
   async getState(id: string): Promise<ExperimentState | null> {

@@ -9,32 +9,13 @@ import {
   type CompiledExperiment,
 } from '../../../../libs/kdump-core/src';
 import type { ExperimentRecord } from '../domain/experiment';
+import { Lru } from '../domain/lru';
 
 /** A compiled experiment, the layout of its aggregates, and an engine to ask about its servers. */
 export interface ExperimentModel {
   model: CompiledExperiment;
   layout: AggregateLayout;
   engine: FleetEngine;
-}
-
-/** A small least-recently-used map. */
-class Lru<V> {
-  private readonly entries = new Map<string, V>();
-  constructor(private readonly capacity: number) {}
-  get(key: string): V | undefined {
-    const hit = this.entries.get(key);
-    if (hit !== undefined) {
-      this.entries.delete(key);
-      this.entries.set(key, hit);
-    }
-    return hit;
-  }
-  set(key: string, value: V): void {
-    this.entries.set(key, value);
-    while (this.entries.size > this.capacity) {
-      this.entries.delete(this.entries.keys().next().value!);
-    }
-  }
 }
 
 /**

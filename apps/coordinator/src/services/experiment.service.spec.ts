@@ -4,6 +4,7 @@ import type { ShardTask } from '../../../../libs/kdump-core/src';
 import { coordinatorConfig, example } from '../../test/coordinator-rig';
 import type { NewExperiment, ExperimentRepository } from '../repositories/experiment.repository';
 import type { QueueRepository } from '../repositories/queue.repository';
+import type { DataLossWatch } from './data-loss.service';
 import { ExperimentModels } from './experiment-models.service';
 import {
   ExperimentService,
@@ -46,6 +47,7 @@ function rig(options: { maxServersPerSpec?: number; flowFails?: boolean } = {}) 
     new ExperimentModels(),
     {} as FlowService,
     SpecParser.using(null),
+    { track: () => undefined, isTracked: () => false } as unknown as DataLossWatch,
   );
   return { service, created, deleted, flows };
 }

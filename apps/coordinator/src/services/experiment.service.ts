@@ -33,6 +33,7 @@ import { withRedisTimeout } from '../domain/redis-unavailable';
 import { fleetsimVersion } from '../../../../libs/fleet-platform/src/version';
 import { ExperimentRepository } from '../repositories/experiment.repository';
 import { QueueRepository } from '../repositories/queue.repository';
+import { DataLossWatch } from './data-loss.service';
 import { ExperimentModels } from './experiment-models.service';
 import { FlowService } from './flow.service';
 import { SpecParser } from './spec-parser.service';
@@ -85,6 +86,7 @@ export class ExperimentService {
     private readonly models: ExperimentModels,
     private readonly flow: FlowService,
     private readonly parser: SpecParser,
+    private readonly dataLoss: DataLossWatch,
   ) {}
 
   /**
@@ -152,6 +154,7 @@ export class ExperimentService {
       enqueuedShards: firstShards.length,
     };
     await this.experiments.create(rec);
+    this.dataLoss.track(rec);
     try {
       await withRedisTimeout(
         this.queues.addExperimentFlow(id, resolved.spec, firstShards),
@@ -293,7 +296,13 @@ export class ExperimentService {
   }
 
   private async find(id: string): Promise<ExperimentRecord> {
-    const rec = await this.experiments.get(id);
+    let rec = await this.experiments.get(id);
+    if (!rec && this.dataLoss.isTracked(id)) {
+      // Redis may have just lost its data and the watch not noticed yet: an
+      // experiment this coordinator knew to be active ends failed, never 404.
+      await this.dataLoss.check();
+      rec = await this.experiments.get(id);
+    }
     if (!rec) {
       throw new NotFoundException(`experiment "${id}" not found`);
     }

@@ -1,5 +1,6 @@
 import {
   BadRequestException,
+  ConflictException,
   GatewayTimeoutException,
   Inject,
   Injectable,
@@ -15,6 +16,7 @@ import {
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../config/coordinator.config';
 import { fleetOf, fleetServer } from '../../../../libs/fleet-platform/src/fleet-server';
 import { ExperimentRepository } from '../repositories/experiment.repository';
+import { Lru } from '../domain/lru';
 import { ExperimentModels } from './experiment-models.service';
 import { SpecParser } from './spec-parser.service';
 import {
@@ -43,9 +45,20 @@ function nonNegativeInt(name: string, raw: string): number {
   return Number(raw);
 }
 
+/** A spec to trace, and its engine (compiled on first use). */
+interface PostedSpec {
+  spec: unknown;
+  engine: () => FleetEngine;
+}
+
+/** Posted experiments whose spec the trace path keeps in memory. */
+export const SERVER_JOB_SPEC_CACHE_SIZE = 32;
+
 /** One crash or reboot of one named server, run by a node-worker and traced. */
 @Injectable()
 export class ServerJobService {
+  private readonly specs = new Lru<PostedSpec>(SERVER_JOB_SPEC_CACHE_SIZE);
+
   constructor(
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
     private readonly experiments: ExperimentRepository,
@@ -89,10 +102,37 @@ export class ServerJobService {
     }
   }
 
+  /**
+   * A posted experiment's spec and engine. A record's spec never changes while
+   * the record exists, so it is read (HGETALL, JSON parse) once per id and kept
+   * in a bounded LRU; a hit costs one EXISTS, which also drops the entry of an
+   * experiment deleted since (pruned, or lost with Redis's data).
+   */
+  private async postedSpec(id: string): Promise<PostedSpec> {
+    const hit = this.specs.get(id);
+    if (hit) {
+      if (await this.experiments.exists(id)) {
+        return hit;
+      }
+      this.specs.delete(id);
+      throw new NotFoundException(`experiment "${id}" not found`);
+    }
+    const rec = await this.experiments.get(id);
+    if (!rec) {
+      throw new NotFoundException(`experiment "${id}" not found`);
+    }
+    if (rec.spec === null) {
+      throw new ConflictException(
+        `experiment "${id}" has no spec any more (${rec.error ?? 'its record was re-created'})`,
+      );
+    }
+    const entry: PostedSpec = { spec: rec.spec, engine: () => this.models.modelOf(rec).engine };
+    this.specs.set(id, entry);
+    return entry;
+  }
+
   /** The spec, and its engine (asked only once the server is known to exist). */
-  private async specOf(
-    req: ServerJobRequest,
-  ): Promise<{ spec: unknown; engine: () => FleetEngine }> {
+  private async specOf(req: ServerJobRequest): Promise<PostedSpec> {
     const hasBody = req.body.trim() !== '';
     if (req.experiment !== undefined && req.experiment !== '') {
       if (hasBody) {
@@ -100,11 +140,7 @@ export class ServerJobService {
           'give either ?experiment=<id> or a spec in the body, not both',
         );
       }
-      const rec = await this.experiments.get(req.experiment);
-      if (!rec) {
-        throw new NotFoundException(`experiment "${req.experiment}" not found`);
-      }
-      return { spec: rec.spec, engine: () => this.models.modelOf(rec).engine };
+      return this.postedSpec(req.experiment);
     }
     if (!hasBody) {
       throw new BadRequestException(

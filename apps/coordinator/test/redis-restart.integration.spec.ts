@@ -231,8 +231,10 @@ describe.skipIf(!hasRedisServer)('Redis restarted mid-run without persistence', 
     expect(status.out()).toMatch(/state\s+failed/);
 
     expect(status.out()).toContain(DATA_LOSS_REASON);
+    // A failed experiment has no report, and says why.
     const report = await http.get(`/experiments/${id}/report`);
-    expect(report.status).toBe(409);
+    expect(report.status).toBe(410);
+    expect(JSON.stringify(report.json)).toContain(DATA_LOSS_REASON);
 
     // Nothing is left waiting: the flow went with the data.
     const counts = await queueCounts(prefix, readRedisConnection({ REDIS_URL: url }));

@@ -6,18 +6,14 @@ import type { ResolvedSpec } from '../../../libs/kdump-core/src';
 import type { CatalogueCommand } from './args';
 import { catalogueDocument, renderCatalogue, selectCatalogue } from './catalogue-format';
 import { UsageError, type CliIo } from './cli-io';
-import { loadSpec } from './spec-file';
+import { loadSpecForCommand } from './spec-file';
 
 export async function catalogueCommand(cmd: CatalogueCommand, io: CliIo): Promise<number> {
   let resolved: ResolvedSpec | null = null;
   if (cmd.spec !== undefined) {
-    const loaded = await loadSpec(cmd.spec, undefined);
-    if (!loaded.ok) {
-      if (loaded.kind === 'unreadable') {
-        throw new UsageError(loaded.message);
-      }
-      io.err(loaded.lines.map((l) => l + '\n').join(''));
-      return 2;
+    const loaded = await loadSpecForCommand(cmd.spec, undefined, io);
+    if (typeof loaded === 'number') {
+      return loaded;
     }
     resolved = loaded.resolved;
   }

@@ -20,7 +20,7 @@ import type { CliIo } from './cli-io';
 import { UsageError } from './cli-io';
 import { planOutput, type ReportFormat } from './output-format';
 import { checkWritableDestination } from './run-command';
-import { loadSpec } from './spec-file';
+import { loadSpecForCommand } from './spec-file';
 
 /** The formats a multi-run document renders in (CSV is for `fleetsim run`'s report). */
 type DecisionFormat = Exclude<ReportFormat, 'csv'>;
@@ -36,13 +36,9 @@ export async function decisionCommand(cmd: DecisionCommand, io: CliIo): Promise<
   if (output.file) {
     checkWritableDestination(output.file.path);
   }
-  const loaded = await loadSpec(cmd.spec, cmd.seed);
-  if (!loaded.ok) {
-    if (loaded.kind === 'unreadable') {
-      throw new UsageError(loaded.message);
-    }
-    io.err(loaded.lines.map((l) => l + '\n').join(''));
-    return 2;
+  const loaded = await loadSpecForCommand(cmd.spec, cmd.seed, io);
+  if (typeof loaded === 'number') {
+    return loaded;
   }
   const { resolved } = loaded;
   const progress = (text: string) => io.progressStream?.write(`\r\x1b[2K${text}`);

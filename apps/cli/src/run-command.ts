@@ -20,7 +20,7 @@ import type { RunCommand } from './args';
 import { UsageError, type CliIo } from './cli-io';
 import { planOutput, renderReport, type OutputPlan } from './output-format';
 import { ProgressBar } from './progress';
-import { loadSpec } from './spec-file';
+import { loadSpecForCommand } from './spec-file';
 import { runShardsOnThreads, spawnShardWorker } from './thread-pool';
 import { checkThresholds, collectThresholds } from './threshold-check';
 import { fleetsimVersion } from '../../../libs/fleet-platform/src/version';
@@ -30,13 +30,9 @@ export async function runCommand(cmd: RunCommand, io: CliIo): Promise<number> {
   if (output.file) {
     checkWritableDestination(output.file.path);
   }
-  const loaded = await loadSpec(cmd.spec, cmd.seed);
-  if (!loaded.ok) {
-    if (loaded.kind === 'unreadable') {
-      throw new UsageError(loaded.message);
-    }
-    io.err(loaded.lines.map((l) => l + '\n').join(''));
-    return 2;
+  const loaded = await loadSpecForCommand(cmd.spec, cmd.seed, io);
+  if (typeof loaded === 'number') {
+    return loaded;
   }
 
   const started = performance.now();

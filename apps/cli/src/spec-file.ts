@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseSpecText, type ResolvedSpec, type SpecError } from '../../../libs/kdump-core/src';
+import { UsageError, type CliIo } from './cli-io';
 
 /** A spec read and validated, with its text kept for the worker threads. */
 export type LoadedSpec =
@@ -24,6 +25,27 @@ export async function loadSpec(file: string, seed: number | undefined): Promise<
     return { ok: false, kind: 'invalid', lines: formatSpecErrors(file, parsed.errors) };
   }
   return { ok: true, text, resolved: parsed.resolved };
+}
+
+/**
+ * A spec for a command: its text and resolution; when it is invalid, its errors
+ * printed and the exit code 2. A file that cannot be read is a bad argument
+ * ({@link UsageError}).
+ */
+export async function loadSpecForCommand(
+  file: string,
+  seed: number | undefined,
+  io: CliIo,
+): Promise<{ text: string; resolved: ResolvedSpec } | number> {
+  const loaded = await loadSpec(file, seed);
+  if (loaded.ok) {
+    return loaded;
+  }
+  if (loaded.kind === 'unreadable') {
+    throw new UsageError(loaded.message);
+  }
+  io.err(loaded.lines.map((l) => l + '\n').join(''));
+  return 2;
 }
 
 /** The spec's text, or why it cannot be read (a bad argument). */

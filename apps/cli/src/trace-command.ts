@@ -14,17 +14,13 @@ import {
 import { fleetServer } from '../../../libs/fleet-platform/src/fleet-server';
 import type { ServerSelector, TraceCommand } from './args';
 import { UsageError, type CliIo } from './cli-io';
-import { loadSpec } from './spec-file';
+import { loadSpecForCommand } from './spec-file';
 import { formatTrace } from './trace-format';
 
 export async function traceCommand(cmd: TraceCommand, io: CliIo): Promise<number> {
-  const loaded = await loadSpec(cmd.spec, cmd.seed);
-  if (!loaded.ok) {
-    if (loaded.kind === 'unreadable') {
-      throw new UsageError(loaded.message);
-    }
-    io.err(loaded.lines.map((l) => l + '\n').join(''));
-    return 2;
+  const loaded = await loadSpecForCommand(cmd.spec, cmd.seed, io);
+  if (typeof loaded === 'number') {
+    return loaded;
   }
   const { resolved } = loaded;
   const server = serverIndex(resolved, cmd.server);

@@ -6,16 +6,12 @@ import { compileExperiment, planShards } from '../../../libs/kdump-core/src';
 import type { ValidateCommand } from './args';
 import { UsageError, type CliIo } from './cli-io';
 import { embeddedShardSize } from './run-command';
-import { loadSpec } from './spec-file';
+import { loadSpecForCommand } from './spec-file';
 
 export async function validateCommand(cmd: ValidateCommand, io: CliIo): Promise<number> {
-  const loaded = await loadSpec(cmd.spec, cmd.seed);
-  if (!loaded.ok) {
-    if (loaded.kind === 'unreadable') {
-      throw new UsageError(loaded.message);
-    }
-    io.err(loaded.lines.map((l) => l + '\n').join(''));
-    return 2;
+  const loaded = await loadSpecForCommand(cmd.spec, cmd.seed, io);
+  if (typeof loaded === 'number') {
+    return loaded;
   }
   const { resolved } = loaded;
   let shards: number;

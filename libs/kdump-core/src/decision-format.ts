@@ -8,6 +8,7 @@ import type { CrashkernelReport } from './crashkernel-sizing';
 import { formatPercent, formatSeconds } from './report-format';
 import type { SensitivityReport } from './sensitivity';
 import type { RateJson, SweepReport } from './sweep';
+import { escapeHtml as esc, px } from './html-text';
 
 /** The formats every decision document renders to. */
 export const DECISION_FORMATS = ['table', 'json', 'markdown', 'html'] as const;
@@ -271,22 +272,6 @@ function toMarkdown(doc: { title: string; sections: Section[] }): string {
 
 // ---------------------------------------------------------------------------
 // HTML
-
-const ENTITIES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ENTITIES[c]!);
-}
-
-function px(v: number): string {
-  return String(Math.round(v * 10) / 10);
-}
 
 const COLOURS = [
   '#1f77b4',

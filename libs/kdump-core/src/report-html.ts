@@ -21,28 +21,10 @@ import {
   type ReportSection,
 } from './report-format';
 import type { RateIntervalJson, Report, TimeSummaryJson, Verdict } from './report-schema';
+import { escapeHtml as esc, px } from './html-text';
 
 // ---------------------------------------------------------------------------
 // Text
-
-const ENTITIES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Escapes text for HTML content and quoted attribute values alike. */
-function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ENTITIES[c]!);
-}
-
-/** A coordinate rounded to a tenth of a pixel: short, stable output. */
-function px(v: number): string {
-  const r = Math.round(v * 10) / 10;
-  return Object.is(r, -0) ? '0' : String(r);
-}
 
 function count(n: number): string {
   return n.toLocaleString('en-US');

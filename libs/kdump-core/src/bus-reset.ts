@@ -5,35 +5,39 @@
  * Refused on the root bus (root-complex integrated endpoints) and on bridges
  * flagged NO_BUS_RESET; reset plans leave the step out there.
  */
-import type { CompiledProfile } from './compile';
+import { Step, type CompiledProfile } from './compile';
 import { deviceBase, DeviceSlot } from './crash-layout';
-import { effectRow, resetEffect } from './device-reset';
+import { effectRow, resetEffect, type ResetScratch } from './device-reset';
+
+const BUS_RESET_BIT = 1 << Step.BusReset;
 
 /**
- * Resets bus `b` once: every device below it pays the reset time `us` and meets
- * the reset with its model's per-state odds.
- * @param state device states, updated in place
- * @param reinitUs each device's reinitialisation time so far, µs, updated in place
- * @param applied each device's reset bits, updated in place (`bit` is the bus reset's)
+ * Resets bus `b` once in this bring-up: every device below it pays the reset
+ * time `us` and meets the reset with its model's per-state odds. A bus already
+ * reset in this bring-up is left alone.
+ * @param scratch the devices' states, reset times and reset bits so far, updated in place
  * @param u the job's uniforms
+ * @returns whether the bus was reset now (the kernel pays `us` once)
  */
 export function secondaryBusReset(
   p: CompiledProfile,
   b: number,
   us: number,
-  bit: number,
-  state: Int32Array,
-  reinitUs: Float64Array,
-  applied: Uint8Array,
+  scratch: ResetScratch,
   u: Float64Array,
-): void {
+): boolean {
+  if (scratch.busDone[b] !== 0) {
+    return false;
+  }
+  scratch.busDone[b] = 1;
   const clears = p.busClears;
+  const { state, reinitUs, applied } = scratch;
   for (let d = 0; d < p.deviceCount; d++) {
     if (p.devBus[d] !== b) {
       continue;
     }
     reinitUs[d]! += us;
-    applied[d]! |= bit;
+    applied[d]! |= BUS_RESET_BIT;
     state[d] = resetEffect(
       state[d]!,
       clears,
@@ -41,4 +45,5 @@ export function secondaryBusReset(
       u[deviceBase(d) + DeviceSlot.BusResetRecovers]!,
     );
   }
+  return true;
 }

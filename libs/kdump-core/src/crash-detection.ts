@@ -5,6 +5,10 @@
  * goes straight there but may leave devices wedged. Some faults are never
  * detected: the machine hangs until a hardware watchdog resets it.
  */
+import type { CompiledExperiment } from './compile';
+import { CrashSlot } from './crash-layout';
+import type { JobOutcome } from './job-outcome';
+import type { Sampler } from './sampler';
 
 /** Index of the crash cause a uniform selects from cumulative weights. */
 export function pickCause(causeCum: Float64Array, u: number): number {
@@ -32,4 +36,22 @@ export function pickDeviceState(cum: Float64Array, offset: number, u: number): n
     return 3;
   }
   return 4;
+}
+
+/**
+ * Detects one crash: its cause and how long the kernel took to notice
+ * (`out.cause`, `out.detectionUs`).
+ * @param u the job's uniforms
+ * @returns whether anything calls crash_kexec; false for a hang nothing detects
+ */
+export function detectCrash(
+  m: CompiledExperiment,
+  u: Float64Array,
+  sampler: Sampler,
+  out: JobOutcome,
+): boolean {
+  const cause = pickCause(m.causeCum, u[CrashSlot.Cause]!);
+  out.cause = cause;
+  out.detectionUs = sampler.draw(m.causeDetection[cause]!, u[CrashSlot.Detection]!);
+  return u[CrashSlot.UndetectedHang]! >= m.causeUndetected[cause]!;
 }

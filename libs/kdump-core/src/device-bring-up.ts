@@ -21,7 +21,7 @@ import { secondaryBusReset } from './bus-reset';
 import type { CompiledProfile, CompiledStrategy } from './compile';
 import { DEV_DISTS, DevDist, Step } from './compile';
 import { busSlot, deviceBase, DeviceSlot } from './crash-layout';
-import { effectRow, resetEffect } from './device-reset';
+import { effectRow, resetEffect, resetScratch, type ResetScratch } from './device-reset';
 import type { ResetPlan } from './reset-plan';
 import type { Sampler } from './sampler';
 import { Reason, State } from './outcome';
@@ -29,14 +29,13 @@ import { Reason, State } from './outcome';
 // Module-local copies: an exported or imported constant is a property load on every use.
 const DISTS_PER_DEVICE = DEV_DISTS;
 const DRIVER_RESET = 1 << 5;
-const BUS_RESET_BIT = 1 << Step.BusReset;
 
 /** {@link MAX_DEVICES} as a module-local constant: the hot loops index with it, and an export is a property load. */
 const DEVICES = 64;
 /** Most devices a profile may have (validation enforces it). */
 export const MAX_DEVICES = DEVICES;
 
-/** Bit of {@link DeviceBringUp.resetsApplied} for the driver's own reset under reset_devices. */
+/** Bit of {@link DeviceRecordTable.deviceResets} for the driver's own reset under reset_devices. */
 export const DRIVER_RESET_BIT = DRIVER_RESET;
 
 /** What a driver does on probe when its device is in a state it did not expect. */
@@ -105,6 +104,23 @@ function treatmentOf(strategy: CompiledStrategy): number {
 }
 
 /**
+ * Per-device records of bring-ups, `[row * MAX_DEVICES + d]`, as
+ * {@link DeviceBringUp.recordDevices} fills them for a trace.
+ */
+export interface DeviceRecordTable {
+  /** State as probe found it (after the resets and the driver's own reset), a {@link State} code. */
+  readonly deviceState: Uint8Array;
+  /** Resets it went through: bit `1 << Step.*`, and {@link DRIVER_RESET_BIT}. */
+  readonly deviceResets: Uint8Array;
+  /** 1 when its driver loaded and probe ran. */
+  readonly deviceProbed: Uint8Array;
+  /** 1 when the device works after probe. */
+  readonly devicePresent: Uint8Array;
+  /** Its whole reinitialisation time, µs: resets, bus reset share, driver reset, probe. */
+  readonly deviceReinitUs: Float64Array;
+}
+
+/**
  * Scratch state and results of one bring-up. Reused across jobs: no allocation per job.
  *
  * What probe does with a device depends only on the state probe finds it in and
@@ -115,45 +131,56 @@ function treatmentOf(strategy: CompiledStrategy): number {
  * only walks its loaded drivers through the table; one with reset steps resets
  * first, then does the same.
  *
- * Results for the aggregate: {@link elapsedUs}, {@link culprit},
- * {@link probedUntil}, {@link reinitOf}/{@link reinitBase}, {@link presentCount}
- * and {@link dumpTargetPresent}. The per-device arrays ({@link state},
- * {@link reinitUs}, {@link probed}, {@link present}, {@link resetsApplied}) are
- * complete only after {@link completeDeviceRecords}, which a trace calls.
+ * Results of the last {@link run}, read-only: {@link elapsedUs}, {@link culprit},
+ * {@link probedUntil}, {@link reinitMicros}, {@link presentCount},
+ * {@link dumpTargetPresent} and {@link stateBeforeProbe}; a trace asks
+ * {@link recordDevices} for the per-device records.
  */
 export class DeviceBringUp {
-  /**
-   * Device states: after a bring-up with reset steps, as the resets left them; as
-   * probe found them after {@link completeDeviceRecords}.
-   */
-  readonly state = new Int32Array(MAX_DEVICES);
-  /** Time each device took: resets, bus reset share, driver reset, probe. */
-  readonly reinitUs = new Float64Array(MAX_DEVICES);
-  /** 1 when the device was probed (its driver loaded and probe ran). */
-  readonly probed = new Uint8Array(MAX_DEVICES);
-  /** 1 when the device works after probe. */
-  readonly present = new Uint8Array(MAX_DEVICES);
-  /** Resets each device went through: bit `1 << Step.*`, and {@link DRIVER_RESET_BIT}. */
-  readonly resetsApplied = new Uint8Array(MAX_DEVICES);
-  /** 1 for the buses already reset in this bring-up (a bus is reset once). */
-  private readonly busDone = new Uint8Array(MAX_DEVICES);
-  /** Total time of the bring-up until it finished or failed, µs. */
-  elapsedUs = 0;
-  /** Device whose driver ended the bring-up, or -1. */
-  culprit = -1;
+  /** The devices while resets run before probe (bus-reset.ts and the steps here write it). */
+  private readonly scratch: ResetScratch = resetScratch(MAX_DEVICES);
+  private elapsed = 0;
+  private culpritDevice = -1;
+  private probedBelow = 0;
+  /** Reinitialisation time of device `d` is `reinitOf[reinitBase + d]` (for probed devices). */
+  private reinitOf: Float64Array = this.scratch.reinitUs;
+  private reinitBase = 0;
+  private present = 0;
+  private targetPresent = false;
+
+  /** Total time of the last bring-up until it finished or failed, µs. */
+  get elapsedUs(): number {
+    return this.elapsed;
+  }
+
+  /** Device whose driver ended the last bring-up, or -1. */
+  get culprit(): number {
+    return this.culpritDevice;
+  }
+
   /**
    * The loaded devices below this index were probed, the others not: the device
    * count when the kernel survived probing, past the culprit when its driver
    * killed the kernel in probe, the culprit itself on OOM, 0 on a DMAR fault.
    */
-  probedUntil = 0;
-  /** Reinitialisation time of device `d` is `reinitOf[reinitBase + d]` (for probed devices). */
-  reinitOf: Float64Array = this.reinitUs;
-  reinitBase = 0;
+  get probedUntil(): number {
+    return this.probedBelow;
+  }
+
   /** Devices present after probe. */
-  presentCount = 0;
+  get presentCount(): number {
+    return this.present;
+  }
+
   /** Whether the profile's dump target is present after probe. */
-  dumpTargetPresent = false;
+  get dumpTargetPresent(): boolean {
+    return this.targetPresent;
+  }
+
+  /** Reinitialisation time of device `d` in the last bring-up, µs (meaningful for probed devices). */
+  reinitMicros(d: number): number {
+    return this.reinitOf[this.reinitBase + d]!;
+  }
 
   /** First device whose post-crash in-flight DMA is fatal when nothing resets it, or -1. */
   private firstDmarFault = -1;
@@ -166,7 +193,7 @@ export class DeviceBringUp {
   private readonly initUs = new Float64Array(MAX_DEVICES);
   private cleanUs = 0;
   /** The states the previous kernel left, as {@link prepareDevices} got them. */
-  private initial: Int32Array = this.state;
+  private initial: Int32Array = this.scratch.state;
 
   /**
    * The probe table, `[probeRow(treatment, found) + d]`: what probe does with
@@ -180,11 +207,10 @@ export class DeviceBringUp {
   private readonly probePresent = new Uint8Array(PROBE_ROWS * DEVICES);
   private readonly probeJob = new Int32Array(PROBE_ROWS * DEVICES).fill(-1);
   private job = 0;
-  /** The last bring-up's inputs, for {@link completeDeviceRecords}. */
+  /** The last bring-up's inputs, for {@link recordDevices}. */
   private lastTreatment = 0;
   private lastLoadedBase = -1;
   private lastWithResets = false;
-  private recordsComplete = false;
 
   constructor(private readonly sampler: Sampler) {}
 
@@ -264,7 +290,7 @@ export class DeviceBringUp {
   }
 
   /** This job's secondary bus reset time of bus `b`, µs, drawn on first use. */
-  busResetTime(p: CompiledProfile, b: number): number {
+  private busResetTime(p: CompiledProfile, b: number): number {
     let t = this.busTimeCache[b]!;
     if (t < 0) {
       t = this.sampler.draw(p.busResetDist[b]!, this.uniforms[busSlot(p.deviceCount, b)]!);
@@ -277,7 +303,7 @@ export class DeviceBringUp {
    * A device time of this job, drawn on first use and then shared by every
    * strategy (common random numbers; only the strategies that need it pay).
    */
-  time(p: CompiledProfile, d: number, slot: number): number {
+  private time(p: CompiledProfile, d: number, slot: number): number {
     const i = d * DISTS_PER_DEVICE + slot;
     let t = this.timeCache[i]!;
     if (t < 0) {
@@ -376,7 +402,6 @@ export class DeviceBringUp {
     this.lastTreatment = treatment;
     this.lastLoadedBase = loadedBase;
     this.lastWithResets = strategy.steps.length > 0;
-    this.recordsComplete = false;
     return this.lastWithResets
       ? this.resetThenProbe(p, resets, treatment, loadedBase, oomAt, panicOnOops, irqpoll)
       : this.probeAsLeft(p, treatment, loadedBase, oomAt, panicOnOops, irqpoll);
@@ -387,7 +412,7 @@ export class DeviceBringUp {
    * the strategy's resets, or as the previous kernel left it.
    */
   stateBeforeProbe(d: number): number {
-    return this.lastWithResets ? this.state[d]! : this.initial[d]!;
+    return this.lastWithResets ? this.scratch.state[d]! : this.initial[d]!;
   }
 
   /**
@@ -405,8 +430,8 @@ export class DeviceBringUp {
     const row = probeRow(treatment, Found.AsLeft);
     this.reinitOf = this.probeUs;
     this.reinitBase = row;
-    this.presentCount = 0;
-    this.dumpTargetPresent = false;
+    this.present = 0;
+    this.targetPresent = false;
     if (this.firstDmarFault >= 0) {
       return this.stopped(0, 0, this.firstDmarFault, 0, Reason.DmarFault);
     }
@@ -443,7 +468,7 @@ export class DeviceBringUp {
       }
     }
     const target = p.dumpTarget;
-    this.dumpTargetPresent =
+    this.targetPresent =
       (loadedBase < 0 || loaded[loadedBase + target] === 1) && presentAfter[row + target] === 1;
     return this.stopped(elapsed, present, -1, n, -1);
   }
@@ -456,10 +481,10 @@ export class DeviceBringUp {
     probedUntil: number,
     reason: number,
   ): number {
-    this.elapsedUs = elapsedUs;
-    this.presentCount = presentCount;
-    this.culprit = culprit;
-    this.probedUntil = probedUntil;
+    this.elapsed = elapsedUs;
+    this.present = presentCount;
+    this.culpritDevice = culprit;
+    this.probedBelow = probedUntil;
     return reason;
   }
 
@@ -476,16 +501,14 @@ export class DeviceBringUp {
     const n = p.deviceCount;
     const u = this.uniforms;
     const initial = this.initial;
-    const state = this.state;
-    const reinit = this.reinitUs;
-    const applied = this.resetsApplied;
+    const scratch = this.scratch;
+    const { state, reinitUs: reinit, applied, busDone } = scratch;
     const loaded = p.loaded;
-    const busDone = this.busDone;
     this.reinitOf = reinit;
     this.reinitBase = 0;
-    this.presentCount = 0;
-    this.dumpTargetPresent = false;
-    this.culprit = -1;
+    this.present = 0;
+    this.targetPresent = false;
+    this.culpritDevice = -1;
 
     // Phase 1: resets before probe, device by device, each device's steps in the plan's
     // order. A bus reset happens once per bus and meets every device below it (those
@@ -509,11 +532,10 @@ export class DeviceBringUp {
         if (step === Step.BusReset) {
           const bus = p.devBus[d]!;
           if (busDone[bus] === 0) {
-            busDone[bus] = 1;
             // Each device pays its bus's reset in its own reinit time; the kernel pays it once.
             const t = this.busResetTime(p, bus);
             elapsed += t;
-            secondaryBusReset(p, bus, t, BUS_RESET_BIT, state, reinit, applied, u);
+            secondaryBusReset(p, bus, t, scratch, u);
           }
         } else {
           const t = this.time(p, d, durationDist[k]!);
@@ -575,7 +597,7 @@ export class DeviceBringUp {
       elapsed += us[i]!;
       present += presentAfter[i]!;
       if (d === p.dumpTarget) {
-        this.dumpTargetPresent = presentAfter[i] === 1;
+        this.targetPresent = presentAfter[i] === 1;
       }
       const verdict = verdicts[i]!;
       if (verdict >= Verdict.Oops && (verdict === Verdict.Panic || panicOnOops)) {
@@ -588,41 +610,41 @@ export class DeviceBringUp {
   }
 
   /**
-   * Fills the per-device records of the last bring-up for a trace: states as
-   * probe found them, resets, probed, present and reinitialisation times.
+   * Writes the per-device records of the last bring-up into row `row` of `into`
+   * (for a trace): states as probe found them, resets, probed, present and
+   * reinitialisation times. Reads the bring-up's results, changes nothing.
    */
-  completeDeviceRecords(p: CompiledProfile): void {
-    if (this.recordsComplete) {
-      return; // already done for another strategy of the class
-    }
-    this.recordsComplete = true;
+  recordDevices(p: CompiledProfile, into: DeviceRecordTable, row: number): void {
     const n = p.deviceCount;
     const loadedBase = this.lastLoadedBase;
     const treatment = this.lastTreatment;
+    const withResets = this.lastWithResets;
+    const { state, reinitUs, applied } = this.scratch;
+    const at = row * DEVICES;
     for (let d = 0; d < n; d++) {
-      const probed = d < this.probedUntil && (loadedBase < 0 || p.loaded[loadedBase + d] === 1);
-      this.probed[d] = probed ? 1 : 0;
-      if (!this.lastWithResets) {
-        // Without resets, the devices went from the previous kernel straight to probe.
-        this.state[d] = this.initial[d]!;
-        this.reinitUs[d] = 0;
-        this.resetsApplied[d] = 0;
+      const probed = d < this.probedBelow && (loadedBase < 0 || p.loaded[loadedBase + d] === 1);
+      // Without resets, the devices went from the previous kernel straight to probe.
+      let s = withResets ? state[d]! : this.initial[d]!;
+      let us = withResets ? reinitUs[d]! : 0;
+      let resets = withResets ? applied[d]! : 0;
+      let present = 0;
+      if (probed) {
+        const found = withResets && state[d] !== this.initial[d] ? Found.AfterReset : Found.AsLeft;
+        const i = probeRow(treatment, found) + d;
+        if (!withResets) {
+          us = this.probeUs[i]!;
+        }
+        s = this.probeState[i]!;
+        present = this.probeVerdict[i] === Verdict.Present ? 1 : 0;
+        if ((treatment & Treatment.DriverReset) !== 0 && p.honoursResetDevices[d] === 1) {
+          resets |= DRIVER_RESET;
+        }
       }
-      if (!probed) {
-        this.present[d] = 0;
-        continue;
-      }
-      const found =
-        this.lastWithResets && this.state[d] !== this.initial[d] ? Found.AfterReset : Found.AsLeft;
-      const i = probeRow(treatment, found) + d;
-      if (!this.lastWithResets) {
-        this.reinitUs[d] = this.probeUs[i]!;
-      }
-      this.state[d] = this.probeState[i]!;
-      this.present[d] = this.probeVerdict[i] === Verdict.Present ? 1 : 0;
-      if ((treatment & Treatment.DriverReset) !== 0 && p.honoursResetDevices[d] === 1) {
-        this.resetsApplied[d]! |= DRIVER_RESET;
-      }
+      into.deviceState[at + d] = s;
+      into.deviceResets[at + d] = resets;
+      into.deviceProbed[at + d] = probed ? 1 : 0;
+      into.devicePresent[at + d] = present;
+      into.deviceReinitUs[at + d] = us;
     }
   }
 }

@@ -32,3 +32,28 @@ export function resetEffect(
 export function effectRow(i: number): number {
   return i * STATES;
 }
+
+/**
+ * The devices of one bring-up while resets run before probe: plain arrays indexed
+ * by device (buses for `busDone`), owned by the bring-up and handed to each reset.
+ */
+export interface ResetScratch {
+  /** Each device's state so far. */
+  readonly state: Int32Array;
+  /** Each device's reset time so far, µs. */
+  readonly reinitUs: Float64Array;
+  /** Resets each device went through: bit `1 << Step.*`. */
+  readonly applied: Uint8Array;
+  /** 1 for the buses already reset (a bus is reset once per bring-up). */
+  readonly busDone: Uint8Array;
+}
+
+/** Scratch for `devices` devices and as many buses. */
+export function resetScratch(devices: number): ResetScratch {
+  return {
+    state: new Int32Array(devices),
+    reinitUs: new Float64Array(devices),
+    applied: new Uint8Array(devices),
+    busDone: new Uint8Array(devices),
+  };
+}

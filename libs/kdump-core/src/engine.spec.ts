@@ -1083,6 +1083,51 @@ describe('FleetEngine', () => {
     expect(() => l.engine.traceJob(1.5, 'crash')).toThrow(RangeError);
     expect(() => l.engine.traceJob(0, 'crash', -1)).toThrow(RangeError);
     expect(() => l.engine.traceJob(0, 'reboot')).toThrow(/no reboot events/);
+    expect(() => l.engine.simulateJob(3000, 'crash')).toThrow(RangeError);
+    expect(() => l.engine.simulateJob(0, 'crash', 1)).toThrow(/event 1 does not happen/);
+  });
+
+  it('simulateJob answers what the trace of the same job shows, strategy by strategy', () => {
+    const names = l.model.strategies.map((st) => st.name);
+    const seen = new Set<string>();
+    for (let server = 0; server < 3000; server += 7) {
+      const t = l.engine.traceJob(server, 'crash');
+      const out = l.engine.simulateJob(server, 'crash');
+      names.forEach((name, s) => {
+        const st = strategyOf(t, name);
+        const reason = out.reasonOf(s);
+        seen.add(st.outcome);
+        expect(reason < 0 ? 'captured' : FAILURE_REASONS[reason]).toBe(st.outcome);
+        expect(out.backInServiceUs(s) / 1000).toBeCloseTo(st.downtimeMs, 9);
+        if (st.dumpMs === null) {
+          expect(out.dumpMicros(s)).toBe(-1);
+          expect(out.crashToDumpStartUs(s)).toBe(-1);
+          expect(out.dumpSizeMiB(s)).toBe(-1);
+        } else {
+          expect(out.dumpMicros(s) / 1000).toBeCloseTo(st.dumpMs, 9);
+          const before =
+            t.stages.detectionMs! +
+            t.stages.crashKexecMs! +
+            t.stages.machineShutdownMs! +
+            t.stages.purgatoryMs!;
+          expect(out.crashToDumpStartUs(s) / 1000).toBeCloseTo(before + st.kernelBootMs!, 6);
+          expect(out.dumpSizeMiB(s)).toBeGreaterThan(0);
+        }
+      });
+    }
+    // The comparison met successes, shared failures and per-strategy failures alike.
+    expect(seen.has('captured')).toBe(true);
+    expect(seen.size).toBeGreaterThanOrEqual(4);
+  });
+
+  it('simulateJob reuses one outcome and leaves the shard path as it was', () => {
+    const fresh = lab(exampleText('quickstart.yaml'));
+    const a = fresh.engine.simulateJob(10, 'crash');
+    const b = fresh.engine.simulateJob(11, 'crash');
+    expect(b).toBe(a);
+    expect(b.server).toBe(11);
+    const alone = runShardOf(lab(exampleText('quickstart.yaml')), 0, 200);
+    expect(Array.from(runShardOf(fresh, 0, 200).slots)).toEqual(Array.from(alone.slots));
   });
 });
 

@@ -24,6 +24,7 @@ export * from './statistics';
 export * from './thresholds';
 export * from './report-csv';
 export * from './trace';
+export * from './job-outcome';
 export * from './jobs';
 export * from './spec-path';
 export * from './sweep';

@@ -1,10 +1,17 @@
 /**
  * Traces of single jobs: what one crash or reboot of one server did, stage by
  * stage and strategy by strategy, for ops who fire one job and look, and for
- * exact-trace tests. Times in milliseconds (simulated), rounded to the µs.
+ * exact-trace tests. Read from the job's {@link JobOutcome} after the rooms
+ * filled it. Times in milliseconds (simulated), rounded to the µs.
  */
-import { Step, type CompiledProfile, type CompiledStrategy } from './compile';
-import { DRIVER_RESET_BIT, type DeviceBringUp } from './device-bring-up';
+import {
+  Step,
+  type CompiledExperiment,
+  type CompiledProfile,
+  type CompiledStrategy,
+} from './compile';
+import { DRIVER_RESET_BIT, MAX_DEVICES } from './device-bring-up';
+import { RETURN_TO_SERVICE, type JobOutcome } from './job-outcome';
 import {
   DEVICE_STATES,
   FAILURE_REASONS,
@@ -115,149 +122,108 @@ export function captureCommandLine(strategy: CompiledStrategy): string {
   return words.join(' ');
 }
 
-/** Collects a trace while the engine simulates one job. */
-export class JobTraceBuilder {
-  private readonly trace: JobTrace;
-
-  constructor(server: number, profile: string, kind: JobKind, event: number) {
-    this.trace = {
-      server,
-      profile,
-      kind,
-      event,
-      cause: null,
-      bootPath: kind === 'crash' ? 'kdump' : 'kexec',
-      stages: {
-        detectionMs: null,
-        crashKexecMs: null,
-        machineShutdownMs: null,
-        staleCpu: false,
-        purgatoryMs: null,
-        firmwarePostMs: 0,
-        kernelBootMs: 0,
-        staleKexecParameters: false,
-        backupRegionKiB: 0,
-        backupRegionLost: false,
-      },
-      initialStates: {},
-      strategies: [],
-    };
+/**
+ * The trace of one job, read from its outcome: the trace observes what the rooms
+ * recorded, it does not take part in the simulation.
+ * @param out the job's outcome, filled with its per-device detail
+ *   ({@link JobOutcome.keepDevices})
+ */
+export function jobTrace(m: CompiledExperiment, out: JobOutcome): JobTrace {
+  if (!out.keepDevices) {
+    throw new RangeError('a job trace needs an outcome that keeps the per-device detail');
   }
-
-  crashStages(
-    cause: string,
-    t: {
-      detectionUs: number;
-      crashKexecUs: number;
-      machineShutdownUs: number;
-      staleCpu: boolean;
-      purgatoryUs: number;
-      firmwarePostUs: number;
-      kernelBootUs: number;
-      staleKexecParameters: boolean;
-      backupRegionKiB: number;
-      backupRegionLost: boolean;
-    },
-  ): void {
-    this.trace.cause = cause;
-    this.trace.stages = {
-      detectionMs: ms(t.detectionUs),
-      crashKexecMs: ms(t.crashKexecUs),
-      machineShutdownMs: ms(t.machineShutdownUs),
-      staleCpu: t.staleCpu,
-      purgatoryMs: ms(t.purgatoryUs),
-      firmwarePostMs: ms(t.firmwarePostUs)!,
-      kernelBootMs: ms(t.kernelBootUs)!,
-      staleKexecParameters: t.staleKexecParameters,
-      backupRegionKiB: t.backupRegionKiB,
-      backupRegionLost: t.backupRegionLost,
-    };
-  }
-
-  rebootStages(path: 'kexec' | 'firmware', postUs: number, bootUs: number): void {
-    this.trace.bootPath = path;
-    this.trace.stages.firmwarePostMs = ms(postUs);
-    this.trace.stages.kernelBootMs = ms(bootUs)!;
-  }
-
-  initialStates(p: CompiledProfile, states: Int32Array): void {
+  const p = m.profiles[out.profile]!;
+  const crash = out.kind === 'crash';
+  const initialStates: Record<string, DeviceState> = {};
+  if (out.hasInitialStates) {
     for (let d = 0; d < p.deviceCount; d++) {
-      this.trace.initialStates[p.deviceNames[d]!] = DEVICE_STATES[states[d]!]!;
+      initialStates[p.deviceNames[d]!] = DEVICE_STATES[out.initialStates[d]!]!;
     }
   }
+  const strategies: StrategyTrace[] = [];
+  for (let s = 0; s < m.strategies.length; s++) {
+    strategies.push(
+      out.common >= 0 ? commonOutcome(m.strategies[s]!, s, out) : strategyOutcome(p, m, s, out),
+    );
+  }
+  return {
+    server: out.server,
+    profile: p.name,
+    kind: out.kind,
+    event: out.event,
+    cause: crash ? m.causeNames[out.cause]! : null,
+    bootPath: out.bootPath,
+    stages: {
+      detectionMs: ms(out.detectionUs),
+      crashKexecMs: ms(out.crashKexecUs),
+      machineShutdownMs: ms(out.machineShutdownUs),
+      staleCpu: out.staleCpu,
+      purgatoryMs: ms(out.purgatoryUs),
+      firmwarePostMs: ms(out.firmwarePostUs),
+      kernelBootMs: ms(out.kernelBootUs)!,
+      staleKexecParameters: out.staleKexecParameters,
+      backupRegionKiB: out.backupRegionKiB,
+      backupRegionLost: out.backupRegionLost,
+    },
+    initialStates,
+    strategies,
+  };
+}
 
-  /** A failure every strategy shares (the job never reached device bring-up). */
-  commonOutcome(strategy: string, reason: number, downtimeUs: number): void {
-    this.trace.strategies.push({
-      strategy,
-      outcome: FAILURE_REASONS[reason]!,
-      culprit: null,
-      culpritDriver: null,
-      commandLine: null,
-      captureCpus: null,
-      kernelBootMs: null,
-      dumpMs: null,
-      returnToService: null,
-      downtimeMs: ms(downtimeUs)!,
-      devices: [],
+/** A failure every strategy shares (the job never reached device bring-up). */
+function commonOutcome(strategy: CompiledStrategy, s: number, out: JobOutcome): StrategyTrace {
+  return {
+    strategy: strategy.name,
+    outcome: FAILURE_REASONS[out.common]!,
+    culprit: null,
+    culpritDriver: null,
+    commandLine: null,
+    captureCpus: null,
+    kernelBootMs: null,
+    dumpMs: null,
+    returnToService: null,
+    downtimeMs: ms(out.downtimeUs[s]!)!,
+    devices: [],
+  };
+}
+
+/** Strategy `s`'s outcome, devices included. */
+function strategyOutcome(
+  p: CompiledProfile,
+  m: CompiledExperiment,
+  s: number,
+  out: JobOutcome,
+): StrategyTrace {
+  const strategy = m.strategies[s]!;
+  const loadedBase = out.loadedBase[s]!;
+  const devices: DeviceTrace[] = [];
+  for (let d = 0, at = s * MAX_DEVICES; d < p.deviceCount; d++) {
+    const resets = out.deviceResets[at + d]!;
+    devices.push({
+      name: p.deviceNames[d]!,
+      loaded: loadedBase < 0 || p.loaded[loadedBase + d] === 1,
+      resets: STEP_NAMES.filter(([bit]) => (resets & bit) !== 0).map(([, n]) => n),
+      stateAtProbe: DEVICE_STATES[out.deviceState[at + d]!]!,
+      probed: out.deviceProbed[at + d] === 1,
+      present: out.devicePresent[at + d] === 1,
+      reinitMs: ms(out.deviceReinitUs[at + d]!)!,
     });
   }
-
-  /**
-   * One strategy's outcome, at its place in the spec's strategy order (the engine
-   * brings strategies with identical bring-ups up together, out of that order).
-   */
-  strategyOutcome(
-    p: CompiledProfile,
-    index: number,
-    strategy: CompiledStrategy,
-    loadedBase: number,
-    b: DeviceBringUp,
-    reason: number,
-    culprit: number,
-    t: {
-      kernelBootUs: number;
-      dumpUs: number;
-      downtimeUs: number;
-      captureCpus: number;
-      returnToService: StrategyTrace['returnToService'];
-    },
-  ): void {
-    const devices: DeviceTrace[] = [];
-    for (let d = 0; d < p.deviceCount; d++) {
-      devices.push({
-        name: p.deviceNames[d]!,
-        loaded: loadedBase < 0 || p.loaded[loadedBase + d] === 1,
-        resets: STEP_NAMES.filter(([bit]) => (b.resetsApplied[d]! & bit) !== 0).map(([, n]) => n),
-        stateAtProbe: DEVICE_STATES[b.state[d]!]!,
-        probed: b.probed[d] === 1,
-        present: b.present[d] === 1,
-        reinitMs: ms(b.reinitUs[d]!)!,
-      });
-    }
-    const named = reason >= 0 && reason !== Reason.DeviceMissing && culprit >= 0;
-    const crash = this.trace.kind === 'crash';
-    this.trace.strategies[index] = {
-      strategy: strategy.name,
-      outcome:
-        reason < 0
-          ? this.trace.kind === 'crash'
-            ? 'captured'
-            : 'in-service'
-          : FAILURE_REASONS[reason]!,
-      culprit: named ? p.deviceNames[culprit]! : null,
-      culpritDriver: named ? p.driverNames[culprit]! : null,
-      commandLine: crash ? captureCommandLine(strategy) : null,
-      captureCpus: crash ? t.captureCpus : null,
-      kernelBootMs: ms(t.kernelBootUs),
-      dumpMs: ms(t.dumpUs),
-      returnToService: t.returnToService,
-      downtimeMs: ms(t.downtimeUs)!,
-      devices,
-    };
-  }
-
-  result(): JobTrace {
-    return this.trace;
-  }
+  const reason = out.reason[s]!;
+  const culprit = out.culprit[s]!;
+  const named = reason >= 0 && reason !== Reason.DeviceMissing && culprit >= 0;
+  const crash = out.kind === 'crash';
+  return {
+    strategy: strategy.name,
+    outcome: reason < 0 ? (crash ? 'captured' : 'in-service') : FAILURE_REASONS[reason]!,
+    culprit: named ? p.deviceNames[culprit]! : null,
+    culpritDriver: named ? p.driverNames[culprit]! : null,
+    commandLine: crash ? captureCommandLine(strategy) : null,
+    captureCpus: crash ? out.captureCpus[s]! : null,
+    kernelBootMs: ms(out.bootUs[s]!),
+    dumpMs: ms(out.dumpUs[s]!),
+    returnToService: RETURN_TO_SERVICE[out.returnToService[s]!]!,
+    downtimeMs: ms(out.downtimeUs[s]!)!,
+    devices,
+  };
 }

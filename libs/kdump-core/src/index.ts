@@ -24,6 +24,8 @@ export * from './statistics';
 export * from './thresholds';
 export * from './report-csv';
 export * from './trace';
+export * from './trace-request';
+export * from './refusal';
 export * from './jobs';
 export * from './spec-path';
 export * from './sweep';

@@ -10,12 +10,15 @@ import {
   checkCrashkernelOptions,
   checkSensitivityOptions,
   checkSweep,
+  compileExperiment,
   renderCrashkernel,
   renderSensitivity,
   renderSweep,
   runSensitivity,
   runSweep,
+  shardPlan,
   sizeCrashkernel,
+  type Refusable,
   type Refusal,
 } from '../../../libs/kdump-core/src';
 import type { DecisionCommand } from './decision-args';
@@ -54,6 +57,14 @@ export async function decisionCommand(cmd: DecisionCommand, io: CliIo): Promise<
     );
     return 2;
   };
+  // Then the spec's run.shardSize, which cuts every run's fleet (as `fleetsim run` refuses it).
+  const firstRefusal = (checked: Refusable<unknown>): Refusal | null => {
+    if (!checked.ok) {
+      return checked.refusal;
+    }
+    const plan = shardPlan(compileExperiment(resolved));
+    return plan.ok ? null : plan.refusal;
+  };
   let render: (format: DecisionFormat) => string;
   try {
     switch (cmd.kind) {
@@ -66,8 +77,9 @@ export async function decisionCommand(cmd: DecisionCommand, io: CliIo): Promise<
           return 2;
         }
         const checked = checkSweep(resolved, def);
-        if (!checked.ok) {
-          return refuse(checked.refusal);
+        const refusal = firstRefusal(checked);
+        if (refusal) {
+          return refuse(refusal);
         }
         const doc = runSweep(resolved, def, {
           onPoint: (done, total) => progress(`sweep: point ${done}/${total}`),
@@ -84,8 +96,9 @@ export async function decisionCommand(cmd: DecisionCommand, io: CliIo): Promise<
             progress(`crashkernel: run ${++runs} (${profile} at ${mib} MiB)`),
         };
         const checked = checkCrashkernelOptions(resolved, options);
-        if (!checked.ok) {
-          return refuse(checked.refusal);
+        const refusal = firstRefusal(checked);
+        if (refusal) {
+          return refuse(refusal);
         }
         const doc = sizeCrashkernel(resolved, options);
         render = (f) => renderCrashkernel(doc, f);
@@ -100,8 +113,9 @@ export async function decisionCommand(cmd: DecisionCommand, io: CliIo): Promise<
             progress(`sensitivity: run ${done}/${total}${path ? ` (${path})` : ' (base)'}`),
         };
         const checked = checkSensitivityOptions(options);
-        if (!checked.ok) {
-          return refuse(checked.refusal);
+        const refusal = firstRefusal(checked);
+        if (refusal) {
+          return refuse(refusal);
         }
         const doc = runSensitivity(resolved, options);
         render = (f) => renderSensitivity(doc, f);

@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { readCoordinatorConfig } from '../apps/coordinator/src/config/coordinator.config';
 import { readWorkerConfig } from '../apps/node-worker/src/worker.config';
+import { ROUTES } from '../libs/fleet-contract/src/http-contract';
 import { readRedisConnection } from '../libs/fleet-platform/src/config';
 import { QUEUE_JOB_STATES } from '../libs/fleet-platform/src/metrics';
 import { SHARD_QUEUE } from '../libs/kdump-core/src/jobs';
@@ -176,14 +177,24 @@ function appOf(container: Json): App | undefined {
   return app === 'coordinator' || app === 'node-worker' ? app : undefined;
 }
 
-/** Routes an app serves with @Get(...) in its controllers. */
+/**
+ * Routes an app serves with @Get(...) in its controllers: a literal path, or a
+ * route of the HTTP contract (`@Get(nestPath(ROUTES.health))`) without parameters.
+ */
 function routes(app: App): Set<string> {
   const dir = join(ROOT, 'apps', app, 'src');
   const found = new Set<string>();
   for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
     if (file.endsWith('.controller.ts')) {
-      for (const m of readFileSync(join(dir, file), 'utf8').matchAll(/@Get\('([^':]*)'\)/g)) {
+      const text = readFileSync(join(dir, file), 'utf8');
+      for (const m of text.matchAll(/@Get\('([^':]*)'\)/g)) {
         found.add(`/${m[1]}`);
+      }
+      for (const m of text.matchAll(/@Get\(nestPath\(ROUTES\.(\w+)\)\)/g)) {
+        const route = ROUTES[m[1] as keyof typeof ROUTES];
+        if (route && !route.path.includes(':')) {
+          found.add(route.path);
+        }
       }
     }
   }

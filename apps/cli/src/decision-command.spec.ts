@@ -103,6 +103,15 @@ describe('fleetsim sweep', () => {
     expect(r.err).toMatch(/no sweep: block/);
   });
 
+  it('refuses a run.shardSize that cuts too many shards before any run, with exit 2', async () => {
+    const text = `${BASE.replace('count: 200', 'count: 2000000')}run:\n  shardSize: 1\nsweep:\n  parameters:\n    - path: catalogue.profiles.gpu-node.crashkernelMiB\n      values: [256]\n`;
+    const r = await fleetsim('sweep', specFile('shards.yaml', text));
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(
+      'fleetsim sweep: shard size 1 cuts 2000000 servers into 2000000 shards; at most 1000000\n',
+    );
+  });
+
   it('refuses CSV, which only fleetsim run writes, with exit 2', async () => {
     const r = await fleetsim('sweep', specFile('csv.yaml', BASE), '--format', 'csv');
     expect(r.code).toBe(2);

@@ -7,13 +7,19 @@
  */
 import { writeFileSync } from 'node:fs';
 import {
+  checkCrashkernelOptions,
+  checkSensitivityOptions,
+  checkSweep,
+  compileExperiment,
   renderCrashkernel,
   renderSensitivity,
   renderSweep,
   runSensitivity,
   runSweep,
+  shardPlan,
   sizeCrashkernel,
-  SweepError,
+  type Refusable,
+  type Refusal,
 } from '../../../libs/kdump-core/src';
 import type { DecisionCommand } from './decision-args';
 import type { CliIo } from './cli-io';
@@ -42,6 +48,23 @@ export async function decisionCommand(cmd: DecisionCommand, io: CliIo): Promise<
   }
   const { resolved } = loaded;
   const progress = (text: string) => io.progressStream?.write(`\r\x1b[2K${text}`);
+  // Every argument and the sweep block are checked before the first run.
+  const refuse = (refusal: Refusal): number => {
+    io.err(
+      refusal.code === 'invalid-sweep'
+        ? (refusal.problems ?? [refusal.message]).map((p) => `${cmd.spec}: ${p}\n`).join('')
+        : `fleetsim ${cmd.kind}: ${refusal.message}\n`,
+    );
+    return 2;
+  };
+  // Then the spec's run.shardSize, which cuts every run's fleet (as `fleetsim run` refuses it).
+  const firstRefusal = (checked: Refusable<unknown>): Refusal | null => {
+    if (!checked.ok) {
+      return checked.refusal;
+    }
+    const plan = shardPlan(compileExperiment(resolved));
+    return plan.ok ? null : plan.refusal;
+  };
   let render: (format: DecisionFormat) => string;
   try {
     switch (cmd.kind) {
@@ -53,6 +76,11 @@ export async function decisionCommand(cmd: DecisionCommand, io: CliIo): Promise<
           );
           return 2;
         }
+        const checked = checkSweep(resolved, def);
+        const refusal = firstRefusal(checked);
+        if (refusal) {
+          return refuse(refusal);
+        }
         const doc = runSweep(resolved, def, {
           onPoint: (done, total) => progress(`sweep: point ${done}/${total}`),
         });
@@ -61,37 +89,39 @@ export async function decisionCommand(cmd: DecisionCommand, io: CliIo): Promise<
       }
       case 'crashkernel': {
         let runs = 0;
-        const doc = sizeCrashkernel(resolved, {
+        const options = {
           targetOom: cmd.targetOom,
           stepMiB: cmd.stepMiB,
-          onRun: (profile, mib) =>
+          onRun: (profile: string, mib: number) =>
             progress(`crashkernel: run ${++runs} (${profile} at ${mib} MiB)`),
-        });
+        };
+        const checked = checkCrashkernelOptions(resolved, options);
+        const refusal = firstRefusal(checked);
+        if (refusal) {
+          return refuse(refusal);
+        }
+        const doc = sizeCrashkernel(resolved, options);
         render = (f) => renderCrashkernel(doc, f);
         break;
       }
       case 'sensitivity': {
-        const doc = runSensitivity(resolved, {
+        const options = {
           factor: cmd.factor,
           maxParameters: cmd.maxParameters,
           ...(cmd.only ? { only: cmd.only } : {}),
-          onRun: (done, total, path) =>
+          onRun: (done: number, total: number, path: string | null) =>
             progress(`sensitivity: run ${done}/${total}${path ? ` (${path})` : ' (base)'}`),
-        });
+        };
+        const checked = checkSensitivityOptions(options);
+        const refusal = firstRefusal(checked);
+        if (refusal) {
+          return refuse(refusal);
+        }
+        const doc = runSensitivity(resolved, options);
         render = (f) => renderSensitivity(doc, f);
         break;
       }
     }
-  } catch (e) {
-    if (e instanceof SweepError) {
-      io.err(e.problems.map((p) => `${cmd.spec}: ${p}\n`).join(''));
-      return 2;
-    }
-    if (e instanceof RangeError) {
-      io.err(`fleetsim ${cmd.kind}: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
   } finally {
     progress('');
   }

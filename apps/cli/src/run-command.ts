@@ -10,11 +10,10 @@ import {
   compileExperiment,
   defaultShardSize,
   FleetEngine,
-  planShards,
+  shardPlan,
   type Aggregate,
   type CompiledExperiment,
   type Report,
-  type ShardTask,
 } from '../../../libs/kdump-core/src';
 import type { RunCommand } from './args';
 import { UsageError, type CliIo } from './cli-io';
@@ -47,15 +46,13 @@ export async function runCommand(cmd: RunCommand, io: CliIo): Promise<number> {
   }
   const wantedThreads = cmd.threads ?? availableParallelism();
   const shardSize = embeddedShardSize(model, cmd.shardSize, wantedThreads);
-  let tasks: ShardTask[];
-  try {
-    tasks = planShards(model, shardSize);
-  } catch (e) {
-    if (e instanceof RangeError) {
-      throw new UsageError(`${cmd.shardSize !== undefined ? '--shard-size: ' : ''}${e.message}`);
-    }
-    throw e;
+  const plan = shardPlan(model, shardSize);
+  if (!plan.ok) {
+    throw new UsageError(
+      `${cmd.shardSize !== undefined ? '--shard-size: ' : ''}${plan.refusal.message}`,
+    );
   }
+  const tasks = plan.value;
   const threads = Math.min(wantedThreads, tasks.length);
   const layout = new FleetEngine(model).layout;
 

@@ -7,6 +7,7 @@
 import {
   compileExperiment,
   FleetEngine,
+  traceServerJob,
   type JobKind,
   type JobTrace,
   type ResolvedSpec,
@@ -35,17 +36,22 @@ export async function traceCommand(cmd: TraceCommand, io: CliIo): Promise<number
   if (!resolved.spec.events[kind]) {
     throw new UsageError(`--kind ${kind}: the spec has no ${kind} events`);
   }
-  const events = engine.eventCount(server, kind);
-  if (events === 0) {
-    // Counts drawn from a rate: this server drew none.
-    throw new UsageError(`${selectorText(cmd.server)}: server ${server} has no ${kind} events`);
+  const traced = traceServerJob(engine, server, kind, cmd.event);
+  if (!traced.ok) {
+    const { code, events, message } = traced.refusal;
+    switch (code) {
+      case 'no-events':
+        // Counts drawn from a rate: this server drew none.
+        throw new UsageError(`${selectorText(cmd.server)}: server ${server} has no ${kind} events`);
+      case 'no-such-event':
+        throw new UsageError(
+          `--event ${cmd.event}: server ${server} has ${events} ${kind} event(s) (0..${events - 1})`,
+        );
+      case 'server-outside-fleet':
+        throw new UsageError(`${selectorText(cmd.server)}: ${message}`);
+    }
   }
-  if (cmd.event >= events) {
-    throw new UsageError(
-      `--event ${cmd.event}: server ${server} has ${events} ${kind} event(s) (0..${events - 1})`,
-    );
-  }
-  const trace = onlyStrategy(engine.traceJob(server, kind, cmd.event), cmd.strategy);
+  const trace = onlyStrategy(traced.value, cmd.strategy);
   io.out(
     cmd.format === 'json'
       ? JSON.stringify(trace, null, 2) + '\n'

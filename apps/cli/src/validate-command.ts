@@ -2,7 +2,12 @@
  * `fleetsim validate`: check a spec without running it, and say how big it is.
  */
 import { availableParallelism } from 'node:os';
-import { compileExperiment, planShards } from '../../../libs/kdump-core/src';
+import {
+  compileExperiment,
+  shardPlan,
+  type Refusable,
+  type ShardTask,
+} from '../../../libs/kdump-core/src';
 import type { ValidateCommand } from './args';
 import { UsageError, type CliIo } from './cli-io';
 import { embeddedShardSize } from './run-command';
@@ -14,20 +19,19 @@ export async function validateCommand(cmd: ValidateCommand, io: CliIo): Promise<
     return loaded;
   }
   const { resolved } = loaded;
-  let shards: number;
-  let here: number;
   const threads = availableParallelism();
-  try {
-    const model = compileExperiment(resolved);
-    // What a coordinator plans, and what `fleetsim run` here plans for this machine's threads.
-    shards = planShards(model, cmd.shardSize).length;
-    here = planShards(model, embeddedShardSize(model, cmd.shardSize, threads)).length;
-  } catch (e) {
-    if (e instanceof RangeError) {
-      throw new UsageError(`${cmd.shardSize !== undefined ? '--shard-size: ' : ''}${e.message}`);
+  const model = compileExperiment(resolved);
+  // What a coordinator plans, and what `fleetsim run` here plans for this machine's threads.
+  const count = (plan: Refusable<ShardTask[]>): number => {
+    if (!plan.ok) {
+      throw new UsageError(
+        `${cmd.shardSize !== undefined ? '--shard-size: ' : ''}${plan.refusal.message}`,
+      );
     }
-    throw e;
-  }
+    return plan.value.length;
+  };
+  const shards = count(shardPlan(model, cmd.shardSize));
+  const here = count(shardPlan(model, embeddedShardSize(model, cmd.shardSize, threads)));
   const plural = (n: number) => `${n} shard${n === 1 ? '' : 's'}`;
   io.out(
     here === shards

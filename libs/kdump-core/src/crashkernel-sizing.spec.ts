@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   captureKernelMemory,
+  checkCrashkernelOptions,
   crashkernelParameter,
   jobsNeededFor,
   sizeCrashkernel,
@@ -46,6 +47,42 @@ describe('crashkernelParameter', () => {
       ]),
     ).toBe('crashkernel=1G-64G:256M,64G-576G:512M,576G-:1G');
     expect(crashkernelParameter([{ ramGiB: 32, mib: null }])).toBeNull();
+  });
+});
+
+describe('checkCrashkernelOptions', () => {
+  const resolved = parseSpecOrThrow(SPEC);
+
+  it('gives the defaults, and refuses options out of range and specs without crashes', () => {
+    expect(checkCrashkernelOptions(resolved)).toEqual({
+      ok: true,
+      value: { targetOom: 0.001, stepMiB: 1 },
+    });
+    expect(checkCrashkernelOptions(resolved, { targetOom: 1 })).toEqual({
+      ok: false,
+      refusal: {
+        code: 'invalid-option',
+        message: 'target OOM rate must be between 0 and 1 (exclusive), got 1',
+        path: 'targetOom',
+      },
+    });
+    expect(checkCrashkernelOptions(resolved, { stepMiB: 0.5 })).toMatchObject({
+      ok: false,
+      refusal: { code: 'invalid-option', path: 'stepMiB' },
+    });
+    const reboots = parseSpecOrThrow(
+      SPEC.replace(
+        'crash:\n    perServer: 1\n    causes: { panic: 1 }',
+        'reboot: { perServer: 1, path: firmware }',
+      ),
+    );
+    expect(checkCrashkernelOptions(reboots)).toMatchObject({
+      ok: false,
+      refusal: { code: 'no-crash-events' },
+    });
+    expect(() => sizeCrashkernel(reboots)).toThrow(
+      'the spec has no crash events: nothing runs the capture kernel',
+    );
   });
 });
 

@@ -8,6 +8,7 @@
  * initramfs + runtime), and the loaded drivers' memory that sum leaves out.
  */
 import { runExperiment } from './experiment';
+import { accepted, refused, type Refusable } from './refusal';
 import type { ResolvedSpec } from './spec';
 import { parseSpecPath, resolveWithValues } from './spec-path';
 import { wilson, Z_95 } from './statistics';
@@ -131,26 +132,55 @@ export function captureKernelMemory(
 }
 
 /**
+ * The options of a sizing, with their defaults, or the refusal of one out of
+ * range (`invalid-option`) or of a spec without crashes (`no-crash-events`).
+ */
+export function checkCrashkernelOptions(
+  resolved: ResolvedSpec,
+  options: CrashkernelOptions = {},
+): Refusable<{ targetOom: number; stepMiB: number }> {
+  const targetOom = options.targetOom ?? 0.001;
+  const stepMiB = options.stepMiB ?? 1;
+  if (!(targetOom > 0 && targetOom < 1)) {
+    return refused({
+      code: 'invalid-option',
+      message: `target OOM rate must be between 0 and 1 (exclusive), got ${targetOom}`,
+      path: 'targetOom',
+    });
+  }
+  if (!(Number.isInteger(stepMiB) && stepMiB >= 1)) {
+    return refused({
+      code: 'invalid-option',
+      message: `step must be a whole number of MiB >= 1, got ${stepMiB}`,
+      path: 'stepMiB',
+    });
+  }
+  if (!resolved.spec.events.crash) {
+    return refused({
+      code: 'no-crash-events',
+      message: 'the spec has no crash events: nothing runs the capture kernel',
+      path: 'events.crash',
+    });
+  }
+  return accepted({ targetOom, stepMiB });
+}
+
+/**
  * Finds the smallest reservation per profile and strategy by bisection over
  * multiples of `stepMiB`, one real run of the profile's servers per candidate
  * (a run serves every strategy at once; runs are cached). Assumes, as the model
  * has it, that a larger reservation never adds OOMs.
+ * @throws RangeError for options {@link checkCrashkernelOptions} refuses
  */
 export function sizeCrashkernel(
   resolved: ResolvedSpec,
   options: CrashkernelOptions = {},
 ): CrashkernelReport {
-  const targetOom = options.targetOom ?? 0.001;
-  const stepMiB = options.stepMiB ?? 1;
-  if (!(targetOom > 0 && targetOom < 1)) {
-    throw new RangeError(`target OOM rate must be between 0 and 1 (exclusive), got ${targetOom}`);
+  const checked = checkCrashkernelOptions(resolved, options);
+  if (!checked.ok) {
+    throw new RangeError(checked.refusal.message);
   }
-  if (!(Number.isInteger(stepMiB) && stepMiB >= 1)) {
-    throw new RangeError(`step must be a whole number of MiB >= 1, got ${stepMiB}`);
-  }
-  if (!resolved.spec.events.crash) {
-    throw new RangeError('the spec has no crash events: nothing runs the capture kernel');
-  }
+  const { targetOom, stepMiB } = checked.value;
   const needed = jobsNeededFor(targetOom);
   const perServer = crashesPerServer(resolved);
   const profileNames = [...new Set(resolved.spec.fleet.map((f) => f.profile))];

@@ -25,6 +25,8 @@ export * from './thresholds';
 export * from './report-csv';
 export * from './trace';
 export * from './job-outcome';
+export * from './trace-request';
+export * from './refusal';
 export * from './jobs';
 export * from './spec-path';
 export * from './sweep';

@@ -25,6 +25,7 @@ import { FleetEngine, type ShardTask } from './engine';
 import type { JobKind } from './outcome';
 import { validateSpec } from './spec';
 import type { JobTrace } from './trace';
+import { traceServerJob } from './trace-request';
 
 /** Name of the queue of shard jobs (before the deployment's prefix). */
 export const SHARD_QUEUE = 'shards';
@@ -185,14 +186,11 @@ export function runTraceJob(data: TraceJobData, cache: ModelCache): JobTrace {
   if (data.kind !== 'crash' && data.kind !== 'reboot') {
     throw new InvalidJobError(`trace kind must be crash or reboot, got ${String(data.kind)}`);
   }
-  try {
-    return engine.traceJob(data.server, data.kind, data.event ?? 0);
-  } catch (e) {
-    if (e instanceof RangeError) {
-      throw new InvalidJobError(e.message);
-    }
-    throw e;
+  const traced = traceServerJob(engine, data.server, data.kind, data.event ?? 0);
+  if (!traced.ok) {
+    throw new InvalidJobError(traced.refusal.message);
   }
+  return traced.value;
 }
 
 /** Decodes a shard result into an aggregate of `layout`, checking it belongs there. */

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { runExperiment } from './experiment';
-import { assumptionParameters, moveValue, runSensitivity, scaleOdds } from './sensitivity';
+import {
+  assumptionParameters,
+  checkSensitivityOptions,
+  moveValue,
+  runSensitivity,
+  scaleOdds,
+} from './sensitivity';
 import { parseSpecOrThrow } from './spec';
 import { rowsOfReport } from './sweep';
 
@@ -55,6 +61,23 @@ describe('moving a figure', () => {
     const total = s.inFlightDma! + s.pendingInterrupt! + s.staleRing! + s.wedged!;
     expect(total).toBeCloseTo(scaleOdds(0.8, 2), 10);
     expect(s.inFlightDma! / s.wedged!).toBeCloseTo(3, 8);
+  });
+});
+
+describe('checkSensitivityOptions', () => {
+  it('gives the defaults and refuses a factor or a count out of range', () => {
+    expect(checkSensitivityOptions()).toEqual({
+      ok: true,
+      value: { factor: 2, maxParameters: 40 },
+    });
+    expect(checkSensitivityOptions({ factor: 1 })).toEqual({
+      ok: false,
+      refusal: { code: 'invalid-option', message: 'factor must be above 1, got 1', path: 'factor' },
+    });
+    expect(checkSensitivityOptions({ maxParameters: 0 })).toMatchObject({
+      ok: false,
+      refusal: { code: 'invalid-option', path: 'maxParameters' },
+    });
   });
 });
 

@@ -8,6 +8,7 @@
  * assumptions the verdict rests on.
  */
 import { runExperiment } from './experiment';
+import { accepted, refused, type Refusable } from './refusal';
 import type { Report } from './report-schema';
 import type { ResolvedSpec } from './spec';
 import { parseSpecPath, resolveWithValues } from './spec-path';
@@ -237,22 +238,43 @@ export interface SensitivityOptions {
   onRun?: (done: number, total: number, path: string | null) => void;
 }
 
+/** The options of a sensitivity run, with their defaults, or the refusal of one out of range. */
+export function checkSensitivityOptions(
+  options: SensitivityOptions = {},
+): Refusable<{ factor: number; maxParameters: number }> {
+  const factor = options.factor ?? 2;
+  const maxParameters = options.maxParameters ?? 40;
+  if (!(factor > 1)) {
+    return refused({
+      code: 'invalid-option',
+      message: `factor must be above 1, got ${factor}`,
+      path: 'factor',
+    });
+  }
+  if (!(Number.isInteger(maxParameters) && maxParameters >= 1)) {
+    return refused({
+      code: 'invalid-option',
+      message: `max parameters must be a whole number >= 1, got ${maxParameters}`,
+      path: 'maxParameters',
+    });
+  }
+  return accepted({ factor, maxParameters });
+}
+
 /**
  * Runs the base experiment and, for each assumption, one run at each end of
  * its range; all on the same crashes (same seed and fleet).
+ * @throws RangeError for options {@link checkSensitivityOptions} refuses
  */
 export function runSensitivity(
   resolved: ResolvedSpec,
   options: SensitivityOptions = {},
 ): SensitivityReport {
-  const factor = options.factor ?? 2;
-  const maxParameters = options.maxParameters ?? 40;
-  if (!(factor > 1)) {
-    throw new RangeError(`factor must be above 1, got ${factor}`);
+  const checked = checkSensitivityOptions(options);
+  if (!checked.ok) {
+    throw new RangeError(checked.refusal.message);
   }
-  if (!(Number.isInteger(maxParameters) && maxParameters >= 1)) {
-    throw new RangeError(`max parameters must be a whole number >= 1, got ${maxParameters}`);
-  }
+  const { factor, maxParameters } = checked.value;
   const baseReport = runExperiment(resolved).report;
   // Failures of the base run first: their figures are the likeliest to swing it.
   const inBasis = new Set(

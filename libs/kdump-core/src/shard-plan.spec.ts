@@ -5,6 +5,7 @@ import {
   defaultShardSize,
   MAX_SHARDS,
   planShards,
+  shardPlan,
   TARGET_EVALUATIONS_PER_SHARD,
 } from './shard-plan';
 import { parseSpecOrThrow } from './spec';
@@ -94,6 +95,26 @@ describe('planShards', () => {
     expect(() => planShards(m, -5)).toThrow(/got -5/);
     expect(() => planShards(m, 2.5)).toThrow(/got 2\.5/);
     expect(() => planShards(m, Number.NaN)).toThrow(RangeError);
+  });
+
+  it('refuses, as data, what planShards throws for', () => {
+    const m = model({ servers: 2_000_000 });
+    expect(shardPlan(m, 0)).toEqual({
+      ok: false,
+      refusal: {
+        code: 'invalid-shard-size',
+        message: 'shard size must be a positive integer, got 0',
+      },
+    });
+    expect(shardPlan(m, 1)).toEqual({
+      ok: false,
+      refusal: {
+        code: 'too-many-shards',
+        message: 'shard size 1 cuts 2000000 servers into 2000000 shards; at most 1000000',
+      },
+    });
+    const plan = shardPlan(m, 500_000);
+    expect(plan.ok && plan.value).toEqual(planShards(m, 500_000));
   });
 
   it('rejects a plan with more than MAX_SHARDS shards', () => {

@@ -5,6 +5,7 @@
  */
 import type { CompiledExperiment } from './compile';
 import type { ShardTask } from './engine';
+import { accepted, refused, type Refusable } from './refusal';
 
 /**
  * Evaluations (job × strategy) a default shard aims for: a few hundred ms of
@@ -26,27 +27,49 @@ export function defaultShardSize(model: CompiledExperiment): number {
 }
 
 /**
- * Cuts the fleet into shards of `shardSize` servers (the last may be smaller).
- * @param shardSize servers per shard; defaults to the spec's `run.shardSize`,
- *   then to {@link defaultShardSize}
+ * Cuts the fleet into shards of `shardSize` servers (the last may be smaller),
+ * or refuses a size that is not a positive integer or cuts too many shards.
+ * @param shardSize servers per shard (a user's); defaults to the spec's
+ *   `run.shardSize`, then to {@link defaultShardSize}
  */
-export function planShards(model: CompiledExperiment, shardSize?: number): ShardTask[] {
+export function shardPlan(model: CompiledExperiment, shardSize?: number): Refusable<ShardTask[]> {
   const size = shardSize ?? model.resolved.spec.run?.shardSize ?? defaultShardSize(model);
   if (!Number.isInteger(size) || size < 1) {
-    throw new RangeError(`shard size must be a positive integer, got ${size}`);
+    return refused({
+      code: 'invalid-shard-size',
+      message: `shard size must be a positive integer, got ${size}`,
+    });
   }
   const count = Math.ceil(model.servers / size);
   if (count > MAX_SHARDS) {
-    throw new RangeError(
-      `shard size ${size} cuts ${model.servers} servers into ${count} shards; at most ${MAX_SHARDS}`,
-    );
+    return refused({
+      code: 'too-many-shards',
+      message: `shard size ${size} cuts ${model.servers} servers into ${count} shards; at most ${MAX_SHARDS}`,
+    });
   }
+  return accepted(cut(model.servers, size, count));
+}
+
+/**
+ * {@link shardPlan} for a size already accepted (a stored experiment's, a spec
+ * that was planned before).
+ * @throws RangeError for a size {@link shardPlan} refuses
+ */
+export function planShards(model: CompiledExperiment, shardSize?: number): ShardTask[] {
+  const plan = shardPlan(model, shardSize);
+  if (!plan.ok) {
+    throw new RangeError(plan.refusal.message);
+  }
+  return plan.value;
+}
+
+function cut(servers: number, size: number, count: number): ShardTask[] {
   const shards: ShardTask[] = [];
   for (let i = 0; i < count; i++) {
     shards.push({
       index: i,
       serverStart: i * size,
-      serverEnd: Math.min(model.servers, (i + 1) * size),
+      serverEnd: Math.min(servers, (i + 1) * size),
     });
   }
   return shards;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runExperiment } from './experiment';
 import { parseSpecOrThrow } from './spec';
 import { parseSpecPath, SpecPathError } from './spec-path';
-import { prepareSweep, runSweep, rowsOfReport, sweepPoints, SweepError } from './sweep';
+import { checkSweep, prepareSweep, runSweep, rowsOfReport, sweepPoints, SweepError } from './sweep';
 
 const BASE = `
 name: sweep-test
@@ -181,5 +181,53 @@ sweep:
     expect(() => prepareSweep(r, r.spec.sweep!)).toThrow(
       /sweep.parameters\[0\].path: .*memoryMB.*spec: unknown field|memoryMB/,
     );
+  });
+});
+
+describe('checkSweep', () => {
+  it('refuses as data, every problem on its own, what prepareSweep throws for', () => {
+    const r = parseSpecOrThrow(`${BASE}
+sweep:
+  parameters:
+    - path: catalogue.profiles.gpu-nod.crashkernelMiB
+      values: [1]
+    - path: events.crsh.perServer
+      values: [1]
+`);
+    const checked = checkSweep(r, r.spec.sweep!);
+    expect(checked.ok).toBe(false);
+    const refusal = !checked.ok ? checked.refusal : null;
+    expect(refusal).toMatchObject({ code: 'invalid-sweep', path: 'sweep' });
+    expect(refusal!.problems).toHaveLength(2);
+    expect(refusal!.problems![0]).toMatch(/^sweep.parameters\[0\].path: .*known: .*gpu-node/);
+    expect(refusal!.problems![1]).toMatch(/^sweep.parameters\[1\].path: .*no field "crsh"/);
+    expect(refusal!.message).toBe(refusal!.problems!.join('\n'));
+  });
+
+  it('refuses uneven zipped lists once the paths are right', () => {
+    const r = parseSpecOrThrow(`${BASE}
+sweep:
+  mode: zip
+  parameters:
+    - path: events.crash.perServer
+      values: [1, 2]
+    - path: catalogue.profiles.gpu-node.crashkernelMiB
+      values: [256]
+`);
+    const checked = checkSweep(r, r.spec.sweep!);
+    expect(!checked.ok && checked.refusal.problems).toEqual([
+      'sweep.parameters: zip needs lists of one length; events.crash.perServer has 2, catalogue.profiles.gpu-node.crashkernelMiB has 1',
+    ]);
+  });
+
+  it('accepts a good sweep with its points resolved', () => {
+    const r = parseSpecOrThrow(SWEEP);
+    const checked = checkSweep(r, r.spec.sweep!);
+    expect(checked.ok && checked.value.points.map((p) => p.point.label)).toEqual([
+      'gpu-node.crashkernelMiB=256',
+      'gpu-node.crashkernelMiB=384',
+      'gpu-node.crashkernelMiB=512',
+      'gpu-node.crashkernelMiB=1024',
+    ]);
   });
 });

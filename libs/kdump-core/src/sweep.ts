@@ -6,6 +6,7 @@
  * differences between points are the values' doing, not luck's.
  */
 import { runExperiment } from './experiment';
+import { accepted, refused, type Refusable } from './refusal';
 import type { Report } from './report-schema';
 import type { ResolvedSpec } from './spec';
 import {
@@ -71,7 +72,7 @@ export interface SweepReport {
     (Required<NonNullable<SweepDefinition['target']>> & { results: SweepTargetResult[] }) | null;
 }
 
-/** Thrown for a sweep block that cannot run; each message names its path. */
+/** Thrown by {@link prepareSweep} and {@link sweepPoints} for a sweep block {@link checkSweep} refuses. */
 export class SweepError extends Error {
   constructor(readonly problems: string[]) {
     super(problems.join('\n'));
@@ -79,29 +80,39 @@ export class SweepError extends Error {
   }
 }
 
-/** The sweep's points in order: cartesian (last parameter fastest) or zipped. */
+/** What is wrong with the sweep's parameter lists as a whole (uneven zip, too many points), or null. */
+function pointsProblem(def: SweepDefinition): string | null {
+  const params = def.parameters;
+  if ((def.mode ?? 'cartesian') === 'zip') {
+    const n = params[0]!.values.length;
+    const uneven = params.find((p) => p.values.length !== n);
+    return uneven
+      ? `sweep.parameters: zip needs lists of one length; ${params[0]!.path} has ${n}, ${uneven.path} has ${uneven.values.length}`
+      : null;
+  }
+  const total = params.reduce((t, p) => t * p.values.length, 1);
+  return total > MAX_SWEEP_POINTS
+    ? `sweep.parameters: ${total} points in all, more than ${MAX_SWEEP_POINTS}: use zip or fewer values`
+    : null;
+}
+
+/**
+ * The sweep's points in order: cartesian (last parameter fastest) or zipped.
+ * @throws SweepError for lists {@link checkSweep} refuses
+ */
 export function sweepPoints(def: SweepDefinition): SweepPoint[] {
   const mode = def.mode ?? 'cartesian';
   const params = def.parameters;
   const combos: SweepValue[][] = [];
+  const problem = pointsProblem(def);
+  if (problem) {
+    throw new SweepError([problem]);
+  }
   if (mode === 'zip') {
-    const n = params[0]!.values.length;
-    const uneven = params.find((p) => p.values.length !== n);
-    if (uneven) {
-      throw new SweepError([
-        `sweep.parameters: zip needs lists of one length; ${params[0]!.path} has ${n}, ${uneven.path} has ${uneven.values.length}`,
-      ]);
-    }
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < params[0]!.values.length; i++) {
       combos.push(params.map((p) => p.values[i]!));
     }
   } else {
-    const total = params.reduce((t, p) => t * p.values.length, 1);
-    if (total > MAX_SWEEP_POINTS) {
-      throw new SweepError([
-        `sweep.parameters: ${total} points in all, more than ${MAX_SWEEP_POINTS}: use zip or fewer values`,
-      ]);
-    }
     const walk = (i: number, acc: SweepValue[]) => {
       if (i === params.length) {
         combos.push(acc);
@@ -136,15 +147,33 @@ export interface PreparedPoint {
   resolved: ResolvedSpec;
 }
 
+/** A sweep ready to run: each point's spec resolved, each path parsed. */
+export interface PreparedSweep {
+  points: PreparedPoint[];
+  paths: SpecPath[];
+}
+
 /**
- * Checks every path and every point's spec before anything runs.
- * @throws SweepError naming each bad path (and what exists there) or bad point
+ * {@link checkSweep} for a sweep block known to be good.
+ * @throws SweepError naming each problem {@link checkSweep} refuses
  */
-export function prepareSweep(
-  resolved: ResolvedSpec,
-  def: SweepDefinition,
-): { points: PreparedPoint[]; paths: SpecPath[] } {
+export function prepareSweep(resolved: ResolvedSpec, def: SweepDefinition): PreparedSweep {
+  const checked = checkSweep(resolved, def);
+  if (!checked.ok) {
+    throw new SweepError(checked.refusal.problems ?? [checked.refusal.message]);
+  }
+  return checked.value;
+}
+
+/**
+ * Checks every path, the parameter lists and every point's spec before
+ * anything runs; refuses (`invalid-sweep`) with every problem, each naming its
+ * path (and what exists there) or its point.
+ */
+export function checkSweep(resolved: ResolvedSpec, def: SweepDefinition): Refusable<PreparedSweep> {
   const problems: string[] = [];
+  const refuse = () =>
+    refused({ code: 'invalid-sweep', message: problems.join('\n'), path: 'sweep', problems });
   const paths: SpecPath[] = [];
   def.parameters.forEach((p, i) => {
     try {
@@ -162,8 +191,13 @@ export function prepareSweep(
       `sweep.target.minimise: "${minimise}" is not a parameter of the sweep (parameters: ${def.parameters.map((p) => p.path).join(', ')})`,
     );
   }
+  // The lists as a whole, once the paths are right (as the points would be cut).
+  const listProblem = problems.length === 0 ? pointsProblem(def) : null;
+  if (listProblem) {
+    problems.push(listProblem);
+  }
   if (problems.length > 0) {
-    throw new SweepError(problems);
+    return refuse();
   }
   const points = sweepPoints(def).map((point) => {
     const r = resolveWithValues(
@@ -181,9 +215,9 @@ export function prepareSweep(
     return { point, resolved: r.resolved };
   });
   if (problems.length > 0) {
-    throw new SweepError(problems);
+    return refuse();
   }
-  return { points: points as PreparedPoint[], paths };
+  return accepted({ points: points as PreparedPoint[], paths });
 }
 
 /** A report's rows for the sweep table: crash results, or reboot results without crashes. */

@@ -13,10 +13,9 @@ import {
   buildReport,
   compileExperiment,
   formatReportMarkdown,
-  planShards,
   renderReportHtml,
+  shardPlan,
   type Report,
-  type ShardTask,
   type SpecError,
 } from '../../../../libs/kdump-core/src';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../config/coordinator.config';
@@ -110,22 +109,18 @@ export class ExperimentService {
       ]);
     }
     const model = compileExperiment(resolved);
-    let shards: ShardTask[];
-    try {
-      shards = planShards(model, requestedShardSize);
-    } catch (e) {
-      if (e instanceof RangeError) {
-        const path = requestedShardSize !== undefined ? 'shardSize' : 'run.shardSize';
-        throw specErrors(`cannot plan the shards; nothing was enqueued`, [
-          {
-            path,
-            line: path === 'run.shardSize' ? lineOfKey(text, 'shardSize') : undefined,
-            message: e.message,
-          },
-        ]);
-      }
-      throw e;
+    const plan = shardPlan(model, requestedShardSize);
+    if (!plan.ok) {
+      const path = requestedShardSize !== undefined ? 'shardSize' : 'run.shardSize';
+      throw specErrors(`cannot plan the shards; nothing was enqueued`, [
+        {
+          path,
+          line: path === 'run.shardSize' ? lineOfKey(text, 'shardSize') : undefined,
+          message: plan.refusal.message,
+        },
+      ]);
     }
+    const shards = plan.value;
     if (shards.length === 0) {
       throw specErrors('the fleet has no servers; nothing was enqueued', [
         { path: 'fleet', line: lineOfKey(text, 'fleet'), message: 'no servers to simulate' },

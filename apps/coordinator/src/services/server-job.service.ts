@@ -7,6 +7,7 @@ import {
   NotFoundException,
 } from '@nestjs/common';
 import {
+  checkTraceRequest,
   compileExperiment,
   FleetEngine,
   JOB_CONTRACT_VERSION,
@@ -78,13 +79,21 @@ export class ServerJobService {
       throw new NotFoundException(found.message);
     }
     // Refused here, not by a worker: a refused request leaves no failed job behind.
-    const events = engine().eventCount(found.server, req.kind);
-    if (event >= events) {
-      throw new BadRequestException(
-        events === 0
-          ? `server ${found.server} (${req.profile} ${index}) has no ${req.kind} events in this spec`
-          : `server ${found.server} (${req.profile} ${index}) has ${events} ${req.kind} event(s); event ${event} does not happen`,
-      );
+    const checked = checkTraceRequest(engine(), found.server, req.kind, event);
+    if (!checked.ok) {
+      const { code, server, events, kind } = checked.refusal;
+      const which = `server ${server} (${req.profile} ${index})`;
+      switch (code) {
+        case 'no-events':
+          throw new BadRequestException(`${which} has no ${kind} events in this spec`);
+        case 'no-such-event':
+          throw new BadRequestException(
+            `${which} has ${events} ${kind} event(s); event ${event} does not happen`,
+          );
+        case 'server-outside-fleet':
+          // fleetServer found it in this very fleet.
+          throw new Error(`${which}: ${checked.refusal.message} (fleetServer said it is in)`);
+      }
     }
     try {
       return await this.queues.runTrace(

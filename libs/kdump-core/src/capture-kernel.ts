@@ -54,6 +54,7 @@ export class CaptureKernel {
   boot(profile: number, p: CompiledProfile, u: Float64Array, out: JobOutcome): void {
     const sampler = this.sampler;
     const b = this.bringUp;
+    const r = b.result;
     const strategies = this.model.strategies;
     const n = p.deviceCount;
 
@@ -86,7 +87,20 @@ export class CaptureKernel {
     let dumpUs = -1;
     const { leader, nextInClass } = this.classes[profile]!;
     const resets = this.resets[profile]!;
+    // The outcome's arrays in locals: the loop calls out, and a field would be reloaded after each call.
     const reinit = out.reinitUs;
+    const reasons = out.reason;
+    const culprits = out.culprit;
+    const boots = out.bootUs;
+    const kernelUp = out.kernelUp;
+    const dumps = out.dumpUs;
+    const downtimes = out.downtimeUs;
+    const returns = out.returnToService;
+    const cpusOf = out.captureCpus;
+    const rows = out.deviceRow;
+    const probed = out.probedUntil;
+    const loadedBases = out.loadedBase;
+    const keepDevices = out.keepDevices;
     for (let s = 0; s < strategies.length; s++) {
       if (leader[s] !== s) {
         continue; // brought up with its class's leader
@@ -101,13 +115,13 @@ export class CaptureKernel {
         p.panicOnOops,
         strategy.irqpoll,
       );
-      let kernelBootUs = captureBaseUs + b.elapsedUs;
+      let kernelBootUs = captureBaseUs + r.elapsedUs;
       if (strategy.irqpoll) {
         // irqpoll polls every handler on each interrupt: the whole boot runs slower.
         kernelBootUs = Math.floor(kernelBootUs * (1 + p.irqpollSlowdown) + 0.5);
       }
-      let culprit = b.culprit;
-      if (reason < 0 && !b.dumpTargetPresent) {
+      let culprit = r.culprit;
+      if (reason < 0 && !r.dumpTargetPresent) {
         reason = Reason.DumpTargetMissing;
         culprit = p.dumpTarget;
       }
@@ -152,23 +166,23 @@ export class CaptureKernel {
       }
       const dumped =
         reason < 0 || reason === Reason.StaleKexecParameters || reason === Reason.BackupRegionLost;
-      const until = b.probedUntil;
-      for (let d = 0, at = s * DEVICES; d < until; d++) {
-        reinit[at + d] = b.reinitMicros(d);
-      }
+      const until = r.probedUntil;
+      b.copyReinitMicros(reinit, s * DEVICES);
+      const up = dumped || reason === Reason.DumpTargetMissing ? 1 : 0;
+      const strategyDumpUs = dumped ? dumpUs : -1;
       for (let member = s; member >= 0; member = nextInClass[member]!) {
-        out.reason[member] = reason;
-        out.culprit[member] = culprit;
-        out.bootUs[member] = kernelBootUs;
-        out.kernelUp[member] = dumped || reason === Reason.DumpTargetMissing ? 1 : 0;
-        out.dumpUs[member] = dumped ? dumpUs : -1;
-        out.downtimeUs[member] = downtimeUs;
-        out.returnToService[member] = back;
-        out.captureCpus[member] = p.captureCpus[member]!;
-        out.deviceRow[member] = s;
-        out.probedUntil[member] = until;
-        out.loadedBase[member] = s * n;
-        if (out.keepDevices) {
+        reasons[member] = reason;
+        culprits[member] = culprit;
+        boots[member] = kernelBootUs;
+        kernelUp[member] = up;
+        dumps[member] = strategyDumpUs;
+        downtimes[member] = downtimeUs;
+        returns[member] = back;
+        cpusOf[member] = p.captureCpus[member]!;
+        rows[member] = s;
+        probed[member] = until;
+        loadedBases[member] = s * n;
+        if (keepDevices) {
           b.recordDevices(p, out, member);
         }
       }

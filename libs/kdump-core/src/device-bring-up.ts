@@ -120,6 +120,33 @@ export interface DeviceRecordTable {
   readonly deviceReinitUs: Float64Array;
 }
 
+/** What one bring-up did. */
+export interface BringUpResult {
+  /** Total time of the bring-up until it finished or failed, µs. */
+  readonly elapsedUs: number;
+  /** Device whose driver ended the bring-up, or -1. */
+  readonly culprit: number;
+  /**
+   * The loaded devices below this index were probed, the others not: the device
+   * count when the kernel survived probing, past the culprit when its driver
+   * killed the kernel in probe, the culprit itself on OOM, 0 on a DMAR fault.
+   */
+  readonly probedUntil: number;
+  /** Devices present after probe. */
+  readonly presentCount: number;
+  /** Whether the profile's dump target is present after probe. */
+  readonly dumpTargetPresent: boolean;
+}
+
+/** The bring-up's own, writable copy of its {@link BringUpResult}. */
+class Results implements BringUpResult {
+  elapsedUs = 0;
+  culprit = -1;
+  probedUntil = 0;
+  presentCount = 0;
+  dumpTargetPresent = false;
+}
+
 /**
  * Scratch state and results of one bring-up. Reused across jobs: no allocation per job.
  *
@@ -131,55 +158,31 @@ export interface DeviceRecordTable {
  * only walks its loaded drivers through the table; one with reset steps resets
  * first, then does the same.
  *
- * Results of the last {@link run}, read-only: {@link elapsedUs}, {@link culprit},
- * {@link probedUntil}, {@link reinitMicros}, {@link presentCount},
- * {@link dumpTargetPresent} and {@link stateBeforeProbe}; a trace asks
+ * The last {@link run}'s results are a read-only view, {@link result}, plus
+ * {@link copyReinitMicros} and {@link stateBeforeProbe}; a trace asks
  * {@link recordDevices} for the per-device records.
  */
 export class DeviceBringUp {
   /** The devices while resets run before probe (bus-reset.ts and the steps here write it). */
   private readonly scratch: ResetScratch = resetScratch(MAX_DEVICES);
-  private elapsed = 0;
-  private culpritDevice = -1;
-  private probedBelow = 0;
+  /** The results of the last bring-up, written here only. */
+  private readonly last = new Results();
+  /** What the last {@link run} did: read-only outside the bring-up, overwritten by the next run. */
+  readonly result: BringUpResult = this.last;
   /** Reinitialisation time of device `d` is `reinitOf[reinitBase + d]` (for probed devices). */
   private reinitOf: Float64Array = this.scratch.reinitUs;
   private reinitBase = 0;
-  private present = 0;
-  private targetPresent = false;
-
-  /** Total time of the last bring-up until it finished or failed, µs. */
-  get elapsedUs(): number {
-    return this.elapsed;
-  }
-
-  /** Device whose driver ended the last bring-up, or -1. */
-  get culprit(): number {
-    return this.culpritDevice;
-  }
 
   /**
-   * The loaded devices below this index were probed, the others not: the device
-   * count when the kernel survived probing, past the culprit when its driver
-   * killed the kernel in probe, the culprit itself on OOM, 0 on a DMAR fault.
+   * Copies the reinitialisation times of the devices the last bring-up probed
+   * (those below {@link BringUpResult.probedUntil}) to `into[at + d]`.
    */
-  get probedUntil(): number {
-    return this.probedBelow;
-  }
-
-  /** Devices present after probe. */
-  get presentCount(): number {
-    return this.present;
-  }
-
-  /** Whether the profile's dump target is present after probe. */
-  get dumpTargetPresent(): boolean {
-    return this.targetPresent;
-  }
-
-  /** Reinitialisation time of device `d` in the last bring-up, µs (meaningful for probed devices). */
-  reinitMicros(d: number): number {
-    return this.reinitOf[this.reinitBase + d]!;
+  copyReinitMicros(into: Float64Array, at: number): void {
+    const from = this.reinitOf;
+    const base = this.reinitBase;
+    for (let d = 0, until = this.last.probedUntil; d < until; d++) {
+      into[at + d] = from[base + d]!;
+    }
   }
 
   /** First device whose post-crash in-flight DMA is fatal when nothing resets it, or -1. */
@@ -430,8 +433,8 @@ export class DeviceBringUp {
     const row = probeRow(treatment, Found.AsLeft);
     this.reinitOf = this.probeUs;
     this.reinitBase = row;
-    this.present = 0;
-    this.targetPresent = false;
+    this.last.presentCount = 0;
+    this.last.dumpTargetPresent = false;
     if (this.firstDmarFault >= 0) {
       return this.stopped(0, 0, this.firstDmarFault, 0, Reason.DmarFault);
     }
@@ -468,7 +471,7 @@ export class DeviceBringUp {
       }
     }
     const target = p.dumpTarget;
-    this.targetPresent =
+    this.last.dumpTargetPresent =
       (loadedBase < 0 || loaded[loadedBase + target] === 1) && presentAfter[row + target] === 1;
     return this.stopped(elapsed, present, -1, n, -1);
   }
@@ -481,10 +484,11 @@ export class DeviceBringUp {
     probedUntil: number,
     reason: number,
   ): number {
-    this.elapsed = elapsedUs;
-    this.present = presentCount;
-    this.culpritDevice = culprit;
-    this.probedBelow = probedUntil;
+    const last = this.last;
+    last.elapsedUs = elapsedUs;
+    last.presentCount = presentCount;
+    last.culprit = culprit;
+    last.probedUntil = probedUntil;
     return reason;
   }
 
@@ -506,9 +510,9 @@ export class DeviceBringUp {
     const loaded = p.loaded;
     this.reinitOf = reinit;
     this.reinitBase = 0;
-    this.present = 0;
-    this.targetPresent = false;
-    this.culpritDevice = -1;
+    this.last.presentCount = 0;
+    this.last.dumpTargetPresent = false;
+    this.last.culprit = -1;
 
     // Phase 1: resets before probe, device by device, each device's steps in the plan's
     // order. A bus reset happens once per bus and meets every device below it (those
@@ -597,7 +601,7 @@ export class DeviceBringUp {
       elapsed += us[i]!;
       present += presentAfter[i]!;
       if (d === p.dumpTarget) {
-        this.targetPresent = presentAfter[i] === 1;
+        this.last.dumpTargetPresent = presentAfter[i] === 1;
       }
       const verdict = verdicts[i]!;
       if (verdict >= Verdict.Oops && (verdict === Verdict.Panic || panicOnOops)) {
@@ -622,7 +626,8 @@ export class DeviceBringUp {
     const { state, reinitUs, applied } = this.scratch;
     const at = row * DEVICES;
     for (let d = 0; d < n; d++) {
-      const probed = d < this.probedBelow && (loadedBase < 0 || p.loaded[loadedBase + d] === 1);
+      const probed =
+        d < this.last.probedUntil && (loadedBase < 0 || p.loaded[loadedBase + d] === 1);
       // Without resets, the devices went from the previous kernel straight to probe.
       let s = withResets ? state[d]! : this.initial[d]!;
       let us = withResets ? reinitUs[d]! : 0;

@@ -204,15 +204,20 @@ export class FleetEngine {
     const p = this.model.profiles[out.profile]!;
     const strategies = out.strategies;
     this.job.begin(out.profile);
+    const reasons = out.reason;
+    const kernelUp = out.kernelUp;
+    const boots = out.bootUs;
+    const dumps = out.dumpUs;
+    const downtimes = out.downtimeUs;
     let successMask = 0;
     for (let s = 0; s < strategies; s++) {
       const blk = this.layout.block(s, k);
-      const reason = out.reason[s]!;
+      const reason = reasons[s]!;
       this.recordDevices(p, blk, out, s);
-      if (out.kernelUp[s] === 1) {
-        this.record(blk, Hist.KernelBoot, out.bootUs[s]!);
+      if (kernelUp[s] === 1) {
+        this.record(blk, Hist.KernelBoot, boots[s]!);
       }
-      const dumpUs = out.dumpUs[s]!;
+      const dumpUs = dumps[s]!;
       if (dumpUs >= 0) {
         this.record(blk, Hist.Dump, dumpUs);
       }
@@ -221,7 +226,7 @@ export class FleetEngine {
       } else {
         this.countCulprit(p, s, k, reason, out.culprit[s]!);
       }
-      this.record(blk, Hist.Downtime, out.downtimeUs[s]!);
+      this.record(blk, Hist.Downtime, downtimes[s]!);
       this.count(blk, reason < 0, reason);
     }
     this.countPairs(k, successMask);

@@ -24,8 +24,9 @@ export class JobRecord {
 
   /** A job of a server of profile `profile` (an index of the layout's profiles) begins. */
   begin(profile: number): void {
+    // Every time is -1 here: the constructor filled them, and each finish() puts back
+    // the ones its job set (a job sets times of its own kind only).
     this.profile = profile;
-    this.times.fill(-1);
   }
 
   /** Histogram `hist` of the fleet-wide block at `block` received `micros`. */
@@ -69,6 +70,11 @@ export class JobRecord {
           addPairedDifference(slots, layout.paired(k, s, m), t - b);
         }
       }
+    }
+    for (let s = 0; s < layout.strategies.length; s++) {
+      const at = (s * KINDS + k) * 2;
+      times[at] = -1;
+      times[at + 1] = -1;
     }
   }
 }

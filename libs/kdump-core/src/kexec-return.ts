@@ -26,10 +26,11 @@ export function kexecReturnFails(
   loadedBase: number,
   u: Float64Array,
 ): boolean {
+  const probedUntil = b.result.probedUntil;
   for (let d = 0; d < p.deviceCount; d++) {
     const base = deviceBase(d);
     let s: number;
-    if (p.loaded[loadedBase + d] === 1 && d < b.probedUntil) {
+    if (p.loaded[loadedBase + d] === 1 && d < probedUntil) {
       if (p.hasShutdown[d] === 0) {
         // No shutdown method: the device stays busy from the dump.
         s = pickDeviceState(p.idleCum, d * 4, u[base + DeviceSlot.ReturnState]!);

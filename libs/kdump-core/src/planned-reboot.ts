@@ -87,6 +87,7 @@ export class PlannedReboot {
   ): void {
     const n = p.deviceCount;
     const b = this.bringUp;
+    const r = b.result;
     const states = out.initialStates;
     for (let d = 0; d < n; d++) {
       states[d] = State.Quiescent;
@@ -94,12 +95,10 @@ export class PlannedReboot {
     out.hasInitialStates = true;
     b.prepareDevices(p, states);
     b.run(p, NO_STRATEGY, this.noResets[profile]!, -1, -1, false, false);
-    const until = b.probedUntil;
-    for (let d = 0; d < until; d++) {
-      out.reinitUs[d] = b.reinitMicros(d); // row 0: every strategy shares this bring-up
-    }
-    const kernelBootUs = bootUs + b.elapsedUs;
-    const downtimeUs = postUs + bootUs + b.elapsedUs;
+    const until = r.probedUntil;
+    b.copyReinitMicros(out.reinitUs, 0); // row 0: every strategy shares this bring-up
+    const kernelBootUs = bootUs + r.elapsedUs;
+    const downtimeUs = postUs + bootUs + r.elapsedUs;
     for (let s = 0; s < this.model.strategies.length; s++) {
       out.reason[s] = -1;
       out.culprit[s] = -1;
@@ -129,6 +128,7 @@ export class PlannedReboot {
   ): void {
     const n = p.deviceCount;
     const b = this.bringUp;
+    const r = b.result;
     const strategies = this.model.strategies;
     const states = out.initialStates;
     for (let d = 0; d < n; d++) {
@@ -145,17 +145,30 @@ export class PlannedReboot {
     b.prepareDevices(p, states);
     const { leader, nextInClass } = this.classes[profile]!;
     const resets = this.resets[profile]!;
+    // The outcome's arrays in locals: the loop calls out, and a field would be reloaded after each call.
     const reinit = out.reinitUs;
+    const reasons = out.reason;
+    const culprits = out.culprit;
+    const boots = out.bootUs;
+    const kernelUp = out.kernelUp;
+    const dumps = out.dumpUs;
+    const downtimes = out.downtimeUs;
+    const returns = out.returnToService;
+    const cpusOf = out.captureCpus;
+    const rows = out.deviceRow;
+    const probed = out.probedUntil;
+    const loadedBases = out.loadedBase;
+    const keepDevices = out.keepDevices;
     for (let s = 0; s < strategies.length; s++) {
       if (leader[s] !== s) {
         continue; // brought up with its class's leader
       }
       // The production kernel's command line: no irqpoll.
       let reason = b.run(p, strategies[s]!, resets[s]!, -1, -1, false, false);
-      const kernelBootUs = bootUs + b.elapsedUs;
+      const kernelBootUs = bootUs + r.elapsedUs;
       let downtimeUs = kernelBootUs;
       const kernelDied = reason >= 0;
-      const culprit = b.culprit;
+      const culprit = r.culprit;
       if (kernelDied) {
         // The new kernel died: panic (or hang in an interrupt storm), reboot through
         // firmware, devices reset by POST.
@@ -165,26 +178,24 @@ export class PlannedReboot {
           reason = reason === Reason.DmarFault ? reason : Reason.KexecBootPanic;
           downtimeUs = kernelBootUs + p.panicRebootUs + postUs + bootUs + b.cleanDevicesMicros();
         }
-      } else if (b.presentCount < n) {
+      } else if (r.presentCount < n) {
         reason = Reason.DeviceMissing;
       }
-      const until = b.probedUntil;
-      for (let d = 0, at = s * DEVICES; d < until; d++) {
-        reinit[at + d] = b.reinitMicros(d);
-      }
+      const until = r.probedUntil;
+      b.copyReinitMicros(reinit, s * DEVICES);
       for (let member = s; member >= 0; member = nextInClass[member]!) {
-        out.reason[member] = reason;
-        out.culprit[member] = culprit;
-        out.bootUs[member] = kernelBootUs;
-        out.kernelUp[member] = kernelDied ? 0 : 1;
-        out.dumpUs[member] = -1;
-        out.downtimeUs[member] = downtimeUs;
-        out.returnToService[member] = ReturnToService.None;
-        out.captureCpus[member] = 0;
-        out.deviceRow[member] = s;
-        out.probedUntil[member] = until;
-        out.loadedBase[member] = -1;
-        if (out.keepDevices) {
+        reasons[member] = reason;
+        culprits[member] = culprit;
+        boots[member] = kernelBootUs;
+        kernelUp[member] = kernelDied ? 0 : 1;
+        dumps[member] = -1;
+        downtimes[member] = downtimeUs;
+        returns[member] = ReturnToService.None;
+        cpusOf[member] = 0;
+        rows[member] = s;
+        probed[member] = until;
+        loadedBases[member] = -1;
+        if (keepDevices) {
           b.recordDevices(p, out, member);
         }
       }

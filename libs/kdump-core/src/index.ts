@@ -30,3 +30,8 @@ export * from './sweep';
 export * from './crashkernel-sizing';
 export * from './sensitivity';
 export * from './decision-format';
+export * from './rollout-spec';
+export * from './rollout-waves';
+export * from './rollout-reboots';
+export * from './rollout-report';
+export * from './rollout-format';

@@ -11,6 +11,7 @@ import {
   defaultShardSize,
   FleetEngine,
   planShards,
+  rolloutPlanOf,
   type Aggregate,
   type CompiledExperiment,
   type Report,
@@ -68,6 +69,7 @@ export async function runCommand(cmd: RunCommand, io: CliIo): Promise<number> {
     aggregate = await runShardsOnThreads(tasks, {
       threads: Math.max(1, threads),
       layout,
+      rollout: rolloutPlanOf(model),
       spawn: () => spawnShardWorker({ specText: loaded.text, seed: cmd.seed }),
       onShardDone: (t) => progress?.shardDone(t.serverEnd - t.serverStart),
     });

@@ -35,3 +35,4 @@ export * from './rollout-waves';
 export * from './rollout-reboots';
 export * from './rollout-report';
 export * from './rollout-format';
+export * from './rollout-html';

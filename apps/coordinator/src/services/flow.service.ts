@@ -5,6 +5,7 @@ import {
   decodeShardResult,
   emptyAggregate,
   encodeSparse,
+  encodeTally,
   mergeInto,
   planShards,
   shardJobId,
@@ -114,7 +115,7 @@ export class FlowService implements OnApplicationBootstrap {
       return { experimentId: id, state: rec.state, shards: 0, evaluations: 0 };
     }
     const mergeStarted = performance.now();
-    const { layout } = this.models.modelOf(rec);
+    const { layout, model } = this.models.modelOf(rec);
     const total = emptyAggregate(layout);
     const merged = new Set<number>();
     let evaluations = 0;
@@ -138,7 +139,7 @@ export class FlowService implements OnApplicationBootstrap {
         continue;
       }
       try {
-        mergeInto(total, decodeShardResult(layout, result));
+        mergeInto(total, decodeShardResult(layout, result, model));
       } catch (e) {
         throw new UnrecoverableError(
           `experiment ${id}: shard ${parsed.shardIndex} returned an unreadable result: ${(e as Error).message}`,
@@ -171,6 +172,7 @@ export class FlowService implements OnApplicationBootstrap {
       evaluations,
       threads,
       Date.now(),
+      total.rollout ? encodeTally(total.rollout) : null,
     );
     if (state === 'done') {
       const seconds = ((performance.now() - mergeStarted) / 1000).toFixed(2);

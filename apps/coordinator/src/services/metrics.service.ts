@@ -181,8 +181,10 @@ export class MetricsService {
     if (hit) {
       return hit;
     }
-    const aggregate = await this.models.aggregateOf(rec, () =>
-      this.experiments.getAggregate(rec.id),
+    const aggregate = await this.models.aggregateOf(
+      rec,
+      () => this.experiments.getAggregate(rec.id),
+      () => this.experiments.getRollout(rec.id),
     );
     if (!aggregate) {
       return null;

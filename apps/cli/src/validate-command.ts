@@ -2,7 +2,12 @@
  * `fleetsim validate`: check a spec without running it, and say how big it is.
  */
 import { availableParallelism } from 'node:os';
-import { compileExperiment, planShards } from '../../../libs/kdump-core/src';
+import {
+  compileExperiment,
+  planShards,
+  rolloutPlanOf,
+  type RolloutPlan,
+} from '../../../libs/kdump-core/src';
 import type { ValidateCommand } from './args';
 import { UsageError, type CliIo } from './cli-io';
 import { embeddedShardSize } from './run-command';
@@ -16,12 +21,14 @@ export async function validateCommand(cmd: ValidateCommand, io: CliIo): Promise<
   const { resolved } = loaded;
   let shards: number;
   let here: number;
+  let rollout: RolloutPlan | null;
   const threads = availableParallelism();
   try {
     const model = compileExperiment(resolved);
     // What a coordinator plans, and what `fleetsim run` here plans for this machine's threads.
     shards = planShards(model, cmd.shardSize).length;
     here = planShards(model, embeddedShardSize(model, cmd.shardSize, threads)).length;
+    rollout = rolloutPlanOf(model);
   } catch (e) {
     if (e instanceof RangeError) {
       throw new UsageError(`${cmd.shardSize !== undefined ? '--shard-size: ' : ''}${e.message}`);
@@ -34,5 +41,14 @@ export async function validateCommand(cmd: ValidateCommand, io: CliIo): Promise<
       ? `${cmd.spec}: valid (${resolved.servers} servers, ${resolved.strategies.length} strategies, ${plural(shards)})\n`
       : `${cmd.spec}: valid (${resolved.servers} servers, ${resolved.strategies.length} strategies; ${plural(shards)} on a coordinator, ${plural(here)} for ${threads} thread${threads === 1 ? '' : 's'} here)\n`,
   );
+  if (rollout) {
+    io.out(
+      `roll-out: ${rollout.waves} waves (${rollout.canary > 0 ? `a canary of ${rollout.canary}, then ` : ''}${rollout.waveSize} servers each), ${
+        rollout.haltShare === null
+          ? 'never halts'
+          : `halts after a wave with more than ${Number((rollout.haltShare * 100).toFixed(2))}% not back in service`
+      }\n`,
+    );
+  }
   return 0;
 }

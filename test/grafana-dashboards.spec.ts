@@ -81,9 +81,10 @@ describe('deploy/grafana/provisioning', () => {
 });
 
 describe('deploy/grafana/dashboards', () => {
-  it('has the two dashboards the issue names, with unique uids', () => {
+  it('has the dashboards the issues name, with unique uids', () => {
     expect(dashboards.map((d) => d.dashboard.title).sort()).toEqual([
       'Fleet run',
+      'Roll-out waves',
       'Strategy comparison',
     ]);
     const uids = dashboards.map((d) => d.dashboard.uid);
@@ -257,6 +258,21 @@ describe('deploy/grafana/dashboards', () => {
       ],
       [/^Downtime distribution/, [/fleetsim_downtime_seconds_bucket/]],
       [/^Device reinit seconds/, [/sum by \(le\) \(fleetsim_device_reinit_seconds_bucket\{/]],
+    ],
+    'Roll-out waves': [
+      [
+        /^Roll-out wall clock per strategy/,
+        [/fleetsim_rollout_wall_clock_seconds\{/, /fleetsim_rollout_firmware_wall_clock_seconds\{/],
+      ],
+      [
+        /^Servers rebooted, not back in service, halted/,
+        [
+          /fleetsim_rollout_servers_rebooted\{/,
+          /fleetsim_rollout_servers_not_back\{/,
+          /fleetsim_rollout_halted\{/,
+        ],
+      ],
+      [/^Time saved against firmware/, [/fleetsim_rollout_time_saved_seconds\{/]],
     ],
     'Fleet run': [
       [/^Experiments by state$/, [/fleetsim_experiments\b/]],

@@ -88,6 +88,24 @@ function smallShardSpec(): string {
   return stringifyYaml(spec);
 }
 
+/** The roll-out example at a twentieth of its size (1,000 servers), for the Roll-out waves dashboard. */
+function smallRolloutSpec(): string {
+  const spec = parseYaml(readText(join(ROOT, 'examples/kernel-rollout-waves.yaml'))) as {
+    name: string;
+    fleet: Array<{ count: number }>;
+    rollout: { canary: number; waveSize: number };
+    run?: Record<string, unknown>;
+  };
+  spec.name = 'rollout-waves-small';
+  for (const group of spec.fleet) {
+    group.count /= 20;
+  }
+  spec.rollout.canary = 10;
+  spec.rollout.waveSize = 100;
+  spec.run = { ...spec.run, shardSize: 250 };
+  return stringifyYaml(spec);
+}
+
 /** Option order of a query variable's `sort` (1: A→Z, 2: Z→A; else as Prometheus gives them). */
 function sorted(options: string[], sort: number | undefined): string[] {
   const copy = [...options];
@@ -106,6 +124,7 @@ describe.skipIf(!PROMETHEUS)('Grafana dashboards on a real Prometheus', () => {
   let workers: AppProcess[];
   let api: CoordinatorApi;
   let experimentId: string;
+  let rolloutId: string;
   let shardsTotal: number;
   /** When Prometheus started scraping, in seconds. */
   let scrapingSince: number;
@@ -128,6 +147,9 @@ describe.skipIf(!PROMETHEUS)('Grafana dashboards on a real Prometheus', () => {
     api = new CoordinatorApi(coordinator.url);
     experimentId = await api.submit(smallShardSpec());
     shardsTotal = (await api.waitDone(experimentId, 60_000)).shards.total;
+    // A roll-out, whose results only the Roll-out waves dashboard shows.
+    rolloutId = await api.submit(smallRolloutSpec());
+    shardsTotal += (await api.waitDone(rolloutId, 60_000)).shards.total;
 
     // The coordinator exports the results once the experiment is done; then a few
     // more scrapes, so that every rate() window holds several samples of the run's end.
@@ -136,6 +158,12 @@ describe.skipIf(!PROMETHEUS)('Grafana dashboards on a real Prometheus', () => {
       (r) => r.length > 0,
       20_000,
       'the results of the experiment',
+    );
+    await prometheus.waitFor(
+      `fleetsim_rollout_wall_clock_seconds{experiment="${rolloutId}"}`,
+      (r) => r.length > 0,
+      20_000,
+      'the results of the roll-out',
     );
     await sleep(rateIntervalSeconds(INTERVAL_SECONDS, SCRAPE_SECONDS) * 500);
   });
@@ -284,6 +312,26 @@ describe.skipIf(!PROMETHEUS)('Grafana dashboards on a real Prometheus', () => {
     expect(values.get('experiment')).toBe(experimentId);
     expect(values.get('kind')).toBe('crash');
     expect(values.get('strategy')).toHaveLength(12);
+  });
+
+  it('resolves the Roll-out waves selector to the roll-out, with its wall clock as the report has it', async () => {
+    const dashboard = loadDashboards().find((d) => d.dashboard.title === 'Roll-out waves')!;
+    const values = await resolveVariables(dashboard.dashboard);
+    expect(values.get('experiment')).toBe(rolloutId);
+    const report = JSON.parse(await api.reportText(rolloutId)) as Report;
+    expect(values.get('strategy')).toHaveLength(report.rollout!.strategies.length);
+    const answer = await prometheus!.query(
+      `fleetsim_rollout_wall_clock_seconds{experiment="${rolloutId}"}`,
+    );
+    const byStrategy = new Map(
+      ((answer.data?.result ?? []) as PromSeries[]).map((s) => [
+        s.metric.strategy!,
+        Number(s.value![1]),
+      ]),
+    );
+    for (const s of report.rollout!.strategies) {
+      expect(byStrategy.get(s.strategy), s.strategy).toBe(s.wallClockSeconds);
+    }
   });
 
   it('shows the run on "Shards per second" and "Worker utilisation" of Fleet run', async () => {

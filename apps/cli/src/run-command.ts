@@ -10,6 +10,7 @@ import {
   compileExperiment,
   defaultShardSize,
   FleetEngine,
+  rolloutPlanOf,
   shardPlan,
   type Aggregate,
   type CompiledExperiment,
@@ -65,6 +66,7 @@ export async function runCommand(cmd: RunCommand, io: CliIo): Promise<number> {
     aggregate = await runShardsOnThreads(tasks, {
       threads: Math.max(1, threads),
       layout,
+      rollout: rolloutPlanOf(model),
       spawn: () => spawnShardWorker({ specText: loaded.text, seed: cmd.seed }),
       onShardDone: (t) => progress?.shardDone(t.serverEnd - t.serverStart),
     });

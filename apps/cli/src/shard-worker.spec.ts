@@ -7,6 +7,8 @@ import {
   FleetEngine,
   parseSpecOrThrow,
   planShards,
+  rolloutEngines,
+  tallyRollout,
 } from '../../../libs/kdump-core/src';
 import { serveShards, type ShardRequest, type ShardResponse } from './shard-worker';
 
@@ -46,6 +48,29 @@ describe('serveShards', () => {
       // Byte comparison: deep equality over 200,000 slots is slow.
       expect(Buffer.from(a.slots.buffer).equals(Buffer.from(expected.buffer))).toBe(true);
     });
+  });
+
+  it("sends a roll-out spec's shard with the tally of its waves", async () => {
+    const text = `
+name: waves
+seed: 2
+fleet: [{profile: compute-2s, count: 30}, {profile: gpu-node, count: 20}]
+events: {reboot: {perServer: 1, path: kexec}}
+strategies: [none, device-reset]
+rollout: {waveSize: 8}
+`;
+    const { port1, port2 } = new MessageChannel();
+    serveShards({ specText: text }, port1);
+    const engine = new FleetEngine(compileExperiment(parseSpecOrThrow(text)));
+    const task = { index: 1, serverStart: 13, serverEnd: 41 };
+    const answer = new Promise<ShardResponse>((resolve) => port2.once('message', resolve));
+    port2.postMessage({ task } satisfies ShardRequest);
+    const response = await answer;
+    port1.close();
+    port2.close();
+    const expected = tallyRollout(rolloutEngines(engine)!, task);
+    expect(Array.from(response.rollout!)).toEqual(Array.from(expected.slots));
+    expect(Array.from(response.rollout!).some((v) => v > 0)).toBe(true);
   });
 
   it('refuses a spec that does not validate', () => {

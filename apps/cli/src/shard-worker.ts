@@ -13,6 +13,8 @@ import {
   compileExperiment,
   FleetEngine,
   parseSpecText,
+  rolloutEngines,
+  tallyRollout,
   type ShardTask,
 } from '../../../libs/kdump-core/src';
 
@@ -30,6 +32,8 @@ export interface ShardRequest {
 export interface ShardResponse {
   index: number;
   slots: Float64Array;
+  /** The shard's roll-out tally slots (rollout-waves.ts), when the spec has a `rollout:`. */
+  rollout?: Float64Array;
 }
 
 /** Compiles the spec and serves shard requests on `port`. */
@@ -43,6 +47,7 @@ export function serveShards(data: ShardWorkerData, port: MessagePort): void {
     );
   }
   const engine = new FleetEngine(compileExperiment(parsed.resolved));
+  const rollout = rolloutEngines(engine);
   const size = engine.layout.size;
   port.on('message', (request: ShardRequest) => {
     const slots =
@@ -51,6 +56,9 @@ export function serveShards(data: ShardWorkerData, port: MessagePort): void {
         : new Float64Array(size);
     engine.runShard(request.task, { layout: engine.layout, slots });
     const response: ShardResponse = { index: request.task.index, slots };
+    if (rollout) {
+      response.rollout = tallyRollout(rollout, request.task).slots;
+    }
     port.postMessage(response, [slots.buffer]);
   });
 }

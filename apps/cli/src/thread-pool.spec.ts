@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { AggregateLayout, type ShardTask } from '../../../libs/kdump-core/src';
+import { AggregateLayout, rolloutPlan, type ShardTask } from '../../../libs/kdump-core/src';
 import { runShardsOnThreads, WorkerFailure } from './thread-pool';
 
 const layout = new AggregateLayout(['a', 'b'], ['nic']);
@@ -104,5 +104,44 @@ describe('runShardsOnThreads', () => {
     await expect(
       runShardsOnThreads(tasks(3), { threads: 1, layout: other, spawn: () => fakeWorker() }),
     ).rejects.toThrow(/slots, layout has/);
+  });
+
+  it("merges each shard's roll-out tally: servers and not back add, longest times take the max", async () => {
+    // 2 waves × 1 strategy: [servers, firmware longest, not back, longest] per wave. Each shard
+    // puts one server in wave (index % 2), not back when its index is odd, longest = index.
+    const plan = rolloutPlan({ waveSize: 1 }, 2, 1);
+    const code = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      parentPort.on('message', ({ task }) => {
+        const slots = new Float64Array(workerData.size);
+        const rollout = new Float64Array(8);
+        const w = (task.index % 2) * 4;
+        rollout[w] = 1;
+        rollout[w + 1] = 100 - task.index;
+        rollout[w + 2] = task.index % 2;
+        rollout[w + 3] = task.index;
+        if (task.index === workerData.noTallyOn) {
+          parentPort.postMessage({ index: task.index, slots });
+        } else {
+          parentPort.postMessage({ index: task.index, slots, rollout });
+        }
+      });`;
+    const spawn =
+      (noTallyOn = -1) =>
+      () =>
+        new Worker(code, { eval: true, workerData: { size: layout.size, noTallyOn } });
+    for (const threads of [1, 3]) {
+      const total = await runShardsOnThreads(tasks(10), {
+        threads,
+        layout,
+        rollout: plan,
+        spawn: spawn(),
+      });
+      // wave 0: shards 0,2,4,6,8; wave 1: 1,3,5,7,9 (all not back)
+      expect(Array.from(total.rollout!.slots)).toEqual([5, 100, 0, 8, 5, 99, 5, 9]);
+    }
+    await expect(
+      runShardsOnThreads(tasks(4), { threads: 1, layout, rollout: plan, spawn: spawn(2) }),
+    ).rejects.toThrow(/shard 2 with roll-out tally of undefined slots, the plan has 8/);
   });
 });

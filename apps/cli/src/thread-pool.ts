@@ -7,9 +7,12 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import {
   emptyAggregate,
+  emptyTally,
   mergeInto,
   type Aggregate,
   type AggregateLayout,
+  type RolloutPlan,
+  type RolloutTally,
   type ShardTask,
 } from '../../../libs/kdump-core/src';
 import type { ShardRequest, ShardResponse, ShardWorkerData } from './shard-worker';
@@ -27,6 +30,8 @@ export interface ThreadPoolOptions {
   threads: number;
   /** Layout of the aggregates the workers send back. */
   layout: AggregateLayout;
+  /** The spec's roll-out plan: each shard then sends its waves' tally too. */
+  rollout?: RolloutPlan | null;
   /** Starts one worker speaking the {@link ShardRequest}/{@link ShardResponse} protocol. */
   spawn: () => Worker;
   /** Called after each shard is merged. */
@@ -52,6 +57,10 @@ export function runShardsOnThreads(
     throw new RangeError(`threads must be a positive integer, got ${options.threads}`);
   }
   const total = emptyAggregate(layout);
+  const plan = options.rollout ?? null;
+  if (plan) {
+    total.rollout = emptyTally(plan.waves, plan.strategies);
+  }
   if (tasks.length === 0) {
     return Promise.resolve(total);
   }
@@ -96,7 +105,17 @@ export function runShardsOnThreads(
           `worker ${id} sent shard ${task.index} with ${String(slots?.length)} slots, layout has ${layout.size}`,
         );
       }
-      mergeInto(total, { layout, slots });
+      let rollout: RolloutTally | undefined;
+      if (plan) {
+        const t = response.rollout;
+        if (!(t instanceof Float64Array) || t.length !== total.rollout!.slots.length) {
+          throw new WorkerFailure(
+            `worker ${id} sent shard ${task.index} with roll-out tally of ${String(t?.length)} slots, the plan has ${total.rollout!.slots.length}`,
+          );
+        }
+        rollout = { waves: plan.waves, strategies: plan.strategies, slots: t };
+      }
+      mergeInto(total, { layout, slots, rollout });
       done++;
       options.onShardDone?.(task);
       if (done === tasks.length) {

@@ -57,3 +57,26 @@ describe('fleetsim validate on hostile specs', () => {
     expect(err).toMatch(message);
   });
 });
+
+describe('fleetsim validate on a roll-out', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fleetsim-validate-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('says how many waves the roll-out has and when it halts', async () => {
+    const file = join(dir, 'waves.yaml');
+    writeFileSync(
+      file,
+      MINIMAL.replace('count: 5', 'count: 1000').replace(
+        'crash: { perServer: 1, causes: { panic: 1 } }',
+        'reboot: { perServer: 1, path: kexec }',
+      ) + 'rollout: { canary: 10, waveSize: 200, haltWhenNotBackShareAbove: 0.025 }\n',
+    );
+    let out = '';
+    const io: CliIo = { out: (t) => void (out += t), err: () => undefined, progressStream: null };
+    expect(await validateCommand({ kind: 'validate', spec: file, shardSize: 1000 }, io)).toBe(0);
+    // 10, then 990 servers in waves of 200: 5 more waves.
+    expect(out.split('\n')[1]).toBe(
+      'roll-out: 6 waves (a canary of 10, then 200 servers each), halts after a wave with more than 2.5% not back in service',
+    );
+  });
+});

@@ -4,6 +4,7 @@
 import { availableParallelism } from 'node:os';
 import {
   compileExperiment,
+  rolloutPlanOf,
   shardPlan,
   type Refusable,
   type ShardTask,
@@ -32,11 +33,21 @@ export async function validateCommand(cmd: ValidateCommand, io: CliIo): Promise<
   };
   const shards = count(shardPlan(model, cmd.shardSize));
   const here = count(shardPlan(model, embeddedShardSize(model, cmd.shardSize, threads)));
+  const rollout = rolloutPlanOf(model);
   const plural = (n: number) => `${n} shard${n === 1 ? '' : 's'}`;
   io.out(
     here === shards
       ? `${cmd.spec}: valid (${resolved.servers} servers, ${resolved.strategies.length} strategies, ${plural(shards)})\n`
       : `${cmd.spec}: valid (${resolved.servers} servers, ${resolved.strategies.length} strategies; ${plural(shards)} on a coordinator, ${plural(here)} for ${threads} thread${threads === 1 ? '' : 's'} here)\n`,
   );
+  if (rollout) {
+    io.out(
+      `roll-out: ${rollout.waves} waves (${rollout.canary > 0 ? `a canary of ${rollout.canary}, then ` : ''}${rollout.waveSize} servers each), ${
+        rollout.haltShare === null
+          ? 'never halts'
+          : `halts after a wave with more than ${Number((rollout.haltShare * 100).toFixed(2))}% not back in service`
+      }\n`,
+    );
+  }
   return 0;
 }

@@ -7,6 +7,7 @@
  */
 import { HISTOGRAM_STRIDE, normaliseSum } from './histogram';
 import { FAILURE_REASONS, JOB_KINDS, Reason } from './outcome';
+import { mergeTally, type RolloutTally } from './rollout-waves';
 
 /**
  * Failure reasons that name a culprit device (its driver ended the kernel, or it
@@ -217,6 +218,8 @@ export class AggregateLayout {
 export interface Aggregate {
   layout: AggregateLayout;
   slots: Float64Array;
+  /** Per-wave results of the spec's roll-out (rollout-waves.ts), when it has one. */
+  rollout?: RolloutTally;
 }
 
 export function emptyAggregate(layout: AggregateLayout): Aggregate {
@@ -245,6 +248,11 @@ export function mergeInto(into: Aggregate, from: Aggregate): Aggregate {
   const b = from.slots;
   for (let i = 0; i < a.length; i++) {
     a[i]! += b[i]!;
+  }
+  if (from.rollout) {
+    into.rollout = into.rollout
+      ? mergeTally(into.rollout, from.rollout)
+      : { ...from.rollout, slots: from.rollout.slots.slice() };
   }
   normaliseAll(into);
   return into;

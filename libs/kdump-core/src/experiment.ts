@@ -7,6 +7,8 @@ import { compileExperiment, type CompiledExperiment } from './compile';
 import { FleetEngine } from './engine';
 import { buildReport } from './report';
 import type { Report } from './report-schema';
+import { rolloutEngines, tallyRollout } from './rollout-reboots';
+import { emptyTally } from './rollout-waves';
 import { planShards } from './shard-plan';
 import type { ResolvedSpec } from './spec';
 
@@ -31,8 +33,15 @@ export function runExperiment(
   const shards = planShards(model, options.shardSize);
   // Shards add into one aggregate: the same bytes as merging one aggregate per shard.
   const total = emptyAggregate(engine.layout);
+  const rollout = rolloutEngines(engine);
+  if (rollout) {
+    total.rollout = emptyTally(rollout.plan.waves, rollout.plan.strategies);
+  }
   shards.forEach((shard, i) => {
     engine.runShard(shard, total);
+    if (rollout) {
+      tallyRollout(rollout, shard, total.rollout);
+    }
     options.onShard?.(i + 1, shards.length);
   });
   normaliseAll(total);

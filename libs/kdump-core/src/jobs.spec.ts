@@ -10,6 +10,8 @@ import {
   runTraceJob,
   shardJobId,
 } from './jobs';
+import { FleetEngine } from './engine';
+import { buildReport } from './report';
 import { planShards } from './shard-plan';
 import { parseSpecOrThrow } from './spec';
 import { exampleText } from '../../../test/fixtures/core';
@@ -65,6 +67,55 @@ describe('shard jobs', () => {
       expect(() => runShardJob(data as never, cache)).toThrow(InvalidJobError);
     }
     expect(() => runShardJob(null as never, cache)).toThrow(/not an object/);
+  });
+});
+
+describe('shard jobs of a roll-out', () => {
+  const waves = parseSpecOrThrow(`
+name: waves
+seed: 4
+fleet: [{profile: compute-2s, count: 300}, {profile: gpu-node, count: 100}]
+events: {reboot: {perServer: 1, path: kexec}}
+strategies: [none, device-reset]
+rollout: {canary: 20, waveSize: 60, haltWhenNotBackShareAbove: 0.05}
+`);
+  const wavesSpec = JSON.parse(JSON.stringify(waves.spec)) as unknown;
+
+  it('carry their waves, and merged in any order give the embedded report', () => {
+    const cache = new ModelCache();
+    const reference = runExperiment(waves);
+    const shards = planShards(reference.model, 70);
+    const results = shards.map((shard) =>
+      runShardJob({ v: JOB_CONTRACT_VERSION, experimentId: 'w', spec: wavesSpec, shard }, cache),
+    );
+    expect(results.every((r) => Array.isArray(r.rollout))).toBe(true);
+    const layout = reference.aggregate.layout;
+    const total = emptyAggregate(layout);
+    for (const r of [...results].reverse()) {
+      mergeInto(total, decodeShardResult(layout, r, reference.model));
+    }
+    expect(Array.from(total.rollout!.slots)).toEqual(
+      Array.from(reference.aggregate.rollout!.slots),
+    );
+    expect(buildReport(reference.model, total)).toEqual(reference.report);
+    expect(reference.report.rollout!.strategies.map((s) => s.halted)).toEqual([true, false]);
+  });
+
+  it('a result without its waves is refused when the spec has a roll-out', () => {
+    const model = runExperiment(waves, { shardSize: 400 }).model;
+    const r = runShardJob(
+      {
+        v: JOB_CONTRACT_VERSION,
+        experimentId: 'w',
+        spec: wavesSpec,
+        shard: { index: 0, serverStart: 0, serverEnd: 400 },
+      },
+      new ModelCache(),
+    );
+    const layout = new FleetEngine(model).layout;
+    expect(() => decodeShardResult(layout, { ...r, rollout: undefined }, model)).toThrow(
+      /shard 0 returned no roll-out tally/,
+    );
   });
 });
 

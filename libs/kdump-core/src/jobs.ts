@@ -23,6 +23,8 @@ import { decodeSparse, encodeSparse, type Aggregate, type AggregateLayout } from
 import { compileExperiment, type CompiledExperiment } from './compile';
 import { FleetEngine, type ShardTask } from './engine';
 import type { JobKind } from './outcome';
+import { rolloutEngines, tallyRollout } from './rollout-reboots';
+import { decodeTally, encodeTally, rolloutPlanOf } from './rollout-waves';
 import { validateSpec } from './spec';
 import type { JobTrace } from './trace';
 import { traceServerJob } from './trace-request';
@@ -74,6 +76,8 @@ export interface ShardJobResult {
   evaluations: number;
   /** {@link encodeSparse} of the shard's aggregate. */
   aggregate: number[];
+  /** `encodeTally` of the shard's roll-out waves, when the spec has a `rollout:`. */
+  rollout?: number[];
 }
 
 /** Input of a `trace` job. */
@@ -169,7 +173,8 @@ export function runShardJob(data: ShardJobData, cache: ModelCache): ShardJobResu
   }
   const before = engine.counters.evaluations;
   const aggregate = engine.runShard(shard);
-  return {
+  const rollout = rolloutEngines(engine);
+  const result: ShardJobResult = {
     v: JOB_CONTRACT_VERSION,
     experimentId: data.experimentId,
     shardIndex: shard.index,
@@ -177,6 +182,10 @@ export function runShardJob(data: ShardJobData, cache: ModelCache): ShardJobResu
     evaluations: engine.counters.evaluations - before,
     aggregate: encodeSparse(aggregate),
   };
+  if (rollout) {
+    result.rollout = encodeTally(tallyRollout(rollout, shard));
+  }
+  return result;
 }
 
 /** Runs a `trace` job: one crash or reboot of one server, traced. */
@@ -193,10 +202,26 @@ export function runTraceJob(data: TraceJobData, cache: ModelCache): JobTrace {
   return traced.value;
 }
 
-/** Decodes a shard result into an aggregate of `layout`, checking it belongs there. */
-export function decodeShardResult(layout: AggregateLayout, result: ShardJobResult): Aggregate {
+/**
+ * Decodes a shard result into an aggregate of `layout`, checking it belongs
+ * there; with `model`, also its roll-out tally, which the spec's `rollout:`
+ * then requires.
+ */
+export function decodeShardResult(
+  layout: AggregateLayout,
+  result: ShardJobResult,
+  model?: CompiledExperiment,
+): Aggregate {
   if (result?.v !== JOB_CONTRACT_VERSION || !Array.isArray(result.aggregate)) {
     throw new InvalidJobError(`not a version ${JOB_CONTRACT_VERSION} shard result`);
   }
-  return decodeSparse(layout, result.aggregate);
+  const aggregate = decodeSparse(layout, result.aggregate);
+  const plan = model ? rolloutPlanOf(model) : null;
+  if (plan) {
+    if (!Array.isArray(result.rollout)) {
+      throw new InvalidJobError(`shard ${result.shardIndex} returned no roll-out tally`);
+    }
+    aggregate.rollout = decodeTally(result.rollout, plan);
+  }
+  return aggregate;
 }

@@ -15,6 +15,12 @@ import type {
   Verdict,
   VerdictEntry,
 } from './report-schema';
+import {
+  rolloutIntro,
+  rolloutStrategyTable,
+  rolloutVerdict,
+  rolloutWaveTable,
+} from './rollout-format';
 
 type Row = string[];
 
@@ -338,6 +344,8 @@ export type ReportSectionKind =
   | 'reboot'
   | 'reboot-profiles'
   | 'reboot-culprits'
+  | 'rollout'
+  | 'rollout-waves'
   | 'basis';
 
 /** One table of a report rendering: cells are already formatted text. */
@@ -354,7 +362,12 @@ export interface ReportSection {
 
 /** Whether a section's rows are one per strategy, the strategy name first. */
 export function isPerStrategySection(kind: ReportSectionKind): boolean {
-  return !kind.endsWith('-failures') && !kind.endsWith('-profiles') && kind !== 'basis';
+  return (
+    !kind.endsWith('-failures') &&
+    !kind.endsWith('-profiles') &&
+    kind !== 'basis' &&
+    kind !== 'rollout-waves'
+  );
 }
 
 type Section = ReportSection;
@@ -480,6 +493,27 @@ export function reportSections(report: Report): {
     if (r.byProfile.length > 1) {
       out.push(profileSection('reboot-profiles', r.byProfile, job, 'in-service rate'));
     }
+  }
+  if (report.rollout) {
+    const r = report.rollout;
+    intro.push(rolloutIntro(r));
+    verdict.push(rolloutVerdict(r));
+    out.push({
+      kind: 'rollout',
+      title: `Roll-out in waves (${r.path}): servers rebooted, not back, halt, wall clock and time saved against firmware reboots of the same waves`,
+      ...rolloutStrategyTable(r),
+    });
+    const waves = rolloutWaveTable(r);
+    out.push({
+      kind: 'rollout-waves',
+      title: `Roll-out wave by wave: servers not back in service (share), start → back in service${
+        waves.more > 0
+          ? `; the first ${waves.rows.length} of ${r.waves} waves, all in the JSON report`
+          : ''
+      }`,
+      header: waves.header,
+      rows: waves.rows,
+    });
   }
   if (report.basis.length > 0) {
     const shown = report.basis.slice(0, BASIS_ROWS);

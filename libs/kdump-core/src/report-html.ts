@@ -22,6 +22,7 @@ import {
 } from './report-format';
 import type { RateIntervalJson, Report, TimeSummaryJson, Verdict } from './report-schema';
 import { escapeHtml as esc, px } from './html-text';
+import { rolloutHtmlSection } from './rollout-html';
 
 // ---------------------------------------------------------------------------
 // Text
@@ -800,7 +801,9 @@ const CONTENT_SECURITY_POLICY =
  *   `device-reinit-cdf` (one panel per device class, one CDF line per strategy,
  *   from each time summary's `cdfSeconds`);
  * - planned reboots: `in-service-rate`, `reboot-failure-reasons`,
- *   `reboot-downtime`, `reboot-device-reinit-cdf`, the same way.
+ *   `reboot-downtime`, `reboot-device-reinit-cdf`, the same way;
+ * - a roll-out (spec `rollout:`): `rollout-waves`, each strategy's waves over
+ *   time and the same waves through firmware (rollout-html.ts).
  *
  * Every name from the spec is escaped. No script, no external resource; the
  * same report always gives the same bytes.
@@ -833,6 +836,9 @@ export function renderReportHtml(report: Report): string {
           colours,
           report.reboot.verdict,
         )
+      : '',
+    report.rollout
+      ? rolloutHtmlSection(report.rollout, sections, (s) => table(s, colours), colours)
       : '',
     basis
       ? `<section id="basis"><h2>What the failures rest on</h2>${table(basis, colours)}</section>`

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { FAILURE_REASONS } from './outcome';
+import { RolloutReportSchema } from './rollout-report';
 
 const nullableNumber = z.number().nullable();
 
@@ -256,6 +257,9 @@ export const ReportSchema = z.strictObject({
       pairs: z.array(PairSchema),
     })
     .nullable(),
+  rollout: RolloutReportSchema.optional().describe(
+    'only when the spec has a rollout: block: the planned reboots in waves',
+  ),
   run: z
     .strictObject({
       wallSeconds: z.number(),

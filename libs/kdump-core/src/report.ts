@@ -7,6 +7,8 @@ import { Counter, CULPRIT_REASONS, Hist, Paired, pairedSums, type Aggregate } fr
 import { culpritName, type CompiledExperiment } from './compile';
 import { basisFields, type CulpritPlace } from './report-basis';
 import { BUCKETS, bucketMidpointMicros, histogramCount, summarise, sumMicros } from './histogram';
+import { rolloutReport } from './rollout-report';
+import { rolloutPlanOf } from './rollout-waves';
 import { FAILURE_REASON_MEANINGS, FAILURE_REASONS, type FailureReason } from './outcome';
 import type {
   CrashStrategyResult,
@@ -90,6 +92,20 @@ export function buildReport(model: CompiledExperiment, agg: Aggregate, run?: Run
         }
       : null,
   };
+  const plan = rolloutPlanOf(model);
+  if (plan) {
+    if (!agg.rollout) {
+      throw new RangeError(
+        'the spec has a rollout but the aggregate carries no roll-out tally (rollout-reboots.ts tallyRollout)',
+      );
+    }
+    report.rollout = rolloutReport(
+      plan,
+      agg.rollout,
+      model.strategies.map((s) => s.name),
+      model.reboots?.viaKexec ? 'kexec' : 'firmware',
+    );
+  }
   if (run) {
     report.run = run;
   }

@@ -3,6 +3,7 @@
  * the types of every catalogue entry. Units are in field names.
  */
 import { z } from 'zod';
+import { RolloutSchema } from './rollout-spec';
 
 const probability = z.number().min(0).max(1);
 const positive = z.number().positive();
@@ -404,6 +405,7 @@ export const ExperimentSpecSchema = z.strictObject({
     .optional()
     .describe('overrides of and additions to the built-in catalogue; nested objects replace whole'),
   sweep: SweepSchema.optional(),
+  rollout: RolloutSchema.optional(),
   run: z
     .strictObject({
       shardSize: z.number().int().min(1).optional().describe('servers per shard'),

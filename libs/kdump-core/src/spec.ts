@@ -22,6 +22,7 @@ import {
   BUILTIN_STRATEGIES,
 } from './catalogue';
 import { didYouMean } from './did-you-mean';
+import { rolloutErrors } from './rollout-spec';
 import { compileDistribution, type TimeDistribution } from './distribution';
 import {
   checkSpecText,
@@ -749,6 +750,9 @@ function resolve(
   }
   if (spec.events.reboot) {
     checkCountOrRate(spec.events.reboot, ['events', 'reboot']);
+  }
+  for (const e of rolloutErrors(spec, servers)) {
+    err(e.path, e.message);
   }
 
   const strategies = resolveStrategies(spec, drivers, err);

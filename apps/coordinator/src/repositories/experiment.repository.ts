@@ -15,6 +15,8 @@ import { RedisRepository } from './redis.repository';
  *
  * - `<prefix>:coordinator:experiment:<id>` hash — the {@link ExperimentRecord}
  * - `<prefix>:coordinator:experiment:<id>:aggregate` string — `encodeSparse` JSON of the merged aggregate (done only)
+ * - `<prefix>:coordinator:experiment:<id>:rollout` string — `encodeTally` JSON of the merged roll-out
+ *   waves (done, and only when the spec has a `rollout:`)
  * - `<prefix>:coordinator:experiment:<id>:shards-seen` hash — shard index → evaluations, from `completed`
  *   events, for live progress; deleted when the experiment stops
  * - `<prefix>:coordinator:experiments` sorted set — experiment ids by creation time (ms)
@@ -51,8 +53,9 @@ return 'no:' .. state
  * Stores the merged aggregate and the state done — unless the experiment was
  * cancelled or failed meanwhile. Idempotent: a re-run merge writes the same bytes
  * and keeps the first finish time.
- * KEYS: 1 experiment hash, 2 aggregate, 3 shards-seen hash.
- * ARGV: 1 aggregate JSON, 2 evaluations, 3 threads, 4 finishedAt (ms).
+ * KEYS: 1 experiment hash, 2 aggregate, 3 shards-seen hash, 4 roll-out tally.
+ * ARGV: 1 aggregate JSON, 2 evaluations, 3 threads, 4 finishedAt (ms), 5 roll-out tally JSON
+ * or empty (no roll-out).
  * Returns `done`, the refusing state, or `missing`.
  */
 const FINISH = `
@@ -60,6 +63,7 @@ local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 'missing' end
 if state ~= 'queued' and state ~= 'running' and state ~= 'done' then return state end
 redis.call('SET', KEYS[2], ARGV[1])
+if ARGV[5] ~= '' then redis.call('SET', KEYS[4], ARGV[5]) end
 redis.call('HSET', KEYS[1], 'state', 'done', 'evaluations', ARGV[2])
 redis.call('HSETNX', KEYS[1], 'threads', ARGV[3])
 redis.call('HSETNX', KEYS[1], 'finishedAt', ARGV[4])
@@ -110,7 +114,13 @@ return 1
 interface Scripts {
   fleetsimRecreateFailed(k1: string, k2: string, ...argv: string[]): Promise<number>;
   fleetsimTransition(k1: string, k2: string, ...argv: string[]): Promise<string | null>;
-  fleetsimFinish(k1: string, k2: string, k3: string, ...argv: string[]): Promise<string>;
+  fleetsimFinish(
+    k1: string,
+    k2: string,
+    k3: string,
+    k4: string,
+    ...argv: string[]
+  ): Promise<string>;
   fleetsimRecordShard(k1: string, k2: string, ...argv: string[]): Promise<number>;
   fleetsimMarkStarted(k1: string, ...argv: string[]): Promise<number>;
 }
@@ -155,7 +165,7 @@ export class ExperimentRepository {
       }
     };
     define('fleetsimTransition', 2, TRANSITION);
-    define('fleetsimFinish', 3, FINISH);
+    define('fleetsimFinish', 4, FINISH);
     define('fleetsimRecordShard', 2, RECORD_SHARD);
     define('fleetsimMarkStarted', 1, MARK_STARTED);
     define('fleetsimRecreateFailed', 2, RECREATE_FAILED);
@@ -167,6 +177,10 @@ export class ExperimentRepository {
   }
   private aggregateKey(id: string): string {
     return `${this.key(id)}:aggregate`;
+  }
+
+  private rolloutKey(id: string): string {
+    return `${this.key(id)}:rollout`;
   }
   private seenKey(id: string): string {
     return `${this.key(id)}:shards-seen`;
@@ -315,7 +329,7 @@ export class ExperimentRepository {
       if (gone.length > 0) {
         const multi = this.redis.multi();
         for (const id of gone) {
-          multi.del(this.key(id), this.aggregateKey(id), this.seenKey(id));
+          multi.del(this.key(id), this.aggregateKey(id), this.rolloutKey(id), this.seenKey(id));
         }
         await multi.zrem(this.indexKey, ...gone).exec();
         deleted.push(...gone);
@@ -328,7 +342,7 @@ export class ExperimentRepository {
   async delete(id: string): Promise<void> {
     await this.redis
       .multi()
-      .del(this.key(id), this.aggregateKey(id), this.seenKey(id))
+      .del(this.key(id), this.aggregateKey(id), this.rolloutKey(id), this.seenKey(id))
       .zrem(this.indexKey, id)
       .exec();
   }
@@ -413,16 +427,25 @@ export class ExperimentRepository {
     evaluations: number,
     threads: number,
     finishedAt: number,
+    rollout: readonly number[] | null = null,
   ): Promise<string> {
     return this.scripts.fleetsimFinish(
       this.key(id),
       this.aggregateKey(id),
       this.seenKey(id),
+      this.rolloutKey(id),
       JSON.stringify(aggregate),
       String(evaluations),
       String(threads),
       String(finishedAt),
+      rollout ? JSON.stringify(rollout) : '',
     );
+  }
+
+  /** The merged roll-out waves (`encodeTally`), or null before done or without a roll-out. */
+  async getRollout(id: string): Promise<number[] | null> {
+    const text = await this.redis.get(this.rolloutKey(id));
+    return text === null ? null : (JSON.parse(text) as number[]);
   }
 
   /** The merged aggregate (`encodeSparse`), or null before done. */

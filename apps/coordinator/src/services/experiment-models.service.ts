@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import {
   compileExperiment,
   decodeSparse,
+  decodeTally,
   FleetEngine,
+  rolloutPlanOf,
   validateSpec,
   type Aggregate,
   type AggregateLayout,
@@ -48,10 +50,14 @@ export class ExperimentModels {
     return entry;
   }
 
-  /** The merged aggregate of a done experiment, decoded once. */
+  /**
+   * The merged aggregate of a done experiment, decoded once, with its roll-out
+   * waves when the spec has a `rollout:` (`loadRollout`).
+   */
   async aggregateOf(
     rec: Pick<ExperimentRecord, 'id' | 'spec'>,
     load: () => Promise<number[] | null>,
+    loadRollout: () => Promise<number[] | null>,
   ): Promise<Aggregate | null> {
     const hit = this.aggregates.get(rec.id);
     if (hit) {
@@ -61,7 +67,18 @@ export class ExperimentModels {
     if (!sparse) {
       return null;
     }
-    const aggregate = decodeSparse(this.modelOf(rec).layout, sparse);
+    const { layout, model } = this.modelOf(rec);
+    const aggregate = decodeSparse(layout, sparse);
+    const plan = rolloutPlanOf(model);
+    if (plan) {
+      const tally = await loadRollout();
+      if (!tally) {
+        throw new Error(
+          `experiment ${rec.id} is done but its roll-out waves are missing from Redis`,
+        );
+      }
+      aggregate.rollout = decodeTally(tally, plan);
+    }
     this.aggregates.set(rec.id, aggregate);
     return aggregate;
   }

@@ -204,7 +204,11 @@ export class ExperimentService {
       );
     }
     const { model } = this.models.modelOf(rec);
-    const aggregate = await this.models.aggregateOf(rec, () => this.experiments.getAggregate(id));
+    const aggregate = await this.models.aggregateOf(
+      rec,
+      () => this.experiments.getAggregate(id),
+      () => this.experiments.getRollout(id),
+    );
     if (!aggregate) {
       throw new InternalServerErrorException(
         `experiment ${id} is done but its merged results are missing from Redis`,

@@ -5,6 +5,7 @@ import {
   decodeShardResult,
   emptyAggregate,
   encodeSparse,
+  encodeTally,
   mergeInto,
   planShards,
   shardJobId,
@@ -115,7 +116,7 @@ export class FlowService implements OnApplicationBootstrap {
       return { experimentId: id, state: rec.state, shards: 0, evaluations: 0 };
     }
     const mergeStarted = performance.now();
-    const { layout } = this.models.modelOf(rec);
+    const { layout, model } = this.models.modelOf(rec);
     const total = emptyAggregate(layout);
     const merged = new Set<number>();
     let evaluations = 0;
@@ -139,7 +140,7 @@ export class FlowService implements OnApplicationBootstrap {
         continue;
       }
       try {
-        mergeInto(total, decodeShardResult(layout, result));
+        mergeInto(total, decodeShardResult(layout, result, model));
       } catch (e) {
         throw new UnrecoverableError(
           `experiment ${id}: shard ${parsed.shardIndex} returned an unreadable result: ${(e as Error).message}`,
@@ -172,6 +173,7 @@ export class FlowService implements OnApplicationBootstrap {
       evaluations,
       threads,
       Date.now(),
+      total.rollout ? encodeTally(total.rollout) : null,
     );
     if (state === 'done') {
       const seconds = ((performance.now() - mergeStarted) / 1000).toFixed(2);

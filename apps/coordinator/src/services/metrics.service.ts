@@ -11,6 +11,12 @@ import {
   type ExperimentSamples,
   type SimulationMetric,
 } from '../domain/simulation-metrics';
+import {
+  ROLLOUT_HELP,
+  ROLLOUT_METRICS,
+  rolloutSamples,
+  type RolloutSamples,
+} from '../domain/rollout-metrics';
 import { ExperimentRepository } from '../repositories/experiment.repository';
 import { MetricsRepository, type MetricSample } from '../repositories/metrics.repository';
 import { QueueRepository } from '../repositories/queue.repository';
@@ -22,8 +28,11 @@ interface Snapshot {
   /** The most recent experiments (any state) with their progress, 0..1. */
   recent: { rec: ExperimentRecord; progress: number }[];
   /** Samples of the most recent done experiments. */
-  samples: ExperimentSamples[];
+  samples: AllSamples[];
 }
+
+/** An experiment's simulated-result samples and its roll-out's (empty without one). */
+type AllSamples = ExperimentSamples & RolloutSamples;
 
 const EMPTY: Snapshot = { states: {}, recent: [], samples: [] };
 
@@ -64,7 +73,7 @@ const TYPES: Record<SimulationMetric, 'counter' | 'gauge' | 'histogram'> = {
  */
 @Injectable()
 export class MetricsService {
-  private readonly samples = new Map<string, ExperimentSamples>();
+  private readonly samples = new Map<string, AllSamples>();
   private pending: { at: number; snapshot: Promise<Snapshot> } | undefined;
 
   constructor(
@@ -79,6 +88,14 @@ export class MetricsService {
         name,
         help: HELP[name],
         type: TYPES[name],
+        collect: async () => (await this.snapshot()).samples.flatMap((s) => s[name]),
+      });
+    }
+    for (const name of Object.values(ROLLOUT_METRICS)) {
+      this.metrics.registerScraped({
+        name,
+        help: ROLLOUT_HELP[name],
+        type: 'gauge',
         collect: async () => (await this.snapshot()).samples.flatMap((s) => s[name]),
       });
     }
@@ -155,7 +172,7 @@ export class MetricsService {
     );
     const done = window.filter((rec) => rec.state === 'done').slice(0, n);
     const samples = (await Promise.all(done.map((rec) => this.samplesOf(rec)))).filter(
-      (s): s is ExperimentSamples => s !== null,
+      (s): s is AllSamples => s !== null,
     );
     // Forget the samples of experiments that left the window.
     const keep = new Set(done.map((r) => r.id));
@@ -177,13 +194,15 @@ export class MetricsService {
     return rec.shardsTotal > 0 ? Math.min(1, done / rec.shardsTotal) : 0;
   }
 
-  private async samplesOf(rec: ExperimentRecord): Promise<ExperimentSamples | null> {
+  private async samplesOf(rec: ExperimentRecord): Promise<AllSamples | null> {
     const hit = this.samples.get(rec.id);
     if (hit) {
       return hit;
     }
-    const aggregate = await this.models.aggregateOf(rec, () =>
-      this.experiments.getAggregate(rec.id),
+    const aggregate = await this.models.aggregateOf(
+      rec,
+      () => this.experiments.getAggregate(rec.id),
+      () => this.experiments.getRollout(rec.id),
     );
     if (!aggregate) {
       return null;
@@ -196,7 +215,10 @@ export class MetricsService {
     if (model.reboots) {
       kinds.push('reboot');
     }
-    const samples = experimentSamples(rec.id, aggregate, kinds);
+    const samples = {
+      ...experimentSamples(rec.id, aggregate, kinds),
+      ...rolloutSamples(rec.id, model, aggregate),
+    };
     this.samples.set(rec.id, samples);
     return samples;
   }

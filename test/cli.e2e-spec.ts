@@ -225,7 +225,7 @@ describe('fleetsim validate', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(
       new RegExp(
-        `^examples/${file.replace('.', '\\.')}: valid \\(\\d+ servers, \\d+ strategies(, \\d+ shards?|; \\d+ shards? on a coordinator, \\d+ shards? for \\d+ threads? here)\\)\\n$`,
+        `^examples/${file.replace('.', '\\.')}: valid \\(\\d+ servers, \\d+ strategies(, \\d+ shards?|; \\d+ shards? on a coordinator, \\d+ shards? for \\d+ threads? here)\\)\\n(roll-out: \\d+ waves [^\\n]+\\n)?$`,
       ),
     );
   });

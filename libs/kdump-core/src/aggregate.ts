@@ -5,6 +5,12 @@
  * integer below 2^53, so a merge is exact, commutative and associative: shards
  * merged in any order give the same bytes.
  */
+import {
+  emptyCouplingAggregate,
+  mergeCoupling,
+  type CouplingAggregate,
+  type CouplingLayout,
+} from './coupling-aggregate';
 import { HISTOGRAM_STRIDE, normaliseSum } from './histogram';
 import { FAILURE_REASONS, JOB_KINDS, Reason } from './outcome';
 
@@ -217,6 +223,11 @@ export class AggregateLayout {
 export interface Aggregate {
   layout: AggregateLayout;
   slots: Float64Array;
+  /**
+   * Failure domains, crash storms and shared dump targets (coupling-aggregate.ts),
+   * only for a spec that has domains: absent, the aggregate is what it always was.
+   */
+  coupling?: CouplingAggregate;
 }
 
 export function emptyAggregate(layout: AggregateLayout): Aggregate {
@@ -247,6 +258,10 @@ export function mergeInto(into: Aggregate, from: Aggregate): Aggregate {
     a[i]! += b[i]!;
   }
   normaliseAll(into);
+  if (from.coupling) {
+    into.coupling ??= emptyCouplingAggregate(from.coupling.layout);
+    mergeCoupling(into.coupling, from.coupling);
+  }
   return into;
 }
 
@@ -346,21 +361,41 @@ export function encodeSparse(agg: Aggregate): number[] {
       out.push(i, s[i]!);
     }
   }
+  if (agg.coupling) {
+    // The coupling slots follow the fleet's, from index layout.size on.
+    const c = agg.coupling.slots;
+    for (let i = 0; i < c.length; i++) {
+      if (c[i] !== 0) {
+        out.push(s.length + i, c[i]!);
+      }
+    }
+  }
   return out;
 }
 
-/** Inverse of {@link encodeSparse}; checks every index and value. */
-export function decodeSparse(layout: AggregateLayout, sparse: readonly number[]): Aggregate {
+/**
+ * Inverse of {@link encodeSparse}; checks every index and value.
+ * @param coupling the layout of the experiment's coupling aggregate, when its spec has domains
+ */
+export function decodeSparse(
+  layout: AggregateLayout,
+  sparse: readonly number[],
+  coupling: CouplingLayout | null = null,
+): Aggregate {
   if (sparse.length % 2 !== 0) {
     throw new RangeError(`sparse aggregate has an odd length ${sparse.length}`);
   }
   const agg = emptyAggregate(layout);
+  if (coupling) {
+    agg.coupling = emptyCouplingAggregate(coupling);
+  }
+  const end = layout.size + (coupling?.size ?? 0);
   let previous = -1;
   for (let i = 0; i < sparse.length; i += 2) {
     const index = sparse[i]!;
     const value = sparse[i + 1]!;
-    if (!Number.isInteger(index) || index < 0 || index >= layout.size) {
-      throw new RangeError(`sparse aggregate index ${index} outside [0, ${layout.size})`);
+    if (!Number.isInteger(index) || index < 0 || index >= end) {
+      throw new RangeError(`sparse aggregate index ${index} outside [0, ${end})`);
     }
     if (index <= previous) {
       throw new RangeError(`sparse aggregate indices must increase: ${index} after ${previous}`);
@@ -369,7 +404,11 @@ export function decodeSparse(layout: AggregateLayout, sparse: readonly number[])
     if (!Number.isSafeInteger(value) || value < 0) {
       throw new RangeError(`sparse aggregate slot ${index} holds ${value}, not a count`);
     }
-    agg.slots[index] = value;
+    if (index < layout.size) {
+      agg.slots[index] = value;
+    } else {
+      agg.coupling!.slots[index - layout.size] = value;
+    }
   }
   return agg;
 }

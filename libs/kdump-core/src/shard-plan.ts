@@ -4,7 +4,9 @@
  * is keyed by server and event, results do not depend on how the fleet is cut.
  */
 import type { CompiledExperiment } from './compile';
+import { domainBoundaryAtOrAfter } from './domain-layout';
 import type { ShardTask } from './engine';
+import type { FailureDomainSpec } from './spec-schema';
 
 /**
  * Evaluations (job × strategy) a default shard aims for: a few hundred ms of
@@ -41,6 +43,10 @@ export function planShards(model: CompiledExperiment, shardSize?: number): Shard
       `shard size ${size} cuts ${model.servers} servers into ${count} shards; at most ${MAX_SHARDS}`,
     );
   }
+  const domains = model.resolved.spec.domains;
+  if (domains) {
+    return planDomainShards(model.servers, size, domains);
+  }
   const shards: ShardTask[] = [];
   for (let i = 0; i < count; i++) {
     shards.push({
@@ -48,6 +54,28 @@ export function planShards(model: CompiledExperiment, shardSize?: number): Shard
       serverStart: i * size,
       serverEnd: Math.min(model.servers, (i + 1) * size),
     });
+  }
+  return shards;
+}
+
+/**
+ * Shards of about `size` servers that never cut a failure domain: a shard that
+ * would end inside a domain runs on to the domain's end, so each domain is
+ * simulated, in event-time order, by exactly one shard.
+ */
+function planDomainShards(
+  servers: number,
+  size: number,
+  domains: readonly FailureDomainSpec[],
+): ShardTask[] {
+  const shards: ShardTask[] = [];
+  for (let start = 0; start < servers;) {
+    const end = Math.min(
+      servers,
+      domainBoundaryAtOrAfter(domains, Math.min(servers, start + size)),
+    );
+    shards.push({ index: shards.length, serverStart: start, serverEnd: end });
+    start = end;
   }
   return shards;
 }

@@ -21,6 +21,7 @@ import {
   BUILTIN_PROFILES,
   BUILTIN_STRATEGIES,
 } from './catalogue';
+import { checkCoupling } from './coupling-spec';
 import { didYouMean } from './did-you-mean';
 import { compileDistribution, type TimeDistribution } from './distribution';
 import {
@@ -752,6 +753,7 @@ function resolve(
   }
 
   const strategies = resolveStrategies(spec, drivers, err);
+  checkCoupling(spec, crashCauses, err);
   if (errors.length > 0) {
     return null;
   }

@@ -44,6 +44,7 @@ import { domainServers, domainsStartingIn, type DomainInstance } from './domain-
 import { DumpServer } from './dump-server';
 import type { FleetEngine, ShardTask } from './engine';
 import { recordMicros } from './histogram';
+import { FAILURE_REASONS, type FailureReason } from './outcome';
 import { KeyedStream, StreamPurpose } from './prng';
 
 /** A shared dump target, compiled. */
@@ -155,9 +156,12 @@ export interface DomainDumpRecord {
   arrivalUs: number;
   startUs: number;
   endUs: number;
-  /** `captured`, `lost-to-contention`, or the independent model's failure reason index. */
-  reason: number;
-  lost: boolean;
+  /**
+   * `captured`, `lost-to-contention` (waited past the target's limit), or the
+   * independent model's failure reason (the capture kernel never had a dump to
+   * write, or wrote one that cannot be used).
+   */
+  outcome: 'captured' | 'lost-to-contention' | FailureReason;
   downtimeUs: number;
 }
 
@@ -424,8 +428,7 @@ export class DomainSimulator {
           arrivalUs,
           startUs,
           endUs,
-          reason: lost ? -2 : reason,
-          lost,
+          outcome: lost ? 'lost-to-contention' : reason < 0 ? 'captured' : FAILURE_REASONS[reason]!,
           downtimeUs: downtime,
         });
       }

@@ -7,6 +7,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import {
   buildReport,
+  couplingLayout,
   compileExperiment,
   defaultShardSize,
   FleetEngine,
@@ -68,6 +69,7 @@ export async function runCommand(cmd: RunCommand, io: CliIo): Promise<number> {
     aggregate = await runShardsOnThreads(tasks, {
       threads: Math.max(1, threads),
       layout,
+      coupling: couplingLayout(model),
       spawn: () => spawnShardWorker({ specText: loaded.text, seed: cmd.seed }),
       onShardDone: (t) => progress?.shardDone(t.serverEnd - t.serverStart),
     });

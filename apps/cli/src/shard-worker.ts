@@ -11,8 +11,10 @@
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import {
   compileExperiment,
+  domainSimulatorFor,
   FleetEngine,
   parseSpecText,
+  simulateShard,
   type ShardTask,
 } from '../../../libs/kdump-core/src';
 
@@ -30,6 +32,8 @@ export interface ShardRequest {
 export interface ShardResponse {
   index: number;
   slots: Float64Array;
+  /** The shard's failure-domain slots (coupling-aggregate.ts), for a spec with domains. */
+  coupling?: Float64Array;
 }
 
 /** Compiles the spec and serves shard requests on `port`. */
@@ -42,16 +46,23 @@ export function serveShards(data: ShardWorkerData, port: MessagePort): void {
         .join('; ')}`,
     );
   }
-  const engine = new FleetEngine(compileExperiment(parsed.resolved));
+  const model = compileExperiment(parsed.resolved);
+  const engine = new FleetEngine(model);
+  const domains = domainSimulatorFor(model);
   const size = engine.layout.size;
   port.on('message', (request: ShardRequest) => {
     const slots =
       request.buffer && request.buffer.byteLength === size * Float64Array.BYTES_PER_ELEMENT
         ? new Float64Array(request.buffer).fill(0)
         : new Float64Array(size);
-    engine.runShard(request.task, { layout: engine.layout, slots });
+    const agg = simulateShard(engine, domains, request.task, { layout: engine.layout, slots });
     const response: ShardResponse = { index: request.task.index, slots };
-    port.postMessage(response, [slots.buffer]);
+    if (agg.coupling) {
+      response.coupling = agg.coupling.slots;
+      port.postMessage(response, [slots.buffer, agg.coupling.slots.buffer as ArrayBuffer]);
+    } else {
+      port.postMessage(response, [slots.buffer]);
+    }
   });
 }
 

@@ -10,6 +10,7 @@ import {
   mergeInto,
   type Aggregate,
   type AggregateLayout,
+  type CouplingLayout,
   type ShardTask,
 } from '../../../libs/kdump-core/src';
 import type { ShardRequest, ShardResponse, ShardWorkerData } from './shard-worker';
@@ -27,6 +28,8 @@ export interface ThreadPoolOptions {
   threads: number;
   /** Layout of the aggregates the workers send back. */
   layout: AggregateLayout;
+  /** Layout of their failure-domain slots, for a spec with domains (couplingLayout). */
+  coupling?: CouplingLayout | null;
   /** Starts one worker speaking the {@link ShardRequest}/{@link ShardResponse} protocol. */
   spawn: () => Worker;
   /** Called after each shard is merged. */
@@ -96,7 +99,21 @@ export function runShardsOnThreads(
           `worker ${id} sent shard ${task.index} with ${String(slots?.length)} slots, layout has ${layout.size}`,
         );
       }
-      mergeInto(total, { layout, slots });
+      const coupling = options.coupling;
+      if (
+        coupling &&
+        !(response.coupling instanceof Float64Array && response.coupling.length === coupling.size)
+      ) {
+        throw new WorkerFailure(
+          `worker ${id} sent shard ${task.index} without its ${coupling.size} failure-domain slots`,
+        );
+      }
+      mergeInto(
+        total,
+        coupling
+          ? { layout, slots, coupling: { layout: coupling, slots: response.coupling! } }
+          : { layout, slots },
+      );
       done++;
       options.onShardDone?.(task);
       if (done === tasks.length) {

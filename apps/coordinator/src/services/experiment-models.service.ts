@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import {
   compileExperiment,
+  couplingLayout,
   decodeSparse,
   FleetEngine,
   validateSpec,
   type Aggregate,
   type AggregateLayout,
   type CompiledExperiment,
+  type CouplingLayout,
 } from '../../../../libs/kdump-core/src';
 import type { ExperimentRecord } from '../domain/experiment';
 import { Lru } from '../domain/lru';
@@ -15,6 +17,8 @@ import { Lru } from '../domain/lru';
 export interface ExperimentModel {
   model: CompiledExperiment;
   layout: AggregateLayout;
+  /** Layout of the failure-domain slots after the fleet's, for a spec with domains; else null. */
+  coupling: CouplingLayout | null;
   engine: FleetEngine;
 }
 
@@ -43,7 +47,7 @@ export class ExperimentModels {
     }
     const model = compileExperiment(result.resolved);
     const engine = new FleetEngine(model);
-    const entry = { model, layout: engine.layout, engine };
+    const entry = { model, layout: engine.layout, coupling: couplingLayout(model), engine };
     this.models.set(rec.id, entry);
     return entry;
   }
@@ -61,7 +65,8 @@ export class ExperimentModels {
     if (!sparse) {
       return null;
     }
-    const aggregate = decodeSparse(this.modelOf(rec).layout, sparse);
+    const { layout, coupling } = this.modelOf(rec);
+    const aggregate = decodeSparse(layout, sparse, coupling);
     this.aggregates.set(rec.id, aggregate);
     return aggregate;
   }

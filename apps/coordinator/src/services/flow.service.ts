@@ -114,7 +114,7 @@ export class FlowService implements OnApplicationBootstrap {
       return { experimentId: id, state: rec.state, shards: 0, evaluations: 0 };
     }
     const mergeStarted = performance.now();
-    const { layout } = this.models.modelOf(rec);
+    const { layout, coupling } = this.models.modelOf(rec);
     const total = emptyAggregate(layout);
     const merged = new Set<number>();
     let evaluations = 0;
@@ -138,7 +138,7 @@ export class FlowService implements OnApplicationBootstrap {
         continue;
       }
       try {
-        mergeInto(total, decodeShardResult(layout, result));
+        mergeInto(total, decodeShardResult(layout, result, coupling));
       } catch (e) {
         throw new UnrecoverableError(
           `experiment ${id}: shard ${parsed.shardIndex} returned an unreadable result: ${(e as Error).message}`,

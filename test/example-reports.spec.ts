@@ -16,7 +16,7 @@ import {
 } from '../libs/kdump-core/src/index';
 
 const ROOT = join(__dirname, '..');
-const EXAMPLES = ['quickstart', 'kexec-rollout', 'fleet-100k'];
+const EXAMPLES = ['quickstart', 'kexec-rollout', 'fleet-100k', 'crash-storm'];
 
 describe('examples/reports', () => {
   it.each(EXAMPLES)(

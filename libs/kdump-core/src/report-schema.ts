@@ -230,7 +230,10 @@ export const CouplingStrategySchema = z.strictObject({
     .describe(
       'dumps whose capture kernel gave up waiting for a session (waitLimitS), then failure_action',
     ),
-  waited: z.number().int().describe('dumps that waited for a session at all'),
+  waited: z
+    .number()
+    .int()
+    .describe('dumps that got a session after waiting for one (lost dumps not counted)'),
   waitSeconds: TimeSummarySchema.describe('wait for a session of every dump that got one'),
   downtimeSeconds: TimeSummarySchema.describe(
     'fault to back in service of every crash in a domain, with the wait and the transfer at the shared target',

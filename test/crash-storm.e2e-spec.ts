@@ -58,7 +58,7 @@ describe('crash storm, embedded', () => {
     expect(one.code, one.stderr).toBe(0);
     expect(two.code, two.stderr).toBe(0);
     expect(withoutRun(two.stdout)).toBe(withoutRun(one.stdout));
-    expect(runOf(two.stdout)).toMatchObject({ threads: 2, shards: 4 });
+    expect(runOf(two.stdout)).toMatchObject({ threads: 2, shards: 4, shardSize: 1000 });
     const inProcess = runExperiment(parseSpecOrThrow(specText)).report;
     expect(withoutRun(one.stdout)).toBe(withoutRun(JSON.stringify(inProcess)));
     const report = JSON.parse(one.stdout) as Report;

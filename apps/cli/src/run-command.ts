@@ -82,8 +82,9 @@ export async function runCommand(cmd: RunCommand, io: CliIo): Promise<number> {
     wallSeconds,
     threads,
     shards: tasks.length,
-    // Servers per shard as run: a plan of one short shard reports its real size.
-    shardSize: Math.max(1, Math.min(shardSize, model.servers)),
+    // Servers per shard as run: a plan of one short shard reports its real size, and a
+    // plan that runs shards on to the end of a failure domain its longest shard.
+    shardSize: tasks.reduce((most, t) => Math.max(most, t.serverEnd - t.serverStart), 1),
     host: hostname(),
     mode: 'embedded',
     fleetsimVersion: fleetsimVersion(),

@@ -27,6 +27,9 @@ export function checkCoupling(
     return;
   }
   const targets = Object.keys(spec.dumpTargets ?? {});
+  if (targets.length > 1000) {
+    err(['dumpTargets'], `${targets.length} dump targets; at most 1000`);
+  }
   const servers = spec.fleet.reduce((a, f) => a + f.count, 0);
   const crash = spec.events.crash;
   const horizonDays = crash?.horizonDays;

@@ -490,9 +490,15 @@ export const ExperimentSpecSchema = z.strictObject({
   domains: z
     .array(FailureDomainSchema)
     .min(1)
+    .max(1000)
     .optional()
     .describe('failure domains: consecutive servers from the first, sharing one dump server each'),
-  storms: z.array(CrashStormSchema).min(1).optional().describe('crash storms over failure domains'),
+  storms: z
+    .array(CrashStormSchema)
+    .min(1)
+    .max(64)
+    .optional()
+    .describe('crash storms over failure domains (at most 64: each compiles its cause mix)'),
   run: z
     .strictObject({
       shardSize: z.number().int().min(1).optional().describe('servers per shard'),

@@ -16,7 +16,13 @@ import {
 } from '../libs/kdump-core/src/index';
 
 const ROOT = join(__dirname, '..');
-const EXAMPLES = ['quickstart', 'kexec-rollout', 'fleet-100k', 'kernel-rollout-waves'];
+const EXAMPLES = [
+  'quickstart',
+  'kexec-rollout',
+  'fleet-100k',
+  'kernel-rollout-waves',
+  'crash-storm',
+];
 
 describe('examples/reports', () => {
   it.each(EXAMPLES)(

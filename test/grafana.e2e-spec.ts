@@ -82,9 +82,20 @@ function scrapeConfig(coordinator: AppProcess, workers: AppProcess[]): object {
 /** Quickstart (3,000 servers, 9 strategies) in shards of 50: both workers get shards. */
 function smallShardSpec(): string {
   const spec = parseYaml(readText(join(ROOT, 'examples/quickstart.yaml'))) as {
+    events: { crash: Record<string, unknown> };
     run?: Record<string, unknown>;
+    [key: string]: unknown;
   };
   spec.run = { ...spec.run, shardSize: 50 };
+  // Two racks and a crash storm, so the failure-domain panels have data too.
+  spec.events.crash.horizonDays = 30;
+  spec.dumpTargets = {
+    nfs: { protocol: 'nfs', sessions: 4, sessionMiBps: 150, waitLimitS: 600 },
+  };
+  spec.domains = [{ name: 'rack', servers: 1500, count: 2, dumpTarget: 'nfs' }];
+  spec.storms = [
+    { name: 'bad-kernel', atHours: 24, windowMinutes: 10, share: 0.2, causes: { panic: 1 } },
+  ];
   return stringifyYaml(spec);
 }
 

@@ -7,6 +7,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import {
   buildReport,
+  couplingLayout,
   compileExperiment,
   defaultShardSize,
   FleetEngine,
@@ -67,6 +68,7 @@ export async function runCommand(cmd: RunCommand, io: CliIo): Promise<number> {
       threads: Math.max(1, threads),
       layout,
       rollout: rolloutPlanOf(model),
+      coupling: couplingLayout(model),
       spawn: () => spawnShardWorker({ specText: loaded.text, seed: cmd.seed }),
       onShardDone: (t) => progress?.shardDone(t.serverEnd - t.serverStart),
     });
@@ -79,8 +81,9 @@ export async function runCommand(cmd: RunCommand, io: CliIo): Promise<number> {
     wallSeconds,
     threads,
     shards: tasks.length,
-    // Servers per shard as run: a plan of one short shard reports its real size.
-    shardSize: Math.max(1, Math.min(shardSize, model.servers)),
+    // Servers per shard as run: a plan of one short shard reports its real size, and a
+    // plan that runs shards on to the end of a failure domain its longest shard.
+    shardSize: tasks.reduce((most, t) => Math.max(most, t.serverEnd - t.serverStart), 1),
     host: hostname(),
     mode: 'embedded',
     fleetsimVersion: fleetsimVersion(),

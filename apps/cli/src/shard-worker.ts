@@ -11,10 +11,12 @@
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import {
   compileExperiment,
+  domainSimulatorFor,
   FleetEngine,
   parseSpecText,
   rolloutEngines,
   tallyRollout,
+  simulateShard,
   type ShardTask,
 } from '../../../libs/kdump-core/src';
 
@@ -34,6 +36,8 @@ export interface ShardResponse {
   slots: Float64Array;
   /** The shard's roll-out tally slots (rollout-waves.ts), when the spec has a `rollout:`. */
   rollout?: Float64Array;
+  /** The shard's failure-domain slots (coupling-aggregate.ts), for a spec with domains. */
+  coupling?: Float64Array;
 }
 
 /** Compiles the spec and serves shard requests on `port`. */
@@ -46,7 +50,9 @@ export function serveShards(data: ShardWorkerData, port: MessagePort): void {
         .join('; ')}`,
     );
   }
-  const engine = new FleetEngine(compileExperiment(parsed.resolved));
+  const model = compileExperiment(parsed.resolved);
+  const engine = new FleetEngine(model);
+  const domains = domainSimulatorFor(model);
   const rollout = rolloutEngines(engine);
   const size = engine.layout.size;
   port.on('message', (request: ShardRequest) => {
@@ -54,12 +60,17 @@ export function serveShards(data: ShardWorkerData, port: MessagePort): void {
       request.buffer && request.buffer.byteLength === size * Float64Array.BYTES_PER_ELEMENT
         ? new Float64Array(request.buffer).fill(0)
         : new Float64Array(size);
-    engine.runShard(request.task, { layout: engine.layout, slots });
+    const agg = simulateShard(engine, domains, request.task, { layout: engine.layout, slots });
     const response: ShardResponse = { index: request.task.index, slots };
     if (rollout) {
       response.rollout = tallyRollout(rollout, request.task).slots;
     }
-    port.postMessage(response, [slots.buffer]);
+    const transfer: ArrayBuffer[] = [slots.buffer as ArrayBuffer];
+    if (agg.coupling) {
+      response.coupling = agg.coupling.slots;
+      transfer.push(agg.coupling.slots.buffer as ArrayBuffer);
+    }
+    port.postMessage(response, transfer);
   });
 }
 

@@ -13,6 +13,7 @@ import {
   type AggregateLayout,
   type RolloutPlan,
   type RolloutTally,
+  type CouplingLayout,
   type ShardTask,
 } from '../../../libs/kdump-core/src';
 import type { ShardRequest, ShardResponse, ShardWorkerData } from './shard-worker';
@@ -32,6 +33,8 @@ export interface ThreadPoolOptions {
   layout: AggregateLayout;
   /** The spec's roll-out plan: each shard then sends its waves' tally too. */
   rollout?: RolloutPlan | null;
+  /** Layout of their failure-domain slots, for a spec with domains (couplingLayout). */
+  coupling?: CouplingLayout | null;
   /** Starts one worker speaking the {@link ShardRequest}/{@link ShardResponse} protocol. */
   spawn: () => Worker;
   /** Called after each shard is merged. */
@@ -115,7 +118,21 @@ export function runShardsOnThreads(
         }
         rollout = { waves: plan.waves, strategies: plan.strategies, slots: t };
       }
-      mergeInto(total, { layout, slots, rollout });
+      const coupling = options.coupling;
+      if (
+        coupling &&
+        !(response.coupling instanceof Float64Array && response.coupling.length === coupling.size)
+      ) {
+        throw new WorkerFailure(
+          `worker ${id} sent shard ${task.index} without its ${coupling.size} failure-domain slots`,
+        );
+      }
+      mergeInto(total, {
+        layout,
+        slots,
+        rollout,
+        coupling: coupling ? { layout: coupling, slots: response.coupling! } : undefined,
+      });
       done++;
       options.onShardDone?.(task);
       if (done === tasks.length) {

@@ -5,6 +5,12 @@
  * integer below 2^53, so a merge is exact, commutative and associative: shards
  * merged in any order give the same bytes.
  */
+import {
+  emptyCouplingAggregate,
+  mergeCoupling,
+  type CouplingAggregate,
+  type CouplingLayout,
+} from './coupling-aggregate';
 import { HISTOGRAM_STRIDE, normaliseSum } from './histogram';
 import { FAILURE_REASONS, JOB_KINDS, Reason } from './outcome';
 import { mergeTally, type RolloutTally } from './rollout-waves';
@@ -220,6 +226,11 @@ export interface Aggregate {
   slots: Float64Array;
   /** Per-wave results of the spec's roll-out (rollout-waves.ts), when it has one. */
   rollout?: RolloutTally;
+  /**
+   * Failure domains, crash storms and shared dump targets (coupling-aggregate.ts),
+   * only for a spec that has domains: absent, the aggregate is what it always was.
+   */
+  coupling?: CouplingAggregate;
 }
 
 export function emptyAggregate(layout: AggregateLayout): Aggregate {
@@ -255,6 +266,10 @@ export function mergeInto(into: Aggregate, from: Aggregate): Aggregate {
       : { ...from.rollout, slots: from.rollout.slots.slice() };
   }
   normaliseAll(into);
+  if (from.coupling) {
+    into.coupling ??= emptyCouplingAggregate(from.coupling.layout);
+    mergeCoupling(into.coupling, from.coupling);
+  }
   return into;
 }
 
@@ -354,21 +369,41 @@ export function encodeSparse(agg: Aggregate): number[] {
       out.push(i, s[i]!);
     }
   }
+  if (agg.coupling) {
+    // The coupling slots follow the fleet's, from index layout.size on.
+    const c = agg.coupling.slots;
+    for (let i = 0; i < c.length; i++) {
+      if (c[i] !== 0) {
+        out.push(s.length + i, c[i]!);
+      }
+    }
+  }
   return out;
 }
 
-/** Inverse of {@link encodeSparse}; checks every index and value. */
-export function decodeSparse(layout: AggregateLayout, sparse: readonly number[]): Aggregate {
+/**
+ * Inverse of {@link encodeSparse}; checks every index and value.
+ * @param coupling the layout of the experiment's coupling aggregate, when its spec has domains
+ */
+export function decodeSparse(
+  layout: AggregateLayout,
+  sparse: readonly number[],
+  coupling: CouplingLayout | null = null,
+): Aggregate {
   if (sparse.length % 2 !== 0) {
     throw new RangeError(`sparse aggregate has an odd length ${sparse.length}`);
   }
   const agg = emptyAggregate(layout);
+  if (coupling) {
+    agg.coupling = emptyCouplingAggregate(coupling);
+  }
+  const end = layout.size + (coupling?.size ?? 0);
   let previous = -1;
   for (let i = 0; i < sparse.length; i += 2) {
     const index = sparse[i]!;
     const value = sparse[i + 1]!;
-    if (!Number.isInteger(index) || index < 0 || index >= layout.size) {
-      throw new RangeError(`sparse aggregate index ${index} outside [0, ${layout.size})`);
+    if (!Number.isInteger(index) || index < 0 || index >= end) {
+      throw new RangeError(`sparse aggregate index ${index} outside [0, ${end})`);
     }
     if (index <= previous) {
       throw new RangeError(`sparse aggregate indices must increase: ${index} after ${previous}`);
@@ -377,7 +412,11 @@ export function decodeSparse(layout: AggregateLayout, sparse: readonly number[])
     if (!Number.isSafeInteger(value) || value < 0) {
       throw new RangeError(`sparse aggregate slot ${index} holds ${value}, not a count`);
     }
-    agg.slots[index] = value;
+    if (index < layout.size) {
+      agg.slots[index] = value;
+    } else {
+      agg.coupling!.slots[index - layout.size] = value;
+    }
   }
   return agg;
 }

@@ -3,8 +3,10 @@
  * build the report. Threads and distributed workers do the same shard by shard.
  */
 import { emptyAggregate, normaliseAll, type Aggregate } from './aggregate';
+import { normaliseCoupling } from './coupling-aggregate';
 import { compileExperiment, type CompiledExperiment } from './compile';
 import { FleetEngine } from './engine';
+import { domainSimulatorFor, simulateShard } from './failure-domains';
 import { buildReport } from './report';
 import type { Report } from './report-schema';
 import { rolloutEngines, tallyRollout } from './rollout-reboots';
@@ -30,6 +32,7 @@ export function runExperiment(
 ): ExperimentResult {
   const model = compileExperiment(resolved);
   const engine = new FleetEngine(model);
+  const domains = domainSimulatorFor(model);
   const shards = planShards(model, options.shardSize);
   // Shards add into one aggregate: the same bytes as merging one aggregate per shard.
   const total = emptyAggregate(engine.layout);
@@ -38,12 +41,15 @@ export function runExperiment(
     total.rollout = emptyTally(rollout.plan.waves, rollout.plan.strategies);
   }
   shards.forEach((shard, i) => {
-    engine.runShard(shard, total);
+    simulateShard(engine, domains, shard, total);
     if (rollout) {
       tallyRollout(rollout, shard, total.rollout);
     }
     options.onShard?.(i + 1, shards.length);
   });
   normaliseAll(total);
+  if (total.coupling) {
+    normaliseCoupling(total.coupling);
+  }
   return { model, aggregate: total, report: buildReport(model, total), shards: shards.length };
 }

@@ -4,7 +4,9 @@
  *
  * Queue {@link SHARD_QUEUE} (BullMQ, under the deployment's hash-tagged prefix):
  *
- * - job `shard` — Input: {@link ShardJobData}. Output: {@link ShardJobResult}.
+ * - job `shard` — Input: {@link ShardJobData}. Output: {@link ShardJobResult}
+ *   (for a spec with failure domains, its aggregate carries the domains' slots
+ *   after the fleet's; the plan gives each domain to one shard).
  *   Job id {@link shardJobId}: `<experimentId>-<shardIndex>`, so a re-enqueued
  *   shard is a duplicate BullMQ ignores, and a re-run shard (its worker died)
  *   computes the very same bytes.
@@ -22,6 +24,12 @@
 import { decodeSparse, encodeSparse, type Aggregate, type AggregateLayout } from './aggregate';
 import { compileExperiment, type CompiledExperiment } from './compile';
 import { FleetEngine, type ShardTask } from './engine';
+import {
+  couplingLayout,
+  domainSimulatorFor,
+  simulateShard,
+  type DomainSimulator,
+} from './failure-domains';
 import type { JobKind } from './outcome';
 import { rolloutEngines, tallyRollout } from './rollout-reboots';
 import { decodeTally, encodeTally, rolloutPlanOf } from './rollout-waves';
@@ -113,18 +121,34 @@ export function shardJobId(experimentId: string, shardIndex: number): string {
  * many of its shards it runs. Bounded: the least recently used goes first.
  */
 export class ModelCache {
-  private readonly entries = new Map<string, { model: CompiledExperiment; engine: FleetEngine }>();
+  private readonly entries = new Map<
+    string,
+    { model: CompiledExperiment; engine: FleetEngine; domains: DomainSimulator | null }
+  >();
 
   constructor(private readonly capacity = 8) {}
 
   /** The engine of a spec; throws {@link InvalidJobError} for an invalid one. */
   engineFor(spec: unknown): FleetEngine {
+    return this.entryFor(spec).engine;
+  }
+
+  /** The failure-domain simulator of a spec with domains, else null. */
+  domainsFor(spec: unknown): DomainSimulator | null {
+    return this.entryFor(spec).domains;
+  }
+
+  private entryFor(spec: unknown): {
+    model: CompiledExperiment;
+    engine: FleetEngine;
+    domains: DomainSimulator | null;
+  } {
     const key = JSON.stringify(spec);
     const hit = this.entries.get(key);
     if (hit) {
       this.entries.delete(key);
       this.entries.set(key, hit);
-      return hit.engine;
+      return hit;
     }
     const result = validateSpec(spec);
     if (!result.ok) {
@@ -133,12 +157,12 @@ export class ModelCache {
       );
     }
     const model = compileExperiment(result.resolved);
-    const engine = new FleetEngine(model);
-    this.entries.set(key, { model, engine });
+    const entry = { model, engine: new FleetEngine(model), domains: domainSimulatorFor(model) };
+    this.entries.set(key, entry);
     while (this.entries.size > this.capacity) {
       this.entries.delete(this.entries.keys().next().value!);
     }
-    return engine;
+    return entry;
   }
 }
 
@@ -172,7 +196,16 @@ export function runShardJob(data: ShardJobData, cache: ModelCache): ShardJobResu
     );
   }
   const before = engine.counters.evaluations;
-  const aggregate = engine.runShard(shard);
+  let aggregate;
+  try {
+    aggregate = simulateShard(engine, cache.domainsFor(data.spec), shard);
+  } catch (e) {
+    // A shard that cuts a failure domain can never succeed.
+    if (e instanceof RangeError) {
+      throw new InvalidJobError(e.message);
+    }
+    throw e;
+  }
   const rollout = rolloutEngines(engine);
   const result: ShardJobResult = {
     v: JOB_CONTRACT_VERSION,
@@ -204,8 +237,8 @@ export function runTraceJob(data: TraceJobData, cache: ModelCache): JobTrace {
 
 /**
  * Decodes a shard result into an aggregate of `layout`, checking it belongs
- * there; with `model`, also its roll-out tally, which the spec's `rollout:`
- * then requires.
+ * there; with `model`, also its failure-domain slots (a spec with `domains:`)
+ * and its roll-out tally, which the spec's `rollout:` then requires.
  */
 export function decodeShardResult(
   layout: AggregateLayout,
@@ -215,7 +248,7 @@ export function decodeShardResult(
   if (result?.v !== JOB_CONTRACT_VERSION || !Array.isArray(result.aggregate)) {
     throw new InvalidJobError(`not a version ${JOB_CONTRACT_VERSION} shard result`);
   }
-  const aggregate = decodeSparse(layout, result.aggregate);
+  const aggregate = decodeSparse(layout, result.aggregate, model ? couplingLayout(model) : null);
   const plan = model ? rolloutPlanOf(model) : null;
   if (plan) {
     if (!Array.isArray(result.rollout)) {

@@ -16,6 +16,12 @@ export const enum StreamPurpose {
   Crash = 2,
   /** Everything about one planned reboot. */
   Reboot = 3,
+  /** When a crash happens within the horizon (failure domains only). */
+  CrashTime = 4,
+  /** Whether a server crashes in a storm, and when within its window. */
+  StormMember = 5,
+  /** A crash's dump at a shared target: the capture kernel's network wait and the transfer. */
+  SharedDump = 6,
 }
 
 const TWO_POW_32 = 4294967296;

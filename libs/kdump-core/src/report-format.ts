@@ -4,6 +4,7 @@
  * cells). Pure string functions of the report.
  */
 import type {
+  CouplingReport,
   FailureBasis,
   EstimateJson,
   MeanDifferenceJson,
@@ -346,6 +347,8 @@ export type ReportSectionKind =
   | 'reboot-culprits'
   | 'rollout'
   | 'rollout-waves'
+  | 'coupling'
+  | 'storms'
   | 'basis';
 
 /** One table of a report rendering: cells are already formatted text. */
@@ -366,7 +369,8 @@ export function isPerStrategySection(kind: ReportSectionKind): boolean {
     !kind.endsWith('-failures') &&
     !kind.endsWith('-profiles') &&
     kind !== 'basis' &&
-    kind !== 'rollout-waves'
+    kind !== 'rollout-waves' &&
+    kind !== 'storms'
   );
 }
 
@@ -515,6 +519,11 @@ export function reportSections(report: Report): {
       rows: waves.rows,
     });
   }
+  if (report.coupling) {
+    const { intro: lines, sections } = couplingSections(report.coupling);
+    intro.push(...lines);
+    out.push(...sections);
+  }
   if (report.basis.length > 0) {
     const shown = report.basis.slice(0, BASIS_ROWS);
     const more = report.basis.length - shown.length;
@@ -536,6 +545,76 @@ export function reportSections(report: Report): {
     });
   }
   return { intro, verdict, sections: out, notes: report.assumptions };
+}
+
+/** The failure domains' intro lines and tables: per strategy, then per storm and strategy. */
+function couplingSections(c: CouplingReport): { intro: string[]; sections: ReportSection[] } {
+  const n = (v: number) => v.toLocaleString('en-US');
+  const intro = [
+    `Failure domains: ${n(c.serversInDomains)} servers in ${c.domains
+      .map((d) => `${d.count} × ${d.name} (${n(d.servers)} servers, to ${d.dumpTarget})`)
+      .join(', ')}; each domain dumps to a server of its own.`,
+    ...c.dumpTargets.map(
+      (t) =>
+        `Dump target ${t.name}: ${t.protocol}, ${t.sessions} sessions of ${+t.sessionMiBps.toFixed(2)} MiB/s${
+          t.transfer === 'measured' ? ' (measured transfer times)' : ''
+        }, ${t.waitLimitSeconds === null ? 'no wait limit' : `gives up after ${secs(t.waitLimitSeconds)}`}, failure_action ${t.failureAction}.`,
+    ),
+  ];
+  const sections: ReportSection[] = [
+    {
+      kind: 'coupling',
+      title:
+        'Crashes in failure domains, with the shared dump targets (the tables above keep the independent model)',
+      header: [
+        'strategy',
+        'captured',
+        'capture rate [95% CI]',
+        'lost to contention',
+        'waited (of served)',
+        'wait p50/p95/p99',
+        'mean wait',
+        'downtime p50/p95/p99',
+        'peak waiting',
+      ],
+      rows: c.strategies.map((s) => [
+        s.strategy,
+        `${s.captured}/${s.crashes}`,
+        rate(s.captureRate),
+        String(s.lostToContention),
+        `${s.waited}/${s.dumps - s.lostToContention}`,
+        quantiles(s.waitSeconds),
+        secs(s.waitSeconds.meanSeconds),
+        quantiles(s.downtimeSeconds),
+        String(s.peakWaiting),
+      ]),
+    },
+  ];
+  if (c.storms.length > 0) {
+    sections.push({
+      kind: 'storms',
+      title: 'Crash storms: when the last dump of each was captured',
+      header: [
+        'storm',
+        'strategy',
+        'crashes',
+        'captured',
+        'lost to contention',
+        'last dump captured after',
+      ],
+      rows: c.storms.flatMap((t) =>
+        t.strategies.map((s) => [
+          `${t.name} (${+t.atHours.toFixed(2)} h, ${+(t.share * 100).toFixed(1)}% of ${t.domains.join(', ')} in ${+t.windowMinutes.toFixed(1)} min)`,
+          s.strategy,
+          String(s.crashes),
+          String(s.captured),
+          String(s.lostToContention),
+          secs(s.lastCaptureSeconds),
+        ]),
+      ),
+    });
+  }
+  return { intro, sections };
 }
 
 function plural(n: number, word: string): string {

@@ -23,6 +23,7 @@ import {
 import type { RateIntervalJson, Report, TimeSummaryJson, Verdict } from './report-schema';
 import { escapeHtml as esc, px } from './html-text';
 import { rolloutHtmlSection } from './rollout-html';
+import { stormChart } from './storm-chart';
 
 // ---------------------------------------------------------------------------
 // Text
@@ -751,6 +752,30 @@ function kindSection(
   return parts.join('\n');
 }
 
+/** Failure domains and shared dump targets: the tables and one chart per storm over time. */
+function couplingSection(
+  report: Report,
+  sections: ReportSection[],
+  colours: Map<string, string>,
+): string {
+  const strokes = new Map(report.experiment.strategies.map((s, i) => [s, strategyStyle(i)]));
+  const coupling = sections.find((s) => s.kind === 'coupling');
+  const storms = sections.find((s) => s.kind === 'storms');
+  return [
+    '<section id="coupling" data-kind="coupling">',
+    '<h2>Failure domains and shared dump targets</h2>',
+    coupling ? table(coupling, colours) : '',
+    storms ? table(storms, colours) : '',
+    ...report.coupling!.storms.map((t) =>
+      figure(
+        stormChart(t, strokes, WIDTH),
+        `Crash storm ${esc(t.name)}: dumps waiting for a session at its dump servers, and dumps captured since it started, over simulated time, per strategy.`,
+      ),
+    ),
+    '</section>',
+  ].join('\n');
+}
+
 const STYLE = `
 :root { color-scheme: light; }
 * { box-sizing: border-box; }
@@ -804,6 +829,7 @@ const CONTENT_SECURITY_POLICY =
  *   `reboot-downtime`, `reboot-device-reinit-cdf`, the same way;
  * - a roll-out (spec `rollout:`): `rollout-waves`, each strategy's waves over
  *   time and the same waves through firmware (rollout-html.ts).
+ * - a spec with failure domains: `storm` (storm-chart.ts), one per crash storm.
  *
  * Every name from the spec is escaped. No script, no external resource; the
  * same report always gives the same bytes.
@@ -840,6 +866,7 @@ export function renderReportHtml(report: Report): string {
     report.rollout
       ? rolloutHtmlSection(report.rollout, sections, (s) => table(s, colours), colours)
       : '',
+    report.coupling ? couplingSection(report, sections, colours) : '',
     basis
       ? `<section id="basis"><h2>What the failures rest on</h2>${table(basis, colours)}</section>`
       : '',

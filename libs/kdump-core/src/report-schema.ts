@@ -212,6 +212,102 @@ export const PerYearSchema = z
     'what each strategy gives per 1,000 servers per year, from the simulated crashes of a rate spec; intervals cover simulation noise only',
   );
 
+/** One strategy's results over every crash in a failure domain, with the shared dump targets. */
+export const CouplingStrategySchema = z.strictObject({
+  strategy: z.string(),
+  crashes: z.number().int().describe('crashes of servers in failure domains, background and storm'),
+  dumps: z
+    .number()
+    .int()
+    .describe('capture kernels that reached the shared target with a dump to write'),
+  captured: z
+    .number()
+    .int()
+    .describe('dumps transferred of captures the independent model calls captured'),
+  captureRate: RateIntervalSchema.describe('captured / crashes, with its Wilson interval'),
+  lostToContention: z
+    .number()
+    .int()
+    .describe(
+      'dumps whose capture kernel gave up waiting for a session (waitLimitS), then failure_action',
+    ),
+  waited: z
+    .number()
+    .int()
+    .describe('dumps that got a session after waiting for one (lost dumps not counted)'),
+  waitSeconds: TimeSummarySchema.describe('wait for a session of every dump that got one'),
+  downtimeSeconds: TimeSummarySchema.describe(
+    'fault to back in service of every crash in a domain, with the wait and the transfer at the shared target',
+  ),
+  peakWaiting: z.number().int().describe('most dumps waiting at one dump server at once'),
+});
+
+/** A crash storm: its crashes per strategy and its course over simulated time. */
+export const StormResultSchema = z.strictObject({
+  name: z.string(),
+  atHours: z.number(),
+  windowMinutes: z.number(),
+  share: z.number(),
+  domains: z.array(z.string()),
+  binSeconds: z.number().describe('width of one point of the series'),
+  strategies: z.array(
+    z.strictObject({
+      strategy: z.string(),
+      crashes: z.number().int(),
+      dumps: z.number().int(),
+      captured: z.number().int(),
+      lostToContention: z.number().int(),
+      lastCaptureSeconds: nullableNumber.describe(
+        "from the storm's start until its last dump was captured; null when none was",
+      ),
+      waitingSeries: z
+        .array(z.number().int())
+        .describe(
+          "dumps waiting for a session at the storm's dump servers at the start of each bin",
+        ),
+      capturedSeries: z
+        .array(z.number().int())
+        .describe(
+          'dumps captured since the storm started, at the end of each bin (every crash of its domains)',
+        ),
+    }),
+  ),
+});
+
+/** Failure domains, crash storms and shared dump targets: only for a spec with domains. */
+export const CouplingReportSchema = z
+  .strictObject({
+    serversInDomains: z.number().int(),
+    domains: z.array(
+      z.strictObject({
+        name: z.string(),
+        servers: z.number().int(),
+        count: z.number().int(),
+        dumpTarget: z.string(),
+      }),
+    ),
+    dumpTargets: z.array(
+      z.strictObject({
+        name: z.string(),
+        protocol: z.enum(['nfs', 'ssh']),
+        sessions: z.number().int(),
+        sessionMiBps: z
+          .number()
+          .describe('bandwidth each session gets (the link shared by the sessions)'),
+        waitLimitSeconds: nullableNumber.describe('null: capture kernels wait forever'),
+        failureAction: z.enum(['reboot', 'halt', 'poweroff']),
+        transfer: z
+          .enum(['size', 'measured'])
+          .describe("size / bandwidth, or the spec's transferMs"),
+      }),
+    ),
+    strategies: z.array(CouplingStrategySchema),
+    storms: z.array(StormResultSchema),
+  })
+  .describe(
+    "failure domains simulated in event-time order: crashes queue for their domain's shared dump target; the fleet-wide sections above keep the independent model",
+  );
+
 export const ReportSchema = z.strictObject({
   schemaVersion: z.literal(3),
   experiment: z.strictObject({
@@ -260,6 +356,7 @@ export const ReportSchema = z.strictObject({
   rollout: RolloutReportSchema.optional().describe(
     'only when the spec has a rollout: block: the planned reboots in waves',
   ),
+  coupling: CouplingReportSchema.optional(),
   run: z
     .strictObject({
       wallSeconds: z.number(),
@@ -287,6 +384,7 @@ export type PerYear = z.infer<typeof PerYearSchema>;
 export type EstimateJson = z.infer<typeof EstimateSchema>;
 export type FailureBasis = z.infer<typeof FailureBasisSchema>;
 export type Report = z.infer<typeof ReportSchema>;
+export type CouplingReport = z.infer<typeof CouplingReportSchema>;
 export type RunInfo = NonNullable<Report['run']>;
 
 /** The report's JSON Schema (draft 2020-12). */

@@ -3,6 +3,7 @@
  * and the compiled experiment, so the same spec and seed give the same report
  * bytes however the fleet was sharded or where it ran.
  */
+import { buildCouplingReport } from './coupling-report';
 import { Counter, CULPRIT_REASONS, Hist, Paired, pairedSums, type Aggregate } from './aggregate';
 import { culpritName, type CompiledExperiment } from './compile';
 import { basisFields, type CulpritPlace } from './report-basis';
@@ -104,6 +105,11 @@ export function buildReport(model: CompiledExperiment, agg: Aggregate, run?: Run
       agg.rollout,
       model.strategies.map((s) => s.name),
       model.reboots?.viaKexec ? 'kexec' : 'firmware',
+    );
+  }
+  if (agg.coupling) {
+    report.coupling = buildCouplingReport(model, agg.coupling, (slots, base) =>
+      timeSummary({ layout: agg.layout, slots }, base),
     );
   }
   if (run) {

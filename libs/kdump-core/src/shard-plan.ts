@@ -4,8 +4,10 @@
  * is keyed by server and event, results do not depend on how the fleet is cut.
  */
 import type { CompiledExperiment } from './compile';
+import { domainBoundaryAtOrAfter } from './domain-layout';
 import type { ShardTask } from './engine';
 import { accepted, refused, type Refusable } from './refusal';
+import type { FailureDomainSpec } from './spec-schema';
 
 /**
  * Evaluations (job × strategy) a default shard aims for: a few hundred ms of
@@ -47,6 +49,10 @@ export function shardPlan(model: CompiledExperiment, shardSize?: number): Refusa
       message: `shard size ${size} cuts ${model.servers} servers into ${count} shards; at most ${MAX_SHARDS}`,
     });
   }
+  const domains = model.resolved.spec.domains;
+  if (domains) {
+    return accepted(planDomainShards(model.servers, size, domains));
+  }
   return accepted(cut(model.servers, size, count));
 }
 
@@ -71,6 +77,28 @@ function cut(servers: number, size: number, count: number): ShardTask[] {
       serverStart: i * size,
       serverEnd: Math.min(servers, (i + 1) * size),
     });
+  }
+  return shards;
+}
+
+/**
+ * Shards of about `size` servers that never cut a failure domain: a shard that
+ * would end inside a domain runs on to the domain's end, so each domain is
+ * simulated, in event-time order, by exactly one shard.
+ */
+function planDomainShards(
+  servers: number,
+  size: number,
+  domains: readonly FailureDomainSpec[],
+): ShardTask[] {
+  const shards: ShardTask[] = [];
+  for (let start = 0; start < servers;) {
+    const end = Math.min(
+      servers,
+      domainBoundaryAtOrAfter(domains, Math.min(servers, start + size)),
+    );
+    shards.push({ index: shards.length, serverStart: start, serverEnd: end });
+    start = end;
   }
   return shards;
 }

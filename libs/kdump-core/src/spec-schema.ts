@@ -358,6 +358,85 @@ const countOrRate = {
   horizonDays: positive.max(36500).optional(),
 };
 
+/**
+ * A shared dump target: the NFS export or SSH server `kdump.conf` names
+ * (`nfs host:/export`, `ssh user@host`), which every client in its failure
+ * domains dumps to. Each domain has its own server of this kind.
+ */
+export const DumpTargetSchema = z.strictObject({
+  protocol: z.enum(['nfs', 'ssh']).describe('kdump.conf target: nfs or ssh'),
+  sessions: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .describe('dumps the server takes at once (NFS/SSH sessions); the others wait'),
+  sessionMiBps: positive.describe('bandwidth of one dump session, MiB/s'),
+  linkMiBps: positive
+    .optional()
+    .describe(
+      'the server link, shared by the sessions: each gets min(sessionMiBps, linkMiBps / sessions)',
+    ),
+  networkWaitMs: TimeDistributionSchema.optional().describe(
+    'the capture kernel bringing its network up before the dump (link carrier, rd.net.timeout.carrier, DHCP); default none',
+  ),
+  waitLimitS: positive
+    .optional()
+    .describe(
+      'a capture kernel that waits this long for a session gives up and the dump is lost; default: waits forever',
+    ),
+  failureAction: z
+    .enum(['reboot', 'halt', 'poweroff'])
+    .optional()
+    .describe(
+      'kdump.conf failure_action after a lost dump (default reboot): halt and poweroff stay down operatorMinutes',
+    ),
+  operatorMinutes: nonNegative
+    .optional()
+    .describe('how long a halted or powered-off server waits for an operator (default 60)'),
+  transferMs: TimeDistributionSchema.optional().describe(
+    'measured transfer times of this server, replacing dump size / session bandwidth',
+  ),
+  source: z.string().optional(),
+});
+
+/** Consecutive servers of the fleet that share a dump server (a rack, a cluster). */
+export const FailureDomainSchema = z.strictObject({
+  name,
+  servers: z.number().int().min(1).max(100_000_000).describe('servers in one domain'),
+  count: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .optional()
+    .describe('this many consecutive domains of that size (default 1)'),
+  dumpTarget: name.describe(
+    'the dumpTargets entry each of these domains dumps to (one server each)',
+  ),
+});
+
+/** A crash storm: a share of some domains crashes within a window. */
+export const CrashStormSchema = z.strictObject({
+  name,
+  atHours: nonNegative.describe('when the storm starts, hours from the start of the horizon'),
+  windowMinutes: positive.describe('the crashes spread uniformly over this window'),
+  share: probability.describe("share of each domain's servers that crash"),
+  domains: z
+    .array(name)
+    .min(1)
+    .optional()
+    .describe('domain names (every domain of an entry); default every domain'),
+  causes: z
+    .record(name, nonNegative)
+    .describe(
+      "relative weights of the storm's crash causes (a bad kernel: panic, oops; a power event: machine-check)",
+    ),
+  observeMinutes: positive
+    .optional()
+    .describe('how long after its start the storm is charted (default 60)'),
+});
+
 export const ExperimentSpecSchema = z.strictObject({
   name: name.describe('experiment name'),
   description: z.string().optional(),
@@ -406,6 +485,22 @@ export const ExperimentSpecSchema = z.strictObject({
     .describe('overrides of and additions to the built-in catalogue; nested objects replace whole'),
   sweep: SweepSchema.optional(),
   rollout: RolloutSchema.optional(),
+  dumpTargets: z
+    .record(name, DumpTargetSchema)
+    .optional()
+    .describe('shared dump targets (NFS/SSH servers) by name, for failure domains'),
+  domains: z
+    .array(FailureDomainSchema)
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe('failure domains: consecutive servers from the first, sharing one dump server each'),
+  storms: z
+    .array(CrashStormSchema)
+    .min(1)
+    .max(64)
+    .optional()
+    .describe('crash storms over failure domains (at most 64: each compiles its cause mix)'),
   run: z
     .strictObject({
       shardSize: z.number().int().min(1).optional().describe('servers per shard'),
@@ -428,6 +523,9 @@ export type ResetStep = z.infer<typeof ResetStepSchema>;
 export type StrategyDefinition = z.infer<typeof StrategyDefinitionSchema>;
 export type ExperimentSpec = z.infer<typeof ExperimentSpecSchema>;
 export type SweepDefinition = z.infer<typeof SweepSchema>;
+export type DumpTargetSpec = z.infer<typeof DumpTargetSchema>;
+export type FailureDomainSpec = z.infer<typeof FailureDomainSchema>;
+export type CrashStormSpec = z.infer<typeof CrashStormSchema>;
 
 /** The spec's JSON Schema (draft 2020-12), for editors. */
 export function specJsonSchema(): unknown {

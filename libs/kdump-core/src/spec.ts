@@ -21,6 +21,7 @@ import {
   BUILTIN_PROFILES,
   BUILTIN_STRATEGIES,
 } from './catalogue';
+import { checkCoupling } from './coupling-spec';
 import { didYouMean } from './did-you-mean';
 import { rolloutErrors } from './rollout-spec';
 import { compileDistribution, type TimeDistribution } from './distribution';
@@ -756,6 +757,7 @@ function resolve(
   }
 
   const strategies = resolveStrategies(spec, drivers, err);
+  checkCoupling(spec, crashCauses, err);
   if (errors.length > 0) {
     return null;
   }

@@ -6,6 +6,8 @@ import {
   emptyAggregate,
   Hist,
   recordMicros,
+  runExperiment,
+  validateSpec,
   wilson,
 } from '../../../../libs/kdump-core/src';
 import { experimentSamples, foldHistogram, LE_BUCKETS } from './simulation-metrics';
@@ -151,5 +153,87 @@ describe('experimentSamples', () => {
     expect(new Set(samples.fleetsim_device_reinit_seconds.map((x) => x.labels.profile))).toEqual(
       new Set(['*']),
     );
+  });
+});
+
+describe('experimentSamples of a spec with failure domains', () => {
+  it('exports the failure-domain figures and storm series of the report', () => {
+    const spec = validateSpec({
+      name: 'storm-metrics',
+      seed: 3,
+      fleet: [{ profile: 'compute-2s', count: 400 }],
+      events: { crash: { ratePerServerYear: 2, horizonDays: 30, causes: { panic: 1 } } },
+      strategies: ['rhel-default', 'none'],
+      dumpTargets: { nfs: { protocol: 'nfs', sessions: 2, sessionMiBps: 100, waitLimitS: 300 } },
+      domains: [{ name: 'rack', servers: 200, count: 2, dumpTarget: 'nfs' }],
+      storms: [
+        {
+          name: 'bad-kernel',
+          atHours: 5,
+          windowMinutes: 5,
+          share: 0.3,
+          causes: { panic: 1 },
+          observeMinutes: 120,
+        },
+      ],
+    });
+    if (!spec.ok) {
+      throw new Error(JSON.stringify(spec.errors));
+    }
+    const { aggregate, report } = runExperiment(spec.resolved);
+    const samples = experimentSamples('e1', aggregate, ['crash'], [60]);
+    const value = (name: keyof typeof samples, labels: Record<string, string>) =>
+      samples[name]
+        .filter((x) => Object.entries(labels).every(([k, v]) => x.labels[k] === v))
+        .reduce((a, x) => a + x.value, 0);
+    for (const s of report.coupling!.strategies) {
+      const at = { strategy: s.strategy };
+      expect(value('fleetsim_domain_crashes_total', at)).toBe(s.crashes);
+      expect(value('fleetsim_domain_crashes_total', { ...at, outcome: 'captured' })).toBe(
+        s.captured,
+      );
+      expect(value('fleetsim_domain_crashes_total', { ...at, outcome: 'lost-to-contention' })).toBe(
+        s.lostToContention,
+      );
+      expect(
+        samples.fleetsim_shared_dump_wait_seconds.find(
+          (x) =>
+            x.metricName === 'fleetsim_shared_dump_wait_seconds_count' &&
+            x.labels.strategy === s.strategy,
+        )!.value,
+      ).toBe(s.waitSeconds.count);
+      expect(value('fleetsim_shared_dump_peak_waiting', at)).toBe(s.peakWaiting);
+      const storm = report.coupling!.storms[0]!.strategies.find((x) => x.strategy === s.strategy)!;
+      const waiting = samples.fleetsim_storm_dumps_waiting.filter(
+        (x) => x.labels.strategy === s.strategy,
+      );
+      expect(waiting.map((x) => x.value)).toEqual(storm.waitingSeries);
+      expect(waiting.map((x) => x.labels.since_start_seconds).slice(0, 3)).toEqual([
+        '0',
+        '60',
+        '120',
+      ]);
+      const captured = samples.fleetsim_storm_dumps_captured.filter(
+        (x) => x.labels.strategy === s.strategy,
+      );
+      expect(captured.map((x) => x.value)).toEqual(storm.capturedSeries);
+      expect(captured[0]!.labels.since_start_seconds).toBe('60');
+    }
+  });
+
+  it('exports no failure-domain samples for a spec without domains', () => {
+    const spec = validateSpec({
+      name: 'plain',
+      seed: 3,
+      fleet: [{ profile: 'compute-2s', count: 20 }],
+      events: { crash: { perServer: 1, causes: { panic: 1 } } },
+      strategies: ['rhel-default'],
+    });
+    if (!spec.ok) {
+      throw new Error(JSON.stringify(spec.errors));
+    }
+    const samples = experimentSamples('e2', runExperiment(spec.resolved).aggregate, ['crash']);
+    expect(samples.fleetsim_domain_crashes_total).toEqual([]);
+    expect(samples.fleetsim_storm_dumps_waiting).toEqual([]);
   });
 });

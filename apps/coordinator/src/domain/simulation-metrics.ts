@@ -12,6 +12,9 @@ import {
   BUCKETS,
   bucketLowerMicros,
   Counter,
+  CouplingCounter,
+  CouplingHist,
+  SERIES_BINS,
   FAILURE_REASONS,
   Hist,
   histogramCount,
@@ -19,6 +22,7 @@ import {
   sumMicros,
   wilson,
   type Aggregate,
+  type CouplingAggregate,
   type JobKind,
 } from '../../../../libs/kdump-core/src';
 
@@ -112,6 +116,11 @@ export const SIMULATION_METRICS = {
   captureKernelBoot: 'fleetsim_capture_kernel_boot_seconds',
   dump: 'fleetsim_dump_seconds',
   downtime: 'fleetsim_downtime_seconds',
+  domainCrashes: 'fleetsim_domain_crashes_total',
+  sharedDumpWait: 'fleetsim_shared_dump_wait_seconds',
+  sharedDumpPeakWaiting: 'fleetsim_shared_dump_peak_waiting',
+  stormDumpsWaiting: 'fleetsim_storm_dumps_waiting',
+  stormDumpsCaptured: 'fleetsim_storm_dumps_captured',
 } as const;
 
 export type SimulationMetric = (typeof SIMULATION_METRICS)[keyof typeof SIMULATION_METRICS];
@@ -144,11 +153,13 @@ function histogramSamples(
 /**
  * Every simulated-result sample of a finished experiment.
  * @param kinds the job kinds the spec has (crash, reboot)
+ * @param stormBinSeconds per crash storm of the spec, the width of a point of its series
  */
 export function experimentSamples(
   experiment: string,
   aggregate: Aggregate,
   kinds: readonly JobKind[],
+  stormBinSeconds: readonly number[] = [],
 ): ExperimentSamples {
   const { layout, slots } = aggregate;
   const out: ExperimentSamples = {
@@ -160,7 +171,15 @@ export function experimentSamples(
     fleetsim_capture_kernel_boot_seconds: [],
     fleetsim_dump_seconds: [],
     fleetsim_downtime_seconds: [],
+    fleetsim_domain_crashes_total: [],
+    fleetsim_shared_dump_wait_seconds: [],
+    fleetsim_shared_dump_peak_waiting: [],
+    fleetsim_storm_dumps_waiting: [],
+    fleetsim_storm_dumps_captured: [],
   };
+  if (aggregate.coupling) {
+    couplingSamples(out, experiment, aggregate.coupling, stormBinSeconds);
+  }
   // `*` is the whole fleet; then one series per server profile of the spec (not for
   // device reinitialisation, which is kept fleet-wide only).
   const views = [
@@ -253,4 +272,66 @@ export function experimentSamples(
     });
   }
   return out;
+}
+
+/**
+ * Failure domains and shared dump targets (a spec with domains): crashes in
+ * domains by outcome, the wait for a session, the peak queue, and each storm's
+ * course over simulated time as one gauge per point, labelled by the seconds
+ * since the storm started (bounded: SERIES_BINS points per storm and strategy).
+ */
+function couplingSamples(
+  out: ExperimentSamples,
+  experiment: string,
+  coupling: CouplingAggregate,
+  stormBinSeconds: readonly number[],
+): void {
+  const { layout, slots } = coupling;
+  layout.strategies.forEach((strategy, s) => {
+    const labels = { experiment, strategy };
+    const crashes = slots[layout.counter(s, CouplingCounter.Crashes)]!;
+    const captured = slots[layout.counter(s, CouplingCounter.Captured)]!;
+    const lost = slots[layout.counter(s, CouplingCounter.Lost)]!;
+    for (const [outcome, value] of [
+      ['captured', captured],
+      ['lost-to-contention', lost],
+      ['not-captured', crashes - captured - lost],
+    ] as const) {
+      out.fleetsim_domain_crashes_total.push({
+        metricName: SIMULATION_METRICS.domainCrashes,
+        labels: { ...labels, outcome },
+        value,
+      });
+    }
+    histogramSamples(
+      out.fleetsim_shared_dump_wait_seconds,
+      SIMULATION_METRICS.sharedDumpWait,
+      labels,
+      foldHistogram(slots, layout.histogram(s, CouplingHist.Wait)),
+    );
+    out.fleetsim_shared_dump_peak_waiting.push({
+      metricName: SIMULATION_METRICS.sharedDumpPeakWaiting,
+      labels,
+      value: slots[layout.peakWaiting(s)]!,
+    });
+    layout.storms.forEach((storm, t) => {
+      const bin = stormBinSeconds[t] ?? 0;
+      const waiting = layout.waitingSeries(t, s);
+      const capturedSeries = layout.capturedSeries(t, s);
+      let sum = 0;
+      for (let k = 0; k < SERIES_BINS; k++) {
+        sum += slots[capturedSeries + k]!;
+        out.fleetsim_storm_dumps_waiting.push({
+          metricName: SIMULATION_METRICS.stormDumpsWaiting,
+          labels: { ...labels, storm, since_start_seconds: String(k * bin) },
+          value: slots[waiting + k]!,
+        });
+        out.fleetsim_storm_dumps_captured.push({
+          metricName: SIMULATION_METRICS.stormDumpsCaptured,
+          labels: { ...labels, storm, since_start_seconds: String((k + 1) * bin) },
+          value: sum,
+        });
+      }
+    });
+  });
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import {
   compileExperiment,
+  couplingLayout,
   decodeSparse,
   decodeTally,
   FleetEngine,
@@ -9,6 +10,7 @@ import {
   type Aggregate,
   type AggregateLayout,
   type CompiledExperiment,
+  type CouplingLayout,
 } from '../../../../libs/kdump-core/src';
 import type { ExperimentRecord } from '../domain/experiment';
 import { Lru } from '../domain/lru';
@@ -17,6 +19,8 @@ import { Lru } from '../domain/lru';
 export interface ExperimentModel {
   model: CompiledExperiment;
   layout: AggregateLayout;
+  /** Layout of the failure-domain slots after the fleet's, for a spec with domains; else null. */
+  coupling: CouplingLayout | null;
   engine: FleetEngine;
 }
 
@@ -45,7 +49,7 @@ export class ExperimentModels {
     }
     const model = compileExperiment(result.resolved);
     const engine = new FleetEngine(model);
-    const entry = { model, layout: engine.layout, engine };
+    const entry = { model, layout: engine.layout, coupling: couplingLayout(model), engine };
     this.models.set(rec.id, entry);
     return entry;
   }
@@ -67,8 +71,8 @@ export class ExperimentModels {
     if (!sparse) {
       return null;
     }
-    const { layout, model } = this.modelOf(rec);
-    const aggregate = decodeSparse(layout, sparse);
+    const { layout, model, coupling } = this.modelOf(rec);
+    const aggregate = decodeSparse(layout, sparse, coupling);
     const plan = rolloutPlanOf(model);
     if (plan) {
       const tally = await loadRollout();

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { registerQueueDepthGauge } from '../../../../libs/fleet-platform/src/metrics';
-import type { JobKind } from '../../../../libs/kdump-core/src';
+import { SERIES_BINS, type JobKind } from '../../../../libs/kdump-core/src';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../config/coordinator.config';
 import type { ExperimentRecord } from '../domain/experiment';
 import { EXPERIMENT_STATES, isActive } from '../../../../libs/fleet-contract/src/http-contract';
@@ -52,6 +52,16 @@ const HELP: Record<SimulationMetric, string> = {
   fleetsim_dump_seconds: 'Simulated dump filtering and writing, in finished experiments.',
   fleetsim_downtime_seconds:
     'Simulated downtime from the fault (or planned reboot) until back in service, in finished experiments.',
+  fleetsim_domain_crashes_total:
+    'Simulated crashes in failure domains by outcome with the shared dump targets: captured, lost-to-contention, not-captured.',
+  fleetsim_shared_dump_wait_seconds:
+    'Simulated wait of a dump for a session at its shared dump target (dumps that got one).',
+  fleetsim_shared_dump_peak_waiting:
+    'Most dumps waiting at one shared dump target at once in a finished experiment.',
+  fleetsim_storm_dumps_waiting:
+    "Dumps waiting for a session at a crash storm's dump servers, by seconds since the storm started (simulated time).",
+  fleetsim_storm_dumps_captured:
+    'Dumps captured since a crash storm started, by seconds since it started (simulated time).',
 };
 
 const TYPES: Record<SimulationMetric, 'counter' | 'gauge' | 'histogram'> = {
@@ -63,6 +73,11 @@ const TYPES: Record<SimulationMetric, 'counter' | 'gauge' | 'histogram'> = {
   fleetsim_capture_kernel_boot_seconds: 'histogram',
   fleetsim_dump_seconds: 'histogram',
   fleetsim_downtime_seconds: 'histogram',
+  fleetsim_domain_crashes_total: 'counter',
+  fleetsim_shared_dump_wait_seconds: 'histogram',
+  fleetsim_shared_dump_peak_waiting: 'gauge',
+  fleetsim_storm_dumps_waiting: 'gauge',
+  fleetsim_storm_dumps_captured: 'gauge',
 };
 
 /**
@@ -215,8 +230,11 @@ export class MetricsService {
     if (model.reboots) {
       kinds.push('reboot');
     }
+    const storms = (model.resolved.spec.storms ?? []).map(
+      (t) => ((t.observeMinutes ?? 60) * 60) / SERIES_BINS,
+    );
     const samples = {
-      ...experimentSamples(rec.id, aggregate, kinds),
+      ...experimentSamples(rec.id, aggregate, kinds, storms),
       ...rolloutSamples(rec.id, model, aggregate),
     };
     this.samples.set(rec.id, samples);

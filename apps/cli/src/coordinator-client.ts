@@ -4,7 +4,7 @@
  * failure comes back as a {@link CoordinatorError} whose message names the
  * coordinator's URL, so the commands can print it as it is.
  */
-import type { Report } from '../../../libs/kdump-core/src';
+import type { PointRequest, Report } from '../../../libs/kdump-core/src';
 
 /** States of an experiment, as the coordinator names them. */
 export const EXPERIMENT_STATES = ['queued', 'running', 'done', 'failed', 'cancelled'] as const;
@@ -23,6 +23,21 @@ export interface ExperimentStatus {
   startedAt?: string | null;
   finishedAt?: string | null;
   /** Why it failed, when the coordinator says. */
+  error?: string | null;
+}
+
+/** `GET /batches/:id` (and the 201 of `POST /batches`): a batch of points, one experiment each. */
+export interface BatchStatus {
+  id: string;
+  name: string;
+  state: ExperimentState | string;
+  servers: number;
+  shards: { done: number; total: number };
+  points: { index: number; label: string; experiment: string; state: string }[];
+  /** Points whose results /metrics publishes (with a `point` label). */
+  metricsPoints?: number;
+  /** Says what is left out of the metrics, when something is. */
+  note?: string;
   error?: string | null;
 }
 
@@ -131,6 +146,48 @@ export class CoordinatorClient {
   async report(id: string): Promise<Report> {
     const res = await this.request('GET', `/experiments/${encodeURIComponent(id)}/report`);
     return this.expectJson<Report>(res, `GET /experiments/${id}/report`, [200], id);
+  }
+
+  /** `POST /batches`: the spec and its points (see decision-runs.ts), as queued. */
+  async submitBatch(spec: string, points: readonly PointRequest[]): Promise<BatchStatus> {
+    const res = await this.request('POST', '/batches', {
+      body: JSON.stringify({ spec, points }),
+      headers: { 'content-type': 'application/json' },
+    });
+    if (res.status === 400) {
+      const body = await readJson(res);
+      throw new CoordinatorError(
+        'invalid-spec',
+        `the coordinator at ${this.baseUrl} refused the batch: ${messageOf(body) ?? 'invalid batch'}`,
+        400,
+        specErrorsOf(body),
+      );
+    }
+    return this.expectJson<BatchStatus>(res, 'POST /batches', [200, 201]);
+  }
+
+  /** `GET /batches/:id`. */
+  async batchStatus(id: string): Promise<BatchStatus> {
+    const res = await this.request('GET', `/batches/${encodeURIComponent(id)}`);
+    return this.expectJson<BatchStatus>(res, `GET /batches/${id}`, [200], id);
+  }
+
+  /** `GET /batches/:id/reports`: each point's report, in point order. */
+  async batchReports(id: string): Promise<Report[]> {
+    const res = await this.request('GET', `/batches/${encodeURIComponent(id)}/reports`);
+    const body = await this.expectJson<{ reports?: unknown }>(
+      res,
+      `GET /batches/${id}/reports`,
+      [200],
+      id,
+    );
+    if (!Array.isArray(body?.reports)) {
+      throw new CoordinatorError(
+        'server',
+        `the coordinator at ${this.baseUrl} answered GET /batches/${id}/reports without a reports list`,
+      );
+    }
+    return body.reports as Report[];
   }
 
   /** `DELETE /experiments/:id`: the experiment as it is after the cancel. */

@@ -1,29 +1,50 @@
 /**
  * `fleetsim sweep`, `fleetsim crashkernel`, `fleetsim sensitivity`: the
- * multi-run questions. Each loads the spec, runs its experiments embedded (one
- * after another in this thread, on the same crashes), and writes its own
- * document in the format asked for. A progress line per run goes to stderr
- * when it is a terminal.
+ * multi-run questions. Each loads the spec and drives its decision's batches
+ * of points (decision-runs.ts) on worker threads here, or on a coordinator
+ * (`--coordinator`): one batch experiment per batch, its points run by the
+ * node-workers. The document is built here from the points' reports either
+ * way, so it is the same bytes. A progress line per point goes to stderr when
+ * it is a terminal.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import {
+  crashkernelSteps,
+  PointError,
   renderCrashkernel,
   renderSensitivity,
   renderSweep,
-  runSensitivity,
-  runSweep,
-  sizeCrashkernel,
+  resolvePoint,
+  runExperiment,
+  runSteps,
+  sensitivitySteps,
+  SpecPathError,
+  sweepSteps,
   SweepError,
+  type DecisionSteps,
+  type PointRequest,
+  type Report,
+  type ResolvedSpec,
 } from '../../../libs/kdump-core/src';
 import type { DecisionCommand } from './decision-args';
 import type { CliIo } from './cli-io';
 import { UsageError } from './cli-io';
+import { CoordinatorError } from './coordinator-client';
 import { planOutput, type ReportFormat } from './output-format';
+import { PointPool, spawnPointWorker } from './point-pool';
+import { remotePointRunner } from './remote-decisions';
 import { checkWritableDestination } from './run-command';
 import { loadSpecForCommand } from './spec-file';
 
 /** The formats a multi-run document renders in (CSV is for `fleetsim run`'s report). */
 type DecisionFormat = Exclude<ReportFormat, 'csv'>;
+
+/** Threads when --threads is not given: the CPUs, when the compiled worker is there to start. */
+function defaultThreads(): number {
+  return existsSync(join(__dirname, 'point-worker.js')) ? availableParallelism() : 1;
+}
 
 export async function decisionCommand(cmd: DecisionCommand, io: CliIo): Promise<number> {
   const output = planOutput(cmd);
@@ -42,7 +63,28 @@ export async function decisionCommand(cmd: DecisionCommand, io: CliIo): Promise<
   }
   const { resolved } = loaded;
   const progress = (text: string) => io.progressStream?.write(`\r\x1b[2K${text}`);
+  let done = 0;
+  const onPoint = (request: PointRequest) =>
+    progress(`${cmd.kind}: run ${++done} (${request.label})`);
+
   let render: (format: DecisionFormat) => string;
+  let pool: PointPool | null = null;
+  const threads = cmd.threads ?? defaultThreads();
+  const drive = async <T>(steps: DecisionSteps<T>): Promise<T> => {
+    if (cmd.coordinator !== undefined) {
+      const remote = remotePointRunner(cmd.spec, loaded.text, cmd, io, onPoint);
+      return runSteps(steps, (requests) => remote.run(requests));
+    }
+    return runSteps(steps, async (requests) => {
+      if (threads === 1 || requests.length === 1) {
+        return runHere(resolved, requests, onPoint);
+      }
+      pool ??= new PointPool(threads, () =>
+        spawnPointWorker({ specText: loaded.text, seed: cmd.seed }),
+      );
+      return pool.run(requests, onPoint);
+    });
+  };
   try {
     switch (cmd.kind) {
       case 'sweep': {
@@ -53,31 +95,25 @@ export async function decisionCommand(cmd: DecisionCommand, io: CliIo): Promise<
           );
           return 2;
         }
-        const doc = runSweep(resolved, def, {
-          onPoint: (done, total) => progress(`sweep: point ${done}/${total}`),
-        });
+        const doc = await drive(sweepSteps(resolved, def));
         render = (f) => renderSweep(doc, f);
         break;
       }
       case 'crashkernel': {
-        let runs = 0;
-        const doc = sizeCrashkernel(resolved, {
-          targetOom: cmd.targetOom,
-          stepMiB: cmd.stepMiB,
-          onRun: (profile, mib) =>
-            progress(`crashkernel: run ${++runs} (${profile} at ${mib} MiB)`),
-        });
+        const doc = await drive(
+          crashkernelSteps(resolved, { targetOom: cmd.targetOom, stepMiB: cmd.stepMiB }),
+        );
         render = (f) => renderCrashkernel(doc, f);
         break;
       }
       case 'sensitivity': {
-        const doc = runSensitivity(resolved, {
-          factor: cmd.factor,
-          maxParameters: cmd.maxParameters,
-          ...(cmd.only ? { only: cmd.only } : {}),
-          onRun: (done, total, path) =>
-            progress(`sensitivity: run ${done}/${total}${path ? ` (${path})` : ' (base)'}`),
-        });
+        const doc = await drive(
+          sensitivitySteps(resolved, {
+            factor: cmd.factor,
+            maxParameters: cmd.maxParameters,
+            ...(cmd.only ? { only: cmd.only } : {}),
+          }),
+        );
         render = (f) => renderSensitivity(doc, f);
         break;
       }
@@ -87,13 +123,18 @@ export async function decisionCommand(cmd: DecisionCommand, io: CliIo): Promise<
       io.err(e.problems.map((p) => `${cmd.spec}: ${p}\n`).join(''));
       return 2;
     }
-    if (e instanceof RangeError) {
+    if (e instanceof RangeError || e instanceof PointError || e instanceof SpecPathError) {
       io.err(`fleetsim ${cmd.kind}: ${e.message}\n`);
       return 2;
+    }
+    if (e instanceof CoordinatorError) {
+      io.err(`fleetsim ${cmd.kind}: ${e.message}\n`);
+      return e.kind === 'invalid-spec' || e.kind === 'refused' ? 2 : 1;
     }
     throw e;
   } finally {
     progress('');
+    await (pool as PointPool | null)?.close();
   }
   if (output.file) {
     try {
@@ -105,4 +146,17 @@ export async function decisionCommand(cmd: DecisionCommand, io: CliIo): Promise<
   }
   io.out(render(stdoutFormat as DecisionFormat));
   return 0;
+}
+
+/** A batch in this thread, point after point. */
+function runHere(
+  resolved: ResolvedSpec,
+  requests: readonly PointRequest[],
+  onPoint: (request: PointRequest) => void,
+): Report[] {
+  return requests.map((request) => {
+    const report = runExperiment(resolvePoint(resolved, request)).report;
+    onPoint(request);
+    return report;
+  });
 }

@@ -30,3 +30,4 @@ export * from './sweep';
 export * from './crashkernel-sizing';
 export * from './sensitivity';
 export * from './decision-format';
+export * from './decision-runs';

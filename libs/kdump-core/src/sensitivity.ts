@@ -7,10 +7,9 @@
  * and whether the ranking of strategies by capture rate changes, say which
  * assumptions the verdict rests on.
  */
-import { runExperiment } from './experiment';
+import { runStepsHere, type DecisionSteps, type PointRequest } from './decision-runs';
 import type { Report } from './report-schema';
 import type { ResolvedSpec } from './spec';
-import { parseSpecPath, resolveWithValues } from './spec-path';
 import { rowsOfReport, type RateJson } from './sweep';
 
 /** A figure marked as an assumption, as the fleet uses it. */
@@ -233,18 +232,20 @@ export interface SensitivityOptions {
   maxParameters?: number;
   /** Only parameters whose path contains one of these strings. */
   only?: readonly string[];
-  /** Called after each run (the base run is run 1). */
-  onRun?: (done: number, total: number, path: string | null) => void;
 }
 
+/** Label of the base point of a sensitivity run. */
+export const SENSITIVITY_BASE = 'base';
+
 /**
- * Runs the base experiment and, for each assumption, one run at each end of
- * its range; all on the same crashes (same seed and fleet).
+ * The base experiment, then (one batch) each assumption at each end of its
+ * range; all on the same crashes (same seed and fleet). See decision-runs.ts.
+ * @throws RangeError for a bad factor or parameter bound
  */
-export function runSensitivity(
+export function* sensitivitySteps(
   resolved: ResolvedSpec,
   options: SensitivityOptions = {},
-): SensitivityReport {
+): DecisionSteps<SensitivityReport> {
   const factor = options.factor ?? 2;
   const maxParameters = options.maxParameters ?? 40;
   if (!(factor > 1)) {
@@ -253,7 +254,7 @@ export function runSensitivity(
   if (!(Number.isInteger(maxParameters) && maxParameters >= 1)) {
     throw new RangeError(`max parameters must be a whole number >= 1, got ${maxParameters}`);
   }
-  const baseReport = runExperiment(resolved).report;
+  const [baseReport] = (yield [{ label: SENSITIVITY_BASE, values: [] }]) as [Report];
   // Failures of the base run first: their figures are the likeliest to swing it.
   const inBasis = new Set(
     baseReport.basis.flatMap((b) =>
@@ -318,24 +319,16 @@ export function runSensitivity(
   }
   const chosen = candidates.slice(0, maxParameters);
   const total = 1 + chosen.length * 2;
-  let done = 1;
-  options.onRun?.(done, total, null);
   const baseRows = rowsOfReport(baseReport);
   const baseRanking = ranking(baseReport);
-  const runAt = (top: string, value: unknown, path: string): Report => {
-    const r = resolveWithValues(resolved, [{ path: parseSpecPath(resolved, top), value }]);
-    if (!r.ok) {
-      throw new RangeError(
-        `${path} moved to ${JSON.stringify(value)}: ${r.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
-      );
-    }
-    const report = runExperiment(r.resolved).report;
-    options.onRun?.(++done, total, path);
-    return report;
-  };
-  const results: SensitivityResult[] = chosen.map((c) => {
-    const lowReport = runAt(c.top, c.lowTop, c.param.path);
-    const highReport = runAt(c.top, c.highTop, c.param.path);
+  const requests: PointRequest[] = chosen.flatMap((c) => [
+    { label: `${c.param.path} ÷${factor}`, values: [{ path: c.top, value: c.lowTop }] },
+    { label: `${c.param.path} ×${factor}`, values: [{ path: c.top, value: c.highTop }] },
+  ]);
+  const moved = requests.length > 0 ? yield requests : [];
+  const results: SensitivityResult[] = chosen.map((c, i) => {
+    const lowReport = moved[2 * i]!;
+    const highReport = moved[2 * i + 1]!;
     const lowRows = rowsOfReport(lowReport);
     const highRows = rowsOfReport(highReport);
     const rows = baseRows.map((b, i) => {
@@ -383,4 +376,20 @@ export function runSensitivity(
     notMoved,
     runs: total,
   };
+}
+
+/**
+ * Runs the base experiment and, for each assumption, one run at each end of
+ * its range, in this thread.
+ * @param onRun called after each run (the base run is run 1) with the moved path (null: base)
+ */
+export function runSensitivity(
+  resolved: ResolvedSpec,
+  options: SensitivityOptions & {
+    onRun?: (done: number, path: string | null) => void;
+  } = {},
+): SensitivityReport {
+  return runStepsHere(resolved, sensitivitySteps(resolved, options), (request, done) =>
+    options.onRun?.(done, request.values.length === 0 ? null : request.values[0]!.path),
+  );
 }

@@ -6,11 +6,13 @@ import {
   type NestModule,
 } from '@nestjs/common';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config/coordinator.config';
+import { BatchController } from './controllers/batch.controller';
 import { ExperimentController } from './controllers/experiment.controller';
 import { HealthController } from './controllers/health.controller';
 import { MetricsController } from './controllers/metrics.controller';
 import { ServerController } from './controllers/server.controller';
 import { SpecBodyMiddleware } from './middleware/spec-body.middleware';
+import { BatchRepository } from './repositories/batch.repository';
 import { ExperimentRepository } from './repositories/experiment.repository';
 import { MetricsRepository } from './repositories/metrics.repository';
 import { QueueRepository } from './repositories/queue.repository';
@@ -19,6 +21,7 @@ import { RedisRepository } from './repositories/redis.repository';
 import { WorkerRepository } from './repositories/worker.repository';
 import { ExperimentModels } from './services/experiment-models.service';
 import { DataLossWatch } from './services/data-loss.service';
+import { BatchService } from './services/batch.service';
 import { ExperimentService } from './services/experiment.service';
 import { FlowService } from './services/flow.service';
 import { HealthService } from './services/health.service';
@@ -31,6 +34,7 @@ export const repositories = [
   RedisErrorLog,
   RedisRepository,
   ExperimentRepository,
+  BatchRepository,
   QueueRepository,
   WorkerRepository,
   MetricsRepository,
@@ -40,6 +44,7 @@ export const services = [
   ExperimentModels,
   DataLossWatch,
   ExperimentService,
+  BatchService,
   FlowService,
   ServerJobService,
   SpecParser,
@@ -53,7 +58,13 @@ export class AppModule implements NestModule {
   static forRoot(config: CoordinatorConfig): DynamicModule {
     return {
       module: AppModule,
-      controllers: [ExperimentController, ServerController, HealthController, MetricsController],
+      controllers: [
+        ExperimentController,
+        BatchController,
+        ServerController,
+        HealthController,
+        MetricsController,
+      ],
       providers: [{ provide: COORDINATOR_CONFIG, useValue: config }, ...repositories, ...services],
     };
   }
@@ -63,6 +74,7 @@ export class AppModule implements NestModule {
       .apply(SpecBodyMiddleware)
       .forRoutes(
         { path: 'experiments', method: RequestMethod.POST },
+        { path: 'batches', method: RequestMethod.POST },
         { path: 'servers/:profile/:index/crash', method: RequestMethod.POST },
         { path: 'servers/:profile/:index/reboot', method: RequestMethod.POST },
       );

@@ -77,9 +77,10 @@ export default tseslint.config(
     },
   },
   {
-    files: ['libs/kdump-core/**/*.ts'],
+    // The HTTP contract (libs/fleet-contract) is as pure as the core: types, constants, schemas.
+    files: ['libs/kdump-core/**/*.ts', 'libs/fleet-contract/**/*.ts'],
     // Tests of the core may read example specs from disk; the core itself may not.
-    ignores: ['libs/kdump-core/**/*.spec.ts'],
+    ignores: ['libs/kdump-core/**/*.spec.ts', 'libs/fleet-contract/**/*.spec.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

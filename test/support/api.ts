@@ -4,6 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { isFinished, type ExperimentView } from '../../libs/fleet-contract/src/http-contract';
 import { CLI_MAIN, ROOT, sleep } from './apps';
 
 export interface HttpAnswer<T = unknown> {
@@ -42,18 +43,8 @@ export async function http<T = unknown>(
   };
 }
 
-export interface ExperimentJson {
-  id: string;
-  name: string;
-  state: string;
-  servers: number;
-  shards: { done: number; total: number };
-  jobsPerSecond?: number | null;
-  etaSeconds?: number | null;
-  createdAt?: string;
-  startedAt?: string | null;
-  finishedAt?: string | null;
-}
+/** An experiment as the API shows it (the HTTP contract's view). */
+export type ExperimentJson = ExperimentView;
 
 export class CoordinatorApi {
   constructor(public base: string) {}
@@ -106,12 +97,7 @@ export class CoordinatorApi {
 
   /** Waits for a final state; throws unless it is `done`. */
   async waitDone(id: string, timeoutMs: number): Promise<ExperimentJson> {
-    const e = await this.waitFor(
-      id,
-      (x) => ['done', 'failed', 'cancelled'].includes(x.state),
-      timeoutMs,
-      'a final state',
-    );
+    const e = await this.waitFor(id, (x) => isFinished(x.state), timeoutMs, 'a final state');
     if (e.state !== 'done') {
       throw new Error(`experiment ${id} ended ${e.state}: ${JSON.stringify(e)}`);
     }

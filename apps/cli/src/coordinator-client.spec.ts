@@ -59,12 +59,67 @@ describe('CoordinatorClient', () => {
     expect(e.message).toContain('invalid JSON');
   });
 
-  it('reads a list wrapped in an object', async () => {
+  it('refuses a list wrapped in an object: the contract answers a bare array', async () => {
     const url = await serve((res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ experiments: [{ id: 'a' }] }));
+      res.end(JSON.stringify({ experiments: [] }));
     });
-    expect(await new CoordinatorClient(url).list()).toEqual([{ id: 'a' }]);
+    const client = new CoordinatorClient(url);
+    const e = (await client.list().catch((err: unknown) => err)) as CoordinatorError;
+    expect(e).toBeInstanceOf(CoordinatorError);
+    expect(e.kind).toBe('server');
+    expect(e.message).toBe(
+      `the coordinator at ${client.baseUrl} answered GET /experiments with a body that breaks the HTTP contract (Invalid input: expected array, received object)`,
+    );
+  });
+
+  const VIEW = {
+    id: 'exp_1',
+    name: 'tiny',
+    state: 'running',
+    servers: 40,
+    shards: { done: 1, total: 4 },
+    jobsPerSecond: 100,
+    etaSeconds: 3,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    startedAt: '2026-01-01T00:00:01.000Z',
+    finishedAt: null,
+  };
+
+  it('returns an answer that keeps the contract as sent', async () => {
+    const url = await serve((res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(VIEW));
+    });
+    expect(await new CoordinatorClient(url).status('exp_1')).toEqual(VIEW);
+  });
+
+  it('refuses an answer that breaks the contract, naming the route and the fields', async () => {
+    const url = await serve((res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ...VIEW, state: 'paused', shards: { done: 1 } }));
+    });
+    const client = new CoordinatorClient(url);
+    const e = (await client.status('exp_1').catch((err: unknown) => err)) as CoordinatorError;
+    expect(e).toBeInstanceOf(CoordinatorError);
+    expect(e.kind).toBe('server');
+    expect(e.status).toBe(200);
+    expect(e.message).toBe(
+      `the coordinator at ${client.baseUrl} answered GET /experiments/exp_1 with a body that breaks the HTTP contract` +
+        ' (state: Invalid option: expected one of "queued"|"running"|"done"|"failed"|"cancelled"; shards.total: Invalid input: expected number, received undefined)',
+    );
+  });
+
+  it('refuses a success status the route does not answer with', async () => {
+    const url = await serve((res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ...VIEW, state: 'queued' }));
+    });
+    const e = (await new CoordinatorClient(url)
+      .submit({ text: 'name: x', contentType: 'application/yaml' })
+      .catch((err: unknown) => err)) as CoordinatorError;
+    expect(e.kind).toBe('server');
+    expect(e.message).toContain('answered POST /experiments with 200');
   });
 });
 

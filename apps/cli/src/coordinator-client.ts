@@ -1,45 +1,27 @@
 /**
  * The CLI's client of the coordinator's HTTP API (global `fetch`, Node ≥ 20):
- * submit a spec, read an experiment's state and report, cancel it. Every
- * failure comes back as a {@link CoordinatorError} whose message names the
- * coordinator's URL, so the commands can print it as it is.
+ * submit a spec, read an experiment's state and report, cancel it. Routes,
+ * statuses and payloads are the HTTP contract's (libs/fleet-contract): an
+ * answer that breaks it is refused. Every failure comes back as a
+ * {@link CoordinatorError} whose message names the coordinator's URL, so the
+ * commands can print it as it is.
  */
-import type { PointRequest, Report } from '../../../libs/kdump-core/src';
+import type { z } from 'zod';
+import {
+  ANSWERS,
+  contractBreach,
+  routePath,
+  routeText,
+  ROUTES,
+  type BatchView,
+  type ExperimentView,
+  type Report,
+  type Route,
+} from '../../../libs/fleet-contract/src/http-contract';
+import type { PointRequest } from '../../../libs/kdump-core/src';
 
-/** States of an experiment, as the coordinator names them. */
-export const EXPERIMENT_STATES = ['queued', 'running', 'done', 'failed', 'cancelled'] as const;
-export type ExperimentState = (typeof EXPERIMENT_STATES)[number];
-
-/** `GET /experiments/:id` (and the 201 of `POST /experiments`). */
-export interface ExperimentStatus {
-  id: string;
-  name: string;
-  state: ExperimentState | string;
-  servers: number;
-  shards: { done: number; total: number };
-  jobsPerSecond?: number | null;
-  etaSeconds?: number | null;
-  createdAt?: string | null;
-  startedAt?: string | null;
-  finishedAt?: string | null;
-  /** Why it failed, when the coordinator says. */
-  error?: string | null;
-}
-
-/** `GET /batches/:id` (and the 201 of `POST /batches`): a batch of points, one experiment each. */
-export interface BatchStatus {
-  id: string;
-  name: string;
-  state: ExperimentState | string;
-  servers: number;
-  shards: { done: number; total: number };
-  points: { index: number; label: string; experiment: string; state: string }[];
-  /** Points whose results /metrics publishes (with a `point` label). */
-  metricsPoints?: number;
-  /** Says what is left out of the metrics, when something is. */
-  note?: string;
-  error?: string | null;
-}
+/** An experiment as the coordinator shows it: the contract's {@link ExperimentView}. */
+export type ExperimentStatus = ExperimentView;
 
 /** One spec error of a 400 answer. */
 export interface RemoteSpecError {
@@ -100,7 +82,8 @@ export class CoordinatorClient {
 
   /** `POST /experiments`: the experiment as queued. */
   async submit(spec: SpecSubmission): Promise<ExperimentStatus> {
-    const res = await this.request('POST', '/experiments', {
+    const route = ROUTES.submitExperiment;
+    const res = await this.request(route.method, routePath(route), {
       body: spec.text,
       headers: { 'content-type': spec.contentType },
     });
@@ -114,43 +97,33 @@ export class CoordinatorClient {
         errors,
       );
     }
-    return this.expectJson<ExperimentStatus>(res, 'POST /experiments', [200, 201]);
+    return this.call(res, 'submitExperiment');
   }
 
   /** `GET /experiments/:id`. */
   async status(id: string): Promise<ExperimentStatus> {
-    const res = await this.request('GET', `/experiments/${encodeURIComponent(id)}`);
-    return this.expectJson<ExperimentStatus>(res, `GET /experiments/${id}`, [200], id);
+    return this.call(await this.send('getExperiment', { id }), 'getExperiment', id);
   }
 
   /** `GET /experiments`: newest first. */
   async list(): Promise<ExperimentStatus[]> {
-    const res = await this.request('GET', '/experiments');
-    const body = await this.expectJson<unknown>(res, 'GET /experiments', [200]);
-    // Either a bare array or `{ experiments: [...] }`.
-    if (Array.isArray(body)) {
-      return body as ExperimentStatus[];
-    }
-    const items = (body as { experiments?: unknown; items?: unknown } | null) ?? {};
-    const list = items.experiments ?? items.items;
-    if (Array.isArray(list)) {
-      return list as ExperimentStatus[];
-    }
-    throw new CoordinatorError(
-      'server',
-      `the coordinator at ${this.baseUrl} answered GET /experiments with something other than a list`,
-    );
+    return this.call(await this.send('listExperiments'), 'listExperiments');
   }
 
   /** `GET /experiments/:id/report` as JSON, key order as sent. */
   async report(id: string): Promise<Report> {
-    const res = await this.request('GET', `/experiments/${encodeURIComponent(id)}/report`);
-    return this.expectJson<Report>(res, `GET /experiments/${id}/report`, [200], id);
+    return this.call(await this.send('getReport', { id }), 'getReport', id);
   }
 
-  /** `POST /batches`: the spec and its points (see decision-runs.ts), as queued. */
-  async submitBatch(spec: string, points: readonly PointRequest[]): Promise<BatchStatus> {
-    const res = await this.request('POST', '/batches', {
+  /** `DELETE /experiments/:id`: the experiment as it is after the cancel. */
+  async cancel(id: string): Promise<ExperimentStatus> {
+    return this.call(await this.send('cancelExperiment', { id }), 'cancelExperiment', id);
+  }
+
+  /** `POST /batches`: the spec's text and its points (see decision-runs.ts), as queued. */
+  async submitBatch(spec: string, points: readonly PointRequest[]): Promise<BatchView> {
+    const route = ROUTES.submitBatch;
+    const res = await this.request(route.method, routePath(route), {
       body: JSON.stringify({ spec, points }),
       headers: { 'content-type': 'application/json' },
     });
@@ -163,40 +136,57 @@ export class CoordinatorClient {
         specErrorsOf(body),
       );
     }
-    return this.expectJson<BatchStatus>(res, 'POST /batches', [200, 201]);
+    return this.call(res, 'submitBatch');
   }
 
   /** `GET /batches/:id`. */
-  async batchStatus(id: string): Promise<BatchStatus> {
-    const res = await this.request('GET', `/batches/${encodeURIComponent(id)}`);
-    return this.expectJson<BatchStatus>(res, `GET /batches/${id}`, [200], id);
+  async batchStatus(id: string): Promise<BatchView> {
+    return this.call(await this.send('getBatch', { id }), 'getBatch', id);
   }
 
-  /** `GET /batches/:id/reports`: each point's report, in point order. */
+  /** `GET /batches/:id/reports`: each point's report, in point order, as sent. */
   async batchReports(id: string): Promise<Report[]> {
-    const res = await this.request('GET', `/batches/${encodeURIComponent(id)}/reports`);
-    const body = await this.expectJson<{ reports?: unknown }>(
-      res,
-      `GET /batches/${id}/reports`,
-      [200],
-      id,
-    );
-    if (!Array.isArray(body?.reports)) {
+    return (await this.call(await this.send('getBatchReports', { id }), 'getBatchReports', id))
+      .reports as Report[];
+  }
+
+  /** Sends a bodyless request on a route of the contract. */
+  private send(name: keyof typeof ROUTES, params: Record<string, string> = {}): Promise<Response> {
+    const route: Route = ROUTES[name];
+    return this.request(route.method, routePath(route, params));
+  }
+
+  /**
+   * The answer of a route of the contract: its JSON as sent (key order and
+   * all), once it has passed the route's schema.
+   * @param id the experiment the route is about, so a 404 says which
+   */
+  private async call<K extends keyof typeof CLIENT_ANSWERS>(
+    res: Response,
+    name: K,
+    id?: string,
+  ): Promise<z.infer<(typeof CLIENT_ANSWERS)[K]>> {
+    const route: Route = ROUTES[name];
+    const what = routeText(route, id === undefined ? {} : { id });
+    const body = await this.expectJson<unknown>(res, what, [route.status], id);
+    const checked = CLIENT_ANSWERS[name].safeParse(body);
+    if (!checked.success) {
+      if (name === 'getReport') {
+        const issue = checked.error.issues[0];
+        throw new CoordinatorError(
+          'server',
+          `the coordinator at ${this.baseUrl} sent a report this fleetsim does not read` +
+            ` (${issue ? `${issue.path.join('.')}: ${issue.message}` : 'schema mismatch'})`,
+          res.status,
+        );
+      }
       throw new CoordinatorError(
         'server',
-        `the coordinator at ${this.baseUrl} answered GET /batches/${id}/reports without a reports list`,
+        `the coordinator at ${this.baseUrl} answered ${what} with a body that breaks the HTTP contract (${contractBreach(checked.error)})`,
+        res.status,
       );
     }
-    return body.reports as Report[];
-  }
-
-  /** `DELETE /experiments/:id`: the experiment as it is after the cancel. */
-  async cancel(id: string): Promise<ExperimentStatus | null> {
-    const res = await this.request('DELETE', `/experiments/${encodeURIComponent(id)}`);
-    if (res.status === 204) {
-      return null;
-    }
-    return this.expectJson<ExperimentStatus>(res, `DELETE /experiments/${id}`, [200, 202], id);
+    return body as z.infer<(typeof CLIENT_ANSWERS)[K]>;
   }
 
   private async request(
@@ -258,6 +248,18 @@ export class CoordinatorClient {
     );
   }
 }
+
+/** The routes this client calls, with the schema of their answers. */
+const CLIENT_ANSWERS = {
+  submitExperiment: ANSWERS.submitExperiment,
+  listExperiments: ANSWERS.listExperiments,
+  getExperiment: ANSWERS.getExperiment,
+  getReport: ANSWERS.getReport,
+  cancelExperiment: ANSWERS.cancelExperiment,
+  submitBatch: ANSWERS.submitBatch,
+  getBatch: ANSWERS.getBatch,
+  getBatchReports: ANSWERS.getBatchReports,
+} as const;
 
 /** The body as JSON, or as `{ message: text }` when it is not JSON, or null. */
 async function readJson(res: Response): Promise<unknown> {

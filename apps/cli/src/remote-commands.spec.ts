@@ -62,12 +62,15 @@ interface Recorded {
   body: string;
 }
 
+/** An experiment as the fake sends it: any state, so tests can write them as plain strings. */
+type FakeExperiment = Omit<ExperimentStatus, 'state'> & { state: string };
+
 /** What the fake does; each test sets it. */
 interface Script {
   /** Answer to POST /experiments; default 201 with a queued experiment. */
   submit?: (body: string) => { status: number; body: unknown };
   /** States the experiment goes through, one per GET /experiments/:id. */
-  states?: Array<Partial<ExperimentStatus> | { httpStatus: number }>;
+  states?: Array<Partial<FakeExperiment> | { httpStatus: number }>;
   report?: { status: number; body: unknown };
   list?: unknown;
   cancel?: { status: number; body?: unknown };
@@ -93,7 +96,7 @@ class FakeCoordinator {
     this.polls = 0;
   }
 
-  private experiment(over: Partial<ExperimentStatus> = {}): ExperimentStatus {
+  private experiment(over: Partial<FakeExperiment> = {}): FakeExperiment {
     return {
       id: 'exp-1',
       name: 'tiny',
@@ -442,14 +445,27 @@ describe('fleetsim status', () => {
   });
 
   it('lists every experiment without an ID', async () => {
+    const times = { createdAt: '2026-01-01T00:00:00.000Z', startedAt: null, finishedAt: null };
     const a = {
       id: 'exp-2',
       name: 'b',
       state: 'running',
       servers: 1000,
       shards: { done: 1, total: 2 },
+      jobsPerSecond: null,
+      etaSeconds: null,
+      ...times,
     };
-    const b = { id: 'exp-1', name: 'a', state: 'done', servers: 40, shards: { done: 4, total: 4 } };
+    const b = {
+      id: 'exp-1',
+      name: 'a',
+      state: 'done',
+      servers: 40,
+      shards: { done: 4, total: 4 },
+      jobsPerSecond: 80,
+      etaSeconds: 0,
+      ...times,
+    };
     fake.reset({ list: [a, b] });
     const c = capture();
     expect(await main(['status', '--coordinator', fake.url], c.io)).toBe(0);

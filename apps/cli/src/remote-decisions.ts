@@ -7,7 +7,8 @@
  */
 import { ReportSchema, type PointRequest, type Report } from '../../../libs/kdump-core/src';
 import type { CliIo } from './cli-io';
-import { CoordinatorClient, CoordinatorError, type BatchStatus } from './coordinator-client';
+import type { BatchView } from '../../../libs/fleet-contract/src/http-contract';
+import { CoordinatorClient, CoordinatorError } from './coordinator-client';
 import type { DecisionCommand } from './decision-args';
 import { DEFAULT_POLL, specSubmission, type PollOptions } from './remote-commands';
 
@@ -42,7 +43,7 @@ export function remotePointRunner(
         io.err(`fleetsim: ${status.note}\n`);
       }
       const seen = new Set<number>();
-      const notice = (s: BatchStatus) => {
+      const notice = (s: BatchView) => {
         for (const p of s.points ?? []) {
           if (p.state === 'done' && !seen.has(p.index)) {
             seen.add(p.index);

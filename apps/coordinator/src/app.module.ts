@@ -5,6 +5,7 @@ import {
   type MiddlewareConsumer,
   type NestModule,
 } from '@nestjs/common';
+import { nestPath, ROUTES } from '../../../libs/fleet-contract/src/http-contract';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config/coordinator.config';
 import { BatchController } from './controllers/batch.controller';
 import { ExperimentController } from './controllers/experiment.controller';
@@ -73,10 +74,10 @@ export class AppModule implements NestModule {
     consumer
       .apply(SpecBodyMiddleware)
       .forRoutes(
-        { path: 'experiments', method: RequestMethod.POST },
-        { path: 'batches', method: RequestMethod.POST },
-        { path: 'servers/:profile/:index/crash', method: RequestMethod.POST },
-        { path: 'servers/:profile/:index/reboot', method: RequestMethod.POST },
+        { path: nestPath(ROUTES.submitExperiment), method: RequestMethod.POST },
+        { path: nestPath(ROUTES.submitBatch), method: RequestMethod.POST },
+        { path: nestPath(ROUTES.crashServer), method: RequestMethod.POST },
+        { path: nestPath(ROUTES.rebootServer), method: RequestMethod.POST },
       );
   }
 }

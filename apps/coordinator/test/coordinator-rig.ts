@@ -28,6 +28,7 @@ import {
   type ShardJobData,
   type TraceJobData,
 } from '../../../libs/kdump-core/src';
+import { isActive } from '../../../libs/fleet-contract/src/http-contract';
 import { configureCoordinatorApp, listeningPort, NEST_APP_OPTIONS } from '../src/app.factory';
 import { AppModule } from '../src/app.module';
 import { readCoordinatorConfig, type CoordinatorConfig } from '../src/config/coordinator.config';
@@ -223,7 +224,7 @@ export function api(url: string) {
     async finished(id: string, ms = 30_000) {
       const res = await until(
         () => call('GET', `/experiments/${id}`),
-        (r) => r.status !== 200 || !['queued', 'running'].includes(r.json?.state),
+        (r) => r.status !== 200 || !isActive(r.json?.state),
         ms,
       );
       return res.json;

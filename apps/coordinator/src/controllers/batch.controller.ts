@@ -11,8 +11,12 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Report } from '../../../../libs/kdump-core/src';
-import type { BatchView } from '../domain/batch';
+import {
+  nestPath,
+  ROUTES,
+  type BatchReports,
+  type BatchView,
+} from '../../../../libs/fleet-contract/src/http-contract';
 import { ErrorDto, SpecErrorsDto } from '../dtos/experiment.dto';
 import { BatchService } from '../services/batch.service';
 
@@ -38,11 +42,11 @@ const BATCH_EXAMPLE = {
  */
 @ApiTags('batches')
 @ApiServiceUnavailableResponse({ description: 'Redis is unreachable', type: ErrorDto })
-@Controller('batches')
+@Controller()
 export class BatchController {
   constructor(private readonly service: BatchService) {}
 
-  @Post()
+  @Post(nestPath(ROUTES.submitBatch))
   @ApiOperation({
     summary: 'Submit a batch of points',
     description:
@@ -55,7 +59,7 @@ export class BatchController {
     return this.service.create(typeof body === 'string' ? body : '');
   }
 
-  @Get(':id')
+  @Get(nestPath(ROUTES.getBatch))
   @ApiOperation({ summary: 'State and progress of a batch and each point' })
   @ApiOkResponse({ description: 'the batch' })
   @ApiNotFoundResponse({ type: ErrorDto })
@@ -63,17 +67,17 @@ export class BatchController {
     return this.service.get(id);
   }
 
-  @Get(':id/reports')
+  @Get(nestPath(ROUTES.getBatchReports))
   @ApiOperation({ summary: "Every point's report, in point order" })
   @ApiOkResponse({ description: '`{ id, reports }`' })
   @ApiNotFoundResponse({ type: ErrorDto })
   @ApiConflictResponse({ description: 'not done yet', type: ErrorDto })
   @ApiGoneResponse({ description: 'a point was cancelled or failed', type: ErrorDto })
-  reports(@Param('id') id: string): Promise<{ id: string; reports: Report[] }> {
+  reports(@Param('id') id: string): Promise<BatchReports> {
     return this.service.reports(id);
   }
 
-  @Delete(':id')
+  @Delete(nestPath(ROUTES.cancelBatch))
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel every point still queued or running' })
   @ApiOkResponse({ description: 'the batch after the cancel' })

@@ -29,9 +29,16 @@ import {
 } from '@nestjs/swagger';
 import type { ServerResponse } from 'node:http';
 import type { Report } from '../../../../libs/kdump-core/src';
-import type { ExperimentView } from '../domain/experiment';
+import {
+  EXPERIMENT_LIST,
+  nestPath,
+  REPORT_FORMATS,
+  ROUTES,
+  SPEC_MEDIA_TYPES,
+  type ExperimentView,
+  type ReportFormat,
+} from '../../../../libs/fleet-contract/src/http-contract';
 import { ErrorDto, ExperimentDto, SpecErrorsDto } from '../dtos/experiment.dto';
-import { SPEC_MEDIA_TYPES } from '../middleware/spec-body.middleware';
 import { ExperimentService } from '../services/experiment.service';
 
 const SPEC_EXAMPLE = `name: quickstart
@@ -44,10 +51,6 @@ events:
     perServer: 1
 strategies: [none, reset_devices, config-restore]
 `;
-
-/** Renderings of a report the report endpoint serves. */
-const REPORT_FORMATS = ['json', 'markdown', 'html'] as const;
-type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 function intQuery(
   raw: string | undefined,
@@ -67,11 +70,11 @@ function intQuery(
 
 @ApiTags('experiments')
 @ApiServiceUnavailableResponse({ description: 'Redis is unreachable', type: ErrorDto })
-@Controller('experiments')
+@Controller()
 export class ExperimentController {
   constructor(private readonly service: ExperimentService) {}
 
-  @Post()
+  @Post(nestPath(ROUTES.submitExperiment))
   @ApiOperation({
     summary: 'Submit an experiment',
     description:
@@ -97,13 +100,13 @@ export class ExperimentController {
     return this.service.create(typeof body === 'string' ? body : '', shardSize);
   }
 
-  @Get()
+  @Get(nestPath(ROUTES.listExperiments))
   @ApiOperation({ summary: 'List experiments, newest first' })
   @ApiQuery({
     name: 'limit',
     required: false,
     type: Number,
-    description: 'at most this many (default 100, max 1000)',
+    description: `at most this many (default ${EXPERIMENT_LIST.defaultLimit}, max ${EXPERIMENT_LIST.maxLimit})`,
   })
   @ApiQuery({ name: 'offset', required: false, type: Number })
   @ApiOkResponse({ type: [ExperimentDto] })
@@ -112,12 +115,12 @@ export class ExperimentController {
     @Query('offset') offset?: string,
   ): Promise<ExperimentView[]> {
     return this.service.list(
-      intQuery(limit, 'limit', 100, 1, 1000),
+      intQuery(limit, 'limit', EXPERIMENT_LIST.defaultLimit, 1, EXPERIMENT_LIST.maxLimit),
       intQuery(offset, 'offset', 0, 0, Number.MAX_SAFE_INTEGER),
     );
   }
 
-  @Get(':id')
+  @Get(nestPath(ROUTES.getExperiment))
   @ApiOperation({ summary: 'State, progress and ETA of an experiment' })
   @ApiOkResponse({ type: ExperimentDto })
   @ApiNotFoundResponse({ type: ErrorDto })
@@ -125,7 +128,7 @@ export class ExperimentController {
     return this.service.get(id);
   }
 
-  @Get(':id/report')
+  @Get(nestPath(ROUTES.getReport))
   @ApiOperation({
     summary: 'The report of a finished experiment',
     description:
@@ -177,7 +180,7 @@ export class ExperimentController {
     }
   }
 
-  @Delete(':id')
+  @Delete(nestPath(ROUTES.cancelExperiment))
   @HttpCode(200)
   @ApiOperation({
     summary: 'Cancel an experiment',

@@ -7,14 +7,15 @@ import {
 } from '@nestjs/swagger';
 import type { ServerResponse } from 'node:http';
 import { HealthDto } from '../dtos/experiment.dto';
-import { HealthService, type Health } from '../services/health.service';
+import { HealthService } from '../services/health.service';
+import { nestPath, ROUTES, type Health } from '../../../../libs/fleet-contract/src/http-contract';
 
 @ApiTags('operations')
 @Controller()
 export class HealthController {
   constructor(private readonly service: HealthService) {}
 
-  @Get('health')
+  @Get(nestPath(ROUTES.health))
   @ApiOperation({ summary: 'Whether Redis answers (PING within a second)' })
   @ApiOkResponse({ type: HealthDto })
   @ApiServiceUnavailableResponse({ type: HealthDto })

@@ -1,6 +1,7 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { ServerResponse } from 'node:http';
+import { nestPath, ROUTES } from '../../../../libs/fleet-contract/src/http-contract';
 import { MetricsService } from '../services/metrics.service';
 
 @ApiTags('operations')
@@ -8,7 +9,7 @@ import { MetricsService } from '../services/metrics.service';
 export class MetricsController {
   constructor(private readonly service: MetricsService) {}
 
-  @Get('metrics')
+  @Get(nestPath(ROUTES.metrics))
   @ApiOperation({
     summary: 'Prometheus metrics',
     description:

@@ -13,7 +13,11 @@ import {
 } from '@nestjs/swagger';
 import type { JobKind, JobTrace } from '../../../../libs/kdump-core/src';
 import { ErrorDto, SpecErrorsDto } from '../dtos/experiment.dto';
-import { SPEC_MEDIA_TYPES } from '../middleware/spec-body.middleware';
+import {
+  nestPath,
+  ROUTES,
+  SPEC_MEDIA_TYPES,
+} from '../../../../libs/fleet-contract/src/http-contract';
 import { ServerJobService } from '../services/server-job.service';
 
 function ApiServerJob(kind: JobKind): MethodDecorator {
@@ -54,11 +58,11 @@ function ApiServerJob(kind: JobKind): MethodDecorator {
 }
 
 @ApiTags('servers')
-@Controller('servers')
+@Controller()
 export class ServerController {
   constructor(private readonly service: ServerJobService) {}
 
-  @Post(':profile/:index/crash')
+  @Post(nestPath(ROUTES.crashServer))
   @HttpCode(200)
   @ApiServerJob('crash')
   crash(
@@ -71,7 +75,7 @@ export class ServerController {
     return this.run('crash', profile, index, body, experiment, event);
   }
 
-  @Post(':profile/:index/reboot')
+  @Post(nestPath(ROUTES.rebootServer))
   @HttpCode(200)
   @ApiServerJob('reboot')
   reboot(

@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
-  batchState,
-  batchView,
+  BatchViewSchema,
   METRIC_POINTS,
-  metricsNote,
-  newBatchId,
-  readBatchBody,
-} from './batch';
-import type { ExperimentView } from './experiment';
+  type ExperimentView,
+} from '../../../../libs/fleet-contract/src/http-contract';
+import { batchState, batchView, metricsNote, newBatchId, readBatchBody } from './batch';
 
 function point(id: string, state: ExperimentView['state'], done: number, error?: string) {
   return {
@@ -51,6 +48,7 @@ describe('batch state', () => {
       { index: 1, label: 'b', experiment: 'e2', state: 'failed' },
     ]);
     expect(v.note).toBeUndefined();
+    expect(BatchViewSchema.safeParse(v).success).toBe(true);
   });
 
   it('says when the metrics leave points out', () => {

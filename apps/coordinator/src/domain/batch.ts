@@ -7,22 +7,14 @@
  * computes for the same point here. Pure: the clock comes in as an argument.
  */
 import { randomBytes } from 'node:crypto';
+import {
+  MAX_POINT_LABEL,
+  METRIC_POINTS,
+  type BatchView,
+  type ExperimentState,
+  type ExperimentView,
+} from '../../../../libs/fleet-contract/src/http-contract';
 import type { PointRequest } from '../../../../libs/kdump-core/src';
-import type { ExperimentState, ExperimentView } from './experiment';
-
-/** Most points one batch may hold (each is an experiment with its own flow). */
-export const MAX_BATCH_POINTS = 1000;
-
-/**
- * Points of a batch whose results `/metrics` publishes, each with a `point`
- * label (its index): enough for the sweeps and sensitivity runs a dashboard
- * can show, few enough to keep the label bounded. Points beyond it run and
- * report as usual; the batch says so.
- */
-export const METRIC_POINTS = 64;
-
-/** Longest point label kept (a label is for legends and progress lines). */
-export const MAX_POINT_LABEL = 200;
 
 /** The stored batch. Times are epoch milliseconds. */
 export interface BatchRecord {
@@ -33,23 +25,6 @@ export interface BatchRecord {
   labels: string[];
   /** Experiment id of each point, in point order. */
   experiments: string[];
-}
-
-/** What the API shows of a batch. */
-export interface BatchView {
-  id: string;
-  name: string;
-  state: ExperimentState;
-  servers: number;
-  shards: { done: number; total: number };
-  points: { index: number; label: string; experiment: string; state: ExperimentState }[];
-  /** Points whose results /metrics publishes (`point` label 0..metricsPoints-1). */
-  metricsPoints: number;
-  /** What the metrics leave out, when they leave something out. */
-  note?: string;
-  createdAt: string;
-  /** The first failed point's reason. */
-  error?: string;
 }
 
 /** A new batch id: `bat_`, base-36 milliseconds, 6 random hex digits. */

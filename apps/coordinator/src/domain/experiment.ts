@@ -1,20 +1,13 @@
 /**
- * An experiment as the coordinator keeps it (a Redis hash) and as the API shows
- * it, plus the progress arithmetic. Pure: the clock comes in as an argument.
+ * An experiment as the coordinator keeps it (a Redis hash), its API view (the
+ * contract's `ExperimentView`), plus the progress arithmetic. Pure: the clock comes in as an argument.
  */
 import { randomBytes } from 'node:crypto';
-
-export const EXPERIMENT_STATES = ['queued', 'running', 'done', 'failed', 'cancelled'] as const;
-export type ExperimentState = (typeof EXPERIMENT_STATES)[number];
-
-/** States in which shards may still run. */
-export const ACTIVE_STATES: readonly ExperimentState[] = ['queued', 'running'];
-/** States after which nothing changes any more. */
-export const FINISHED_STATES: readonly ExperimentState[] = ['done', 'failed', 'cancelled'];
-
-export function isActive(state: ExperimentState): boolean {
-  return ACTIVE_STATES.includes(state);
-}
+import {
+  isActive,
+  type ExperimentState,
+  type ExperimentView,
+} from '../../../../libs/fleet-contract/src/http-contract';
 
 /** The stored experiment. Times are epoch milliseconds. */
 export interface ExperimentRecord {
@@ -46,23 +39,6 @@ export interface ExperimentRecord {
   batch?: string | null;
   /** Its point's index in the batch, or null. */
   point?: number | null;
-}
-
-/** What the API shows of an experiment. Times are ISO-8601. */
-export interface ExperimentView {
-  id: string;
-  name: string;
-  state: ExperimentState;
-  servers: number;
-  shards: { done: number; total: number };
-  /** Job × strategy evaluations per second since the first shard started. */
-  jobsPerSecond: number | null;
-  /** Seconds until done at the current pace; 0 when done, null when unknown or stopped. */
-  etaSeconds: number | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  error?: string;
 }
 
 /**

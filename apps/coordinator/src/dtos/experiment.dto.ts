@@ -1,5 +1,16 @@
+/**
+ * The OpenAPI (`/docs`) description of the HTTP contract's payloads
+ * (libs/fleet-contract): each class implements the contract's type, so the
+ * two cannot drift apart.
+ */
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { EXPERIMENT_STATES, type ExperimentState, type ExperimentView } from '../domain/experiment';
+import {
+  EXPERIMENT_STATES,
+  type ErrorBody,
+  type ExperimentState,
+  type ExperimentView,
+  type SpecErrorsBody,
+} from '../../../../libs/fleet-contract/src/http-contract';
 
 export class ShardProgressDto {
   @ApiProperty({ description: 'shards whose results reached the merge', example: 3 })
@@ -53,16 +64,16 @@ export class SpecErrorDto {
   message!: string;
 }
 
-export class SpecErrorsDto {
+export class SpecErrorsDto implements SpecErrorsBody {
   @ApiProperty({ example: 400 })
-  statusCode!: number;
+  statusCode!: 400;
   @ApiProperty({ example: 'invalid spec: 1 error(s); nothing was enqueued' })
   message!: string;
   @ApiProperty({ type: [SpecErrorDto] })
   errors!: SpecErrorDto[];
 }
 
-export class ErrorDto {
+export class ErrorDto implements ErrorBody {
   @ApiProperty({ example: 404 })
   statusCode!: number;
   @ApiProperty({ example: 'experiment "exp_x" not found' })

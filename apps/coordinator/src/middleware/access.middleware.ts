@@ -17,6 +17,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccessConfig } from '../config/coordinator.config';
+import { ROUTES } from '../../../../libs/fleet-contract/src/http-contract';
 
 /** What a request needs: nothing, a read token, or the write token. */
 export type AccessNeed = 'public' | 'read' | 'write';
@@ -48,7 +49,7 @@ export function accessNeeded(method: string, path: string): AccessNeed {
     return 'write';
   }
   if (READ_METHODS.has(method)) {
-    return path === '/health' ? 'public' : 'read';
+    return path === ROUTES.health.path ? 'public' : 'read';
   }
   // A CORS preflight carries no credentials and changes nothing.
   return method === 'OPTIONS' ? 'public' : 'write';

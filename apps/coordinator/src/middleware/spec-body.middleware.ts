@@ -8,18 +8,7 @@ import {
 } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../config/coordinator.config';
-
-/**
- * Media types a spec may be posted as. Not `text/plain` (nor form types): a
- * web page of any origin can send those without a CORS preflight.
- */
-export const SPEC_MEDIA_TYPES = [
-  'application/yaml',
-  'application/x-yaml',
-  'text/yaml',
-  'text/x-yaml',
-  'application/json',
-] as const;
+import { SPEC_MEDIA_TYPES } from '../../../../libs/fleet-contract/src/http-contract';
 
 /** The media type of a Content-Type header, lower case, without parameters. */
 export function mediaType(header: string | undefined): string | undefined {

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../config/coordinator.config';
+import type { ExperimentRecord } from '../domain/experiment';
 import {
   EXPERIMENT_STATES,
   FINISHED_STATES,
-  type ExperimentRecord,
   type ExperimentState,
-} from '../domain/experiment';
+} from '../../../../libs/fleet-contract/src/http-contract';
 import { RedisRepository } from './redis.repository';
 
 /**

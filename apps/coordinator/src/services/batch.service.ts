@@ -8,14 +8,12 @@ import {
 } from '../../../../libs/kdump-core/src';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../config/coordinator.config';
 import {
-  batchView,
+  isActive,
   MAX_BATCH_POINTS,
-  newBatchId,
-  readBatchBody,
-  type BatchRecord,
+  type BatchReports,
   type BatchView,
-} from '../domain/batch';
-import { isActive } from '../domain/experiment';
+} from '../../../../libs/fleet-contract/src/http-contract';
+import { batchView, newBatchId, readBatchBody, type BatchRecord } from '../domain/batch';
 import { BatchRepository } from '../repositories/batch.repository';
 import { ExperimentService, specErrors, type PlannedExperiment } from './experiment.service';
 import { SpecParser } from './spec-parser.service';
@@ -108,7 +106,7 @@ export class BatchService {
   }
 
   /** Each point's report, in point order (409 until every point is done, 410 after a failure). */
-  async reports(id: string): Promise<{ id: string; reports: Report[] }> {
+  async reports(id: string): Promise<BatchReports> {
     const rec = await this.find(id);
     const view = await this.view(rec);
     if (view.state !== 'done' && isActive(view.state)) {

@@ -6,12 +6,8 @@ import type { NewExperiment, ExperimentRepository } from '../repositories/experi
 import type { QueueRepository } from '../repositories/queue.repository';
 import type { DataLossWatch } from './data-loss.service';
 import { ExperimentModels } from './experiment-models.service';
-import {
-  ExperimentService,
-  lineOfKey,
-  parseShardSize,
-  type SpecErrorsBody,
-} from './experiment.service';
+import type { SpecErrorsBody } from '../../../../libs/fleet-contract/src/http-contract';
+import { ExperimentService, lineOfKey, parseShardSize } from './experiment.service';
 import type { FlowService } from './flow.service';
 import { SpecParser } from './spec-parser.service';
 

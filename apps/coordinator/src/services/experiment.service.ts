@@ -21,14 +21,13 @@ import {
   type SpecError,
 } from '../../../../libs/kdump-core/src';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../config/coordinator.config';
+import { experimentView, newExperimentId, type ExperimentRecord } from '../domain/experiment';
 import {
   ACTIVE_STATES,
-  experimentView,
   isActive,
-  newExperimentId,
-  type ExperimentRecord,
   type ExperimentView,
-} from '../domain/experiment';
+  type SpecErrorsBody,
+} from '../../../../libs/fleet-contract/src/http-contract';
 import { SHARD_CHUNK } from '../domain/flow-jobs';
 import { withRedisTimeout } from '../domain/redis-unavailable';
 import { fleetsimVersion } from '../../../../libs/fleet-platform/src/version';
@@ -43,13 +42,6 @@ import { SpecParser } from './spec-parser.service';
 const QUEUE_TIMEOUT_MS = 10_000;
 /** A flow that has not shown up this long after its record was written never will. */
 const FLOW_GRACE_MS = 60_000;
-
-/** Body of a 400 for a spec: every error with its path and line. */
-export interface SpecErrorsBody {
-  statusCode: 400;
-  message: string;
-  errors: SpecError[];
-}
 
 export function specErrors(message: string, errors: SpecError[]): BadRequestException {
   return new BadRequestException({ statusCode: 400, message, errors } satisfies SpecErrorsBody);

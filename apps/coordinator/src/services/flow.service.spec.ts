@@ -13,7 +13,8 @@ import {
   shardJobId,
   type ShardTask,
 } from '../../../../libs/kdump-core/src';
-import type { ExperimentRecord, ExperimentState } from '../domain/experiment';
+import type { ExperimentRecord } from '../domain/experiment';
+import type { ExperimentState } from '../../../../libs/fleet-contract/src/http-contract';
 import type { ExperimentJobData } from '../domain/flow-jobs';
 import type { ExperimentRepository } from '../repositories/experiment.repository';
 import type { QueueRepository } from '../repositories/queue.repository';

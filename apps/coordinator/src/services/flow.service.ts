@@ -10,7 +10,8 @@ import {
   shardJobId,
   type ShardJobResult,
 } from '../../../../libs/kdump-core/src';
-import { ACTIVE_STATES, isActive, parseShardJobId } from '../domain/experiment';
+import { parseShardJobId } from '../domain/experiment';
+import { ACTIVE_STATES, isActive } from '../../../../libs/fleet-contract/src/http-contract';
 import {
   MERGE_JOB,
   SHARD_CHUNK,

@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import type { Health } from '../../../../libs/fleet-contract/src/http-contract';
 import { RedisRepository } from '../repositories/redis.repository';
-
-export type Health =
-  { status: 'ok'; redis: 'up' } | { status: 'error'; redis: 'down'; message: string };
 
 /** Whether the coordinator can do its job: Redis answers PING within a second. */
 @Injectable()

@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { registerQueueDepthGauge } from '../../../../libs/fleet-platform/src/metrics';
 import type { JobKind } from '../../../../libs/kdump-core/src';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../config/coordinator.config';
-import { EXPERIMENT_STATES, isActive, type ExperimentRecord } from '../domain/experiment';
+import type { ExperimentRecord } from '../domain/experiment';
+import { EXPERIMENT_STATES, isActive } from '../../../../libs/fleet-contract/src/http-contract';
 import { withRedisTimeout } from '../domain/redis-unavailable';
 import {
   experimentSamples,

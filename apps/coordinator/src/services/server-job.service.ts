@@ -13,6 +13,7 @@ import {
   type JobKind,
   type JobTrace,
 } from '../../../../libs/kdump-core/src';
+import type { SpecErrorsBody } from '../../../../libs/fleet-contract/src/http-contract';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../config/coordinator.config';
 import { fleetOf, fleetServer } from '../../../../libs/fleet-platform/src/fleet-server';
 import { ExperimentRepository } from '../repositories/experiment.repository';
@@ -153,7 +154,7 @@ export class ServerJobService {
         statusCode: 400,
         message: `invalid spec: ${parsed.errors.length} error(s)`,
         errors: parsed.errors,
-      });
+      } satisfies SpecErrorsBody);
     }
     const { resolved } = parsed;
     return { spec: resolved.spec, engine: () => new FleetEngine(compileExperiment(resolved)) };

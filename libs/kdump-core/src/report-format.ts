@@ -486,7 +486,7 @@ export function reportSections(report: Report): {
     const more = report.basis.length - shown.length;
     out.push({
       kind: 'basis',
-      title: `What the failures rest on: the catalogue figures behind each (source: cited; assumption: no public figure; spec: set in the spec)${
+      title: `What the failures rest on: the catalogue figures behind each (source: cited; assumption: no public figure; spec: set in the spec; \`fleetsim catalogue NAME\` prints each figure with its full source, README "The built-in catalogue")${
         more > 0
           ? `; the ${shown.length} most frequent of ${report.basis.length}, all in the JSON report`
           : ''

@@ -40,7 +40,7 @@ export const TimeDistributionSchema = z
   ])
   .describe('A duration distribution in milliseconds.');
 
-/** Where a default comes from: a citation from DOMAIN.md, or "assumption: …". */
+/** Where a default comes from: a citation of its primary source (kernel file and function, spec, distribution file, vendor document, thread), or "assumption: …". */
 const source = z.string().min(1).describe('Where the figures come from, or "assumption: ..."');
 
 /**

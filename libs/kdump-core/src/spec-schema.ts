@@ -368,6 +368,12 @@ export const ExperimentSpecSchema = z.strictObject({
     crash: z
       .strictObject({
         ...countOrRate,
+        assumedRatePerServerYear: positive
+          .max(1000)
+          .optional()
+          .describe(
+            'with perServer: the crashes per server-year your fleet sees, for the per-year figures (the simulated crashes then stand for servers × perServer ÷ this rate server-years)',
+          ),
         causes: z.record(name, nonNegative).describe('relative weights of crash causes'),
       })
       .optional(),

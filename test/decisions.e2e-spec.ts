@@ -4,6 +4,7 @@
  * Redis (`--coordinator`: each batch of points posted to /batches). The
  * document must be the same bytes every way.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fleetsim, http } from './support/api';
 import type { AppProcess } from './support/apps';
 import { useFleet } from './support/fleet-hooks';
+import { parsePrometheusText, select } from './support/prometheus';
+
+const promtool = spawnSync('promtool', ['--version'], { stdio: 'ignore' }).status === 0;
 
 const SPEC = `name: decisions-e2e
 seed: 9
@@ -146,8 +150,47 @@ describe('decisions on a coordinator + 2 workers', () => {
     expect(state).toBe('done');
     const reports = await http('GET', `${coordinator.url}/batches/${batch.id}/reports`);
     expect(reports.status).toBe(200);
-    const list = (reports.json as { reports: { experiment: { servers: number } }[] }).reports;
+    const list = (
+      reports.json as {
+        reports: {
+          experiment: { servers: number };
+          crash: { strategies: { strategy: string; captureRate: { value: number } }[] };
+        }[];
+      }
+    ).reports;
     expect(list.map((r) => r.experiment.servers)).toEqual([500, 250]);
+
+    // /metrics: the batch's results under experiment=<batch>, one series per point.
+    const scrape = await http('GET', `${coordinator.url}/metrics`);
+    const metrics = parsePrometheusText(scrape.text);
+    list.forEach((report, point) => {
+      for (const s of report.crash.strategies) {
+        const [ratio] = select(metrics, 'fleetsim_capture_success_ratio', {
+          experiment: batch.id,
+          point: String(point),
+          strategy: s.strategy,
+          profile: '*',
+        });
+        expect(ratio?.value, `point ${point} ${s.strategy}`).toBeCloseTo(s.captureRate.value, 12);
+      }
+    });
+    expect(
+      select(metrics, 'fleetsim_batch_point_info', { experiment: batch.id }).map((s) => [
+        s.labels.point,
+        s.labels.label,
+      ]),
+    ).toEqual([
+      ['0', 'base'],
+      ['1', 'small'],
+    ]);
+    if (promtool) {
+      const r = spawnSync('promtool', ['check', 'metrics'], {
+        input: scrape.text,
+        encoding: 'utf8',
+      });
+      expect(`${r.stdout}${r.stderr}`.trim()).toBe('');
+      expect(r.status).toBe(0);
+    }
     const point = await http(
       'GET',
       `${coordinator.url}/experiments/${batch.points[1]!.experiment}`,

@@ -5,7 +5,7 @@
  * document must be the same bytes every way.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,6 +125,21 @@ describe('decisions on a coordinator + 2 workers', () => {
     300_000,
   );
 
+  it('examples/crashkernel-sweep.yaml: the same sweep document on the coordinator as embedded, as text and HTML', async () => {
+    const file = 'examples/crashkernel-sweep.yaml';
+    const htmlHere = join(tmp, 'sweep-here.html');
+    const here = await fleetsim(['sweep', file, '--out', htmlHere, '--threads', '2']);
+    expect(here.code, here.stderr).toBe(0);
+    const htmlThere = join(tmp, 'sweep-there.html');
+    const there = await fleetsim(
+      ['sweep', file, '--out', htmlThere, '--coordinator', coordinator.url],
+      { timeoutMs: 240_000 },
+    );
+    expect(there.code, there.stderr).toBe(0);
+    expect(there.stdout).toContain('fleetsim sweep: crashkernel-sweep');
+    expect(there.stdout).toBe(here.stdout);
+    expect(readFileSync(htmlThere, 'utf8')).toBe(readFileSync(htmlHere, 'utf8'));
+  }, 300_000);
   it('serves a batch: its points as experiments, their reports in order; refuses a bad point', async () => {
     const body = {
       spec: SPEC,

@@ -17,6 +17,7 @@ import { readCoordinatorConfig } from '../apps/coordinator/src/config/coordinato
 import { readWorkerConfig } from '../apps/node-worker/src/worker.config';
 import { readRedisConnection } from '../libs/fleet-platform/src/config';
 import { QUEUE_JOB_STATES } from '../libs/fleet-platform/src/metrics';
+import { ROUTES } from '../libs/fleet-contract/src/http-contract';
 import { SHARD_QUEUE } from '../libs/kdump-core/src/jobs';
 import {
   byIdentity,
@@ -182,8 +183,16 @@ function routes(app: App): Set<string> {
   const found = new Set<string>();
   for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
     if (file.endsWith('.controller.ts')) {
-      for (const m of readFileSync(join(dir, file), 'utf8').matchAll(/@Get\('([^':]*)'\)/g)) {
+      const text = readFileSync(join(dir, file), 'utf8');
+      for (const m of text.matchAll(/@Get\('([^':]*)'\)/g)) {
         found.add(`/${m[1]}`);
+      }
+      // Routes of the HTTP contract: @Get(nestPath(ROUTES.name)).
+      for (const m of text.matchAll(/@Get\(nestPath\(ROUTES\.(\w+)\)\)/g)) {
+        const route = (ROUTES as Record<string, { path: string }>)[m[1]!];
+        if (route && !route.path.includes(':')) {
+          found.add(route.path);
+        }
       }
     }
   }

@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import {
   formatReportMarkdown,
   parseSpecOrThrow,
+  renderReportHtml,
   runExperiment,
 } from '../libs/kdump-core/src/index';
 
@@ -36,6 +37,24 @@ describe('examples/reports', () => {
       }
       expect(existsSync(file), `${file} is missing: run with UPDATE_EXAMPLE_REPORTS=1`).toBe(true);
       expect(readFileSync(file, 'utf8')).toBe(markdown);
+    },
+    60_000,
+  );
+
+  it.each(EXAMPLES)(
+    '%s: no report format sends the reader to DOMAIN.md, and the basis says where the sources are',
+    (name) => {
+      const spec = parseSpecOrThrow(readFileSync(join(ROOT, 'examples', `${name}.yaml`), 'utf8'));
+      const { report } = runExperiment(spec);
+      const markdown = formatReportMarkdown(report);
+      for (const text of [JSON.stringify(report), markdown, renderReportHtml(report)]) {
+        expect(text).not.toMatch(/DOMAIN/);
+      }
+      if (report.basis.length > 0) {
+        expect(markdown).toContain(
+          '`fleetsim catalogue NAME` prints each figure with its full source',
+        );
+      }
     },
     60_000,
   );

@@ -190,8 +190,9 @@ function routes(app: App): Set<string> {
       for (const m of text.matchAll(/@Get\('([^':]*)'\)/g)) {
         found.add(`/${m[1]}`);
       }
+      // Routes of the HTTP contract: @Get(nestPath(ROUTES.name)).
       for (const m of text.matchAll(/@Get\(nestPath\(ROUTES\.(\w+)\)\)/g)) {
-        const route = ROUTES[m[1] as keyof typeof ROUTES];
+        const route = (ROUTES as Record<string, { path: string }>)[m[1]!];
         if (route && !route.path.includes(':')) {
           found.add(route.path);
         }

@@ -148,9 +148,11 @@ Usage:
   fleetsim schema [--report]
   fleetsim calibrate FILE... [--out FILE]
   fleetsim sweep SPEC [--seed N] [--out FILE] [--format FORMAT]
+                 [--threads N | --coordinator URL]
   fleetsim crashkernel SPEC [--target-oom R] [--step MIB] [--seed N] [--out FILE] [--format FORMAT]
+                 [--threads N | --coordinator URL]
   fleetsim sensitivity SPEC [--factor K] [--max-parameters N] [--only TEXT] [--seed N]
-                       [--out FILE] [--format FORMAT]
+                       [--out FILE] [--format FORMAT] [--threads N | --coordinator URL]
   fleetsim help | --help | -h
   fleetsim --version
 
@@ -173,7 +175,8 @@ Commands:
 
 ${DECISION_USAGE}Options:
   --coordinator URL
-                  base URL of a coordinator (http://host:port) for run, status and cancel;
+                  base URL of a coordinator (http://host:port) for run, status, cancel, sweep,
+                  crashkernel and sensitivity;
                   default $FLEETSIM_COORDINATOR (unset or empty: run simulates here);
                   $FLEETSIM_TOKEN, when set, is sent as its API token (Authorization: Bearer)
   --seed N        replace the spec's seed (an integer >= 0)
@@ -358,8 +361,17 @@ function parseOrThrow(
 
   if ((DECISION_COMMANDS as readonly string[]).includes(command)) {
     try {
-      return parseDecisionCommand(command as (typeof DECISION_COMMANDS)[number], operands, (n) =>
-        str(n as OptionName),
+      const coordinator = coordinatorUrl(str('coordinator'), env);
+      const tokenValue = env[TOKEN_ENV];
+      return parseDecisionCommand(
+        command as (typeof DECISION_COMMANDS)[number],
+        operands,
+        (n) => str(n as OptionName),
+        {
+          ...(coordinator !== undefined ? { coordinator } : {}),
+          ...(tokenValue ? { token: tokenValue } : {}),
+          from: values.has('coordinator') ? '--coordinator' : COORDINATOR_ENV,
+        },
       );
     } catch (e) {
       throw new ArgError((e as Error).message);

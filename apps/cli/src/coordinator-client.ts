@@ -13,10 +13,12 @@ import {
   routePath,
   routeText,
   ROUTES,
+  type BatchView,
   type ExperimentView,
   type Report,
   type Route,
 } from '../../../libs/fleet-contract/src/http-contract';
+import type { PointRequest } from '../../../libs/kdump-core/src';
 
 /** An experiment as the coordinator shows it: the contract's {@link ExperimentView}. */
 export type ExperimentStatus = ExperimentView;
@@ -116,6 +118,36 @@ export class CoordinatorClient {
   /** `DELETE /experiments/:id`: the experiment as it is after the cancel. */
   async cancel(id: string): Promise<ExperimentStatus> {
     return this.call(await this.send('cancelExperiment', { id }), 'cancelExperiment', id);
+  }
+
+  /** `POST /batches`: the spec's text and its points (see decision-runs.ts), as queued. */
+  async submitBatch(spec: string, points: readonly PointRequest[]): Promise<BatchView> {
+    const route = ROUTES.submitBatch;
+    const res = await this.request(route.method, routePath(route), {
+      body: JSON.stringify({ spec, points }),
+      headers: { 'content-type': 'application/json' },
+    });
+    if (res.status === 400) {
+      const body = await readJson(res);
+      throw new CoordinatorError(
+        'invalid-spec',
+        `the coordinator at ${this.baseUrl} refused the batch: ${messageOf(body) ?? 'invalid batch'}`,
+        400,
+        specErrorsOf(body),
+      );
+    }
+    return this.call(res, 'submitBatch');
+  }
+
+  /** `GET /batches/:id`. */
+  async batchStatus(id: string): Promise<BatchView> {
+    return this.call(await this.send('getBatch', { id }), 'getBatch', id);
+  }
+
+  /** `GET /batches/:id/reports`: each point's report, in point order, as sent. */
+  async batchReports(id: string): Promise<Report[]> {
+    return (await this.call(await this.send('getBatchReports', { id }), 'getBatchReports', id))
+      .reports as Report[];
   }
 
   /** Sends a bodyless request on a route of the contract. */
@@ -224,6 +256,9 @@ const CLIENT_ANSWERS = {
   getExperiment: ANSWERS.getExperiment,
   getReport: ANSWERS.getReport,
   cancelExperiment: ANSWERS.cancelExperiment,
+  submitBatch: ANSWERS.submitBatch,
+  getBatch: ANSWERS.getBatch,
+  getBatchReports: ANSWERS.getBatchReports,
 } as const;
 
 /** The body as JSON, or as `{ message: text }` when it is not JSON, or null. */

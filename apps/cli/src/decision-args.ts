@@ -36,15 +36,35 @@ export interface SensitivityCommand {
   only?: string[];
 }
 
-export type DecisionCommand = SweepCommand | CrashkernelCommand | SensitivityCommand;
+/** Where a decision's runs go: worker threads here, or a coordinator's node-workers. */
+export interface DecisionRunner {
+  /** Worker threads of an embedded run (default: available CPUs, never more than points). */
+  threads?: number;
+  /** Base URL of a coordinator: its node-workers run the points. */
+  coordinator?: string;
+  /** The coordinator's API token (FLEETSIM_TOKEN). */
+  token?: string;
+}
+
+export type DecisionCommand = (SweepCommand | CrashkernelCommand | SensitivityCommand) &
+  DecisionRunner;
 
 export const DECISION_COMMANDS = ['sweep', 'crashkernel', 'sensitivity'] as const;
 
 /** Options of each decision command (besides --help). */
 export const DECISION_OPTIONS = {
-  sweep: ['seed', 'out', 'format'],
-  crashkernel: ['seed', 'out', 'format', 'target-oom', 'step'],
-  sensitivity: ['seed', 'out', 'format', 'factor', 'max-parameters', 'only'],
+  sweep: ['seed', 'out', 'format', 'threads', 'coordinator'],
+  crashkernel: ['seed', 'out', 'format', 'target-oom', 'step', 'threads', 'coordinator'],
+  sensitivity: [
+    'seed',
+    'out',
+    'format',
+    'factor',
+    'max-parameters',
+    'only',
+    'threads',
+    'coordinator',
+  ],
 } as const;
 
 export const DECISION_USAGE = `  sweep       run SPEC at every point of its sweep: block (cartesian or zip), each point on
@@ -55,6 +75,9 @@ export const DECISION_USAGE = `  sweep       run SPEC at every point of its swee
   sensitivity move every assumption the fleet uses to ÷K and ×K (--factor, default 2), one at a
               time on the same crashes; swing in each strategy's rate, ranking changes, tornado
               chart in HTML; --max-parameters N (default 40), --only TEXT[,TEXT] (path filter)
+              These three run their points on --threads N worker threads (default: available
+              CPUs), or with --coordinator URL on a coordinator's node-workers: the same
+              document either way
 `;
 
 function number(
@@ -82,6 +105,7 @@ export function parseDecisionCommand(
   command: (typeof DECISION_COMMANDS)[number],
   operands: readonly string[],
   str: (name: string) => string | undefined,
+  remote: { coordinator?: string; token?: string; from?: string } = {},
 ): DecisionCommand {
   const spec = operands[0];
   if (spec === undefined) {
@@ -103,8 +127,27 @@ export function parseDecisionCommand(
   if (out === '') {
     throw new Error('--out needs a file name');
   }
+  const threadsRaw = str('threads');
+  const threads =
+    threadsRaw === undefined
+      ? undefined
+      : number(
+          '--threads',
+          threadsRaw,
+          1,
+          (v) => Number.isInteger(v) && v >= 1 && v <= 1024,
+          'a whole number 1..1024',
+        );
+  if (remote.coordinator !== undefined && threads !== undefined) {
+    throw new Error(
+      `--threads does not apply to points run on a coordinator (${remote.from ?? '--coordinator'} is set): its workers decide`,
+    );
+  }
   const common = {
     spec,
+    ...(threads !== undefined ? { threads } : {}),
+    ...(remote.coordinator !== undefined ? { coordinator: remote.coordinator } : {}),
+    ...(remote.coordinator !== undefined && remote.token ? { token: remote.token } : {}),
     ...(seed !== undefined ? { seed } : {}),
     ...(out !== undefined ? { out } : {}),
     ...(format !== undefined ? { format } : {}),

@@ -1,35 +1,56 @@
 /**
  * `fleetsim sweep`, `fleetsim crashkernel`, `fleetsim sensitivity`: the
- * multi-run questions. Each loads the spec, runs its experiments embedded (one
- * after another in this thread, on the same crashes), and writes its own
- * document in the format asked for. A progress line per run goes to stderr
- * when it is a terminal.
+ * multi-run questions. Each loads the spec and drives its decision's batches
+ * of points (decision-runs.ts) on worker threads here, or on a coordinator
+ * (`--coordinator`): one batch experiment per batch, its points run by the
+ * node-workers. The document is built here from the points' reports either
+ * way, so it is the same bytes. A progress line per point goes to stderr when
+ * it is a terminal.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import {
   checkCrashkernelOptions,
   checkSensitivityOptions,
   checkSweep,
   compileExperiment,
+  crashkernelSteps,
+  PointError,
   renderCrashkernel,
   renderSensitivity,
   renderSweep,
-  runSensitivity,
-  runSweep,
+  resolvePoint,
+  runExperiment,
+  runSteps,
+  sensitivitySteps,
   shardPlan,
-  sizeCrashkernel,
+  SpecPathError,
+  sweepSteps,
+  type DecisionSteps,
+  type PointRequest,
   type Refusable,
   type Refusal,
+  type Report,
+  type ResolvedSpec,
 } from '../../../libs/kdump-core/src';
 import type { DecisionCommand } from './decision-args';
 import type { CliIo } from './cli-io';
 import { UsageError } from './cli-io';
+import { CoordinatorError } from './coordinator-client';
 import { planOutput, type ReportFormat } from './output-format';
+import { PointPool, spawnPointWorker } from './point-pool';
+import { remotePointRunner } from './remote-decisions';
 import { checkWritableDestination } from './run-command';
 import { loadSpecForCommand } from './spec-file';
 
 /** The formats a multi-run document renders in (CSV is for `fleetsim run`'s report). */
 type DecisionFormat = Exclude<ReportFormat, 'csv'>;
+
+/** Threads when --threads is not given: the CPUs, when the compiled worker is there to start. */
+function defaultThreads(): number {
+  return existsSync(join(__dirname, 'point-worker.js')) ? availableParallelism() : 1;
+}
 
 export async function decisionCommand(cmd: DecisionCommand, io: CliIo): Promise<number> {
   const output = planOutput(cmd);
@@ -65,7 +86,28 @@ export async function decisionCommand(cmd: DecisionCommand, io: CliIo): Promise<
     const plan = shardPlan(compileExperiment(resolved));
     return plan.ok ? null : plan.refusal;
   };
+  let done = 0;
+  const onPoint = (request: PointRequest) =>
+    progress(`${cmd.kind}: run ${++done} (${request.label})`);
+
   let render: (format: DecisionFormat) => string;
+  let pool: PointPool | null = null;
+  const threads = cmd.threads ?? defaultThreads();
+  const drive = async <T>(steps: DecisionSteps<T>): Promise<T> => {
+    if (cmd.coordinator !== undefined) {
+      const remote = remotePointRunner(cmd.spec, loaded.text, cmd, io, onPoint);
+      return runSteps(steps, (requests) => remote.run(requests));
+    }
+    return runSteps(steps, async (requests) => {
+      if (threads === 1 || requests.length === 1) {
+        return runHere(resolved, requests, onPoint);
+      }
+      pool ??= new PointPool(threads, () =>
+        spawnPointWorker({ specText: loaded.text, seed: cmd.seed }),
+      );
+      return pool.run(requests, onPoint);
+    });
+  };
   try {
     switch (cmd.kind) {
       case 'sweep': {
@@ -76,31 +118,21 @@ export async function decisionCommand(cmd: DecisionCommand, io: CliIo): Promise<
           );
           return 2;
         }
-        const checked = checkSweep(resolved, def);
-        const refusal = firstRefusal(checked);
+        const refusal = firstRefusal(checkSweep(resolved, def));
         if (refusal) {
           return refuse(refusal);
         }
-        const doc = runSweep(resolved, def, {
-          onPoint: (done, total) => progress(`sweep: point ${done}/${total}`),
-        });
+        const doc = await drive(sweepSteps(resolved, def));
         render = (f) => renderSweep(doc, f);
         break;
       }
       case 'crashkernel': {
-        let runs = 0;
-        const options = {
-          targetOom: cmd.targetOom,
-          stepMiB: cmd.stepMiB,
-          onRun: (profile: string, mib: number) =>
-            progress(`crashkernel: run ${++runs} (${profile} at ${mib} MiB)`),
-        };
-        const checked = checkCrashkernelOptions(resolved, options);
-        const refusal = firstRefusal(checked);
+        const options = { targetOom: cmd.targetOom, stepMiB: cmd.stepMiB };
+        const refusal = firstRefusal(checkCrashkernelOptions(resolved, options));
         if (refusal) {
           return refuse(refusal);
         }
-        const doc = sizeCrashkernel(resolved, options);
+        const doc = await drive(crashkernelSteps(resolved, options));
         render = (f) => renderCrashkernel(doc, f);
         break;
       }
@@ -109,21 +141,30 @@ export async function decisionCommand(cmd: DecisionCommand, io: CliIo): Promise<
           factor: cmd.factor,
           maxParameters: cmd.maxParameters,
           ...(cmd.only ? { only: cmd.only } : {}),
-          onRun: (done: number, total: number, path: string | null) =>
-            progress(`sensitivity: run ${done}/${total}${path ? ` (${path})` : ' (base)'}`),
         };
-        const checked = checkSensitivityOptions(options);
-        const refusal = firstRefusal(checked);
+        const refusal = firstRefusal(checkSensitivityOptions(options));
         if (refusal) {
           return refuse(refusal);
         }
-        const doc = runSensitivity(resolved, options);
+        const doc = await drive(sensitivitySteps(resolved, options));
         render = (f) => renderSensitivity(doc, f);
         break;
       }
     }
+  } catch (e) {
+    // Refusals were checked above; what is left comes from a point's run.
+    if (e instanceof PointError || e instanceof SpecPathError) {
+      io.err(`fleetsim ${cmd.kind}: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof CoordinatorError) {
+      io.err(`fleetsim ${cmd.kind}: ${e.message}\n`);
+      return e.kind === 'invalid-spec' || e.kind === 'refused' ? 2 : 1;
+    }
+    throw e;
   } finally {
     progress('');
+    await (pool as PointPool | null)?.close();
   }
   if (output.file) {
     try {
@@ -135,4 +176,17 @@ export async function decisionCommand(cmd: DecisionCommand, io: CliIo): Promise<
   }
   io.out(render(stdoutFormat as DecisionFormat));
   return 0;
+}
+
+/** A batch in this thread, point after point. */
+function runHere(
+  resolved: ResolvedSpec,
+  requests: readonly PointRequest[],
+  onPoint: (request: PointRequest) => void,
+): Report[] {
+  return requests.map((request) => {
+    const report = runExperiment(resolvePoint(resolved, request)).report;
+    onPoint(request);
+    return report;
+  });
 }

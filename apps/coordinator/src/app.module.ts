@@ -7,11 +7,13 @@ import {
 } from '@nestjs/common';
 import { nestPath, ROUTES } from '../../../libs/fleet-contract/src/http-contract';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config/coordinator.config';
+import { BatchController } from './controllers/batch.controller';
 import { ExperimentController } from './controllers/experiment.controller';
 import { HealthController } from './controllers/health.controller';
 import { MetricsController } from './controllers/metrics.controller';
 import { ServerController } from './controllers/server.controller';
 import { SpecBodyMiddleware } from './middleware/spec-body.middleware';
+import { BatchRepository } from './repositories/batch.repository';
 import { ExperimentRepository } from './repositories/experiment.repository';
 import { MetricsRepository } from './repositories/metrics.repository';
 import { QueueRepository } from './repositories/queue.repository';
@@ -20,6 +22,7 @@ import { RedisRepository } from './repositories/redis.repository';
 import { WorkerRepository } from './repositories/worker.repository';
 import { ExperimentModels } from './services/experiment-models.service';
 import { DataLossWatch } from './services/data-loss.service';
+import { BatchService } from './services/batch.service';
 import { ExperimentService } from './services/experiment.service';
 import { FlowService } from './services/flow.service';
 import { HealthService } from './services/health.service';
@@ -32,6 +35,7 @@ export const repositories = [
   RedisErrorLog,
   RedisRepository,
   ExperimentRepository,
+  BatchRepository,
   QueueRepository,
   WorkerRepository,
   MetricsRepository,
@@ -41,6 +45,7 @@ export const services = [
   ExperimentModels,
   DataLossWatch,
   ExperimentService,
+  BatchService,
   FlowService,
   ServerJobService,
   SpecParser,
@@ -54,7 +59,13 @@ export class AppModule implements NestModule {
   static forRoot(config: CoordinatorConfig): DynamicModule {
     return {
       module: AppModule,
-      controllers: [ExperimentController, ServerController, HealthController, MetricsController],
+      controllers: [
+        ExperimentController,
+        BatchController,
+        ServerController,
+        HealthController,
+        MetricsController,
+      ],
       providers: [{ provide: COORDINATOR_CONFIG, useValue: config }, ...repositories, ...services],
     };
   }
@@ -64,6 +75,7 @@ export class AppModule implements NestModule {
       .apply(SpecBodyMiddleware)
       .forRoutes(
         { path: nestPath(ROUTES.submitExperiment), method: RequestMethod.POST },
+        { path: nestPath(ROUTES.submitBatch), method: RequestMethod.POST },
         { path: nestPath(ROUTES.crashServer), method: RequestMethod.POST },
         { path: nestPath(ROUTES.rebootServer), method: RequestMethod.POST },
       );

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import {
+  BatchViewSchema,
   ErrorBodySchema,
   ExperimentListSchema,
   ExperimentViewSchema,
@@ -105,6 +106,58 @@ describe('the HTTP contract, as the coordinator answers', () => {
     expect(cancelled.state).toBe('cancelled');
     keeps(await http.delete(path(ROUTES.cancelExperiment, { id })), 409, ErrorBodySchema);
     keeps(await http.get(path(ROUTES.getReport, { id })), 410, ErrorBodySchema);
+  });
+
+  it('keeps it on a batch of points cancelled before any worker ran it', async () => {
+    const body = JSON.stringify({
+      spec: TINY,
+      points: [
+        { label: 'base', values: [] },
+        { label: 'count=5', values: [{ path: 'fleet[0].count', value: 5 }] },
+      ],
+    });
+    const created = keeps(
+      await http.post(path(ROUTES.submitBatch), body, 'application/json'),
+      ROUTES.submitBatch.status,
+      BatchViewSchema,
+    );
+    expect(created.state).toBe('queued');
+    expect(created.points.map((p) => p.label)).toEqual(['base', 'count=5']);
+    const id = created.id;
+    keeps(await http.get(path(ROUTES.getBatch, { id })), 200, BatchViewSchema);
+    keeps(await http.get(path(ROUTES.getBatchReports, { id })), 409, ErrorBodySchema);
+    // The client reads the same answers.
+    expect((await client.batchStatus(id)).points).toHaveLength(2);
+    const cancelled = keeps(
+      await http.delete(path(ROUTES.cancelBatch, { id })),
+      ROUTES.cancelBatch.status,
+      BatchViewSchema,
+    );
+    expect(cancelled.state).toBe('cancelled');
+    keeps(await http.delete(path(ROUTES.cancelBatch, { id })), 409, ErrorBodySchema);
+    keeps(await http.get(path(ROUTES.getBatchReports, { id })), 410, ErrorBodySchema);
+    keeps(await http.get(path(ROUTES.getBatch, { id: 'bat_nope' })), 404, ErrorBodySchema);
+    const refused = keeps(
+      await http.post(
+        path(ROUTES.submitBatch),
+        JSON.stringify({
+          spec: TINY,
+          points: [{ label: 'x', values: [{ path: 'nope', value: 1 }] }],
+        }),
+        'application/json',
+      ),
+      400,
+      SpecErrorsBodySchema,
+    );
+    expect(refused.errors[0]!.path).toBe('points[0]');
+    keeps(
+      await http.post(path(ROUTES.submitBatch), '{"spec": 1}', 'application/json'),
+      400,
+      SpecErrorsBodySchema,
+    );
+    await expect(
+      client.submitBatch(TINY, [{ label: 'x', values: [{ path: 'fleet[0].count', value: -1 }] }]),
+    ).rejects.toMatchObject({ kind: 'invalid-spec', status: 400 });
   });
 
   it('keeps it on a finished experiment, its report and its traces', async () => {

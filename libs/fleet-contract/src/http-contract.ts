@@ -19,6 +19,7 @@ import {
 import { ReportSchema } from '../../kdump-core/src/report-schema';
 import type { SpecError } from '../../kdump-core/src/spec';
 import type { JobTrace } from '../../kdump-core/src/trace';
+import type { PointRequest } from '../../kdump-core/src/decision-runs';
 
 export { ReportSchema, type Report } from '../../kdump-core/src/report-schema';
 
@@ -73,6 +74,17 @@ export const ROUTES = {
   crashServer: { method: 'POST', path: '/servers/:profile/:index/crash', status: 200 },
   /** As {@link ROUTES.crashServer}, for a planned reboot. */
   rebootServer: { method: 'POST', path: '/servers/:profile/:index/reboot', status: 200 },
+  /**
+   * Body: JSON {@link BatchBody} (a spec's text and its points). Each point runs
+   * as an experiment of the spec with its values set. Answer: {@link BatchView}.
+   */
+  submitBatch: { method: 'POST', path: '/batches', status: 201 },
+  /** Answer: {@link BatchView}. */
+  getBatch: { method: 'GET', path: '/batches/:id', status: 200 },
+  /** Answer: {@link BatchReports}, every point's report in point order (409 until done, 410 after a failure). */
+  getBatchReports: { method: 'GET', path: '/batches/:id/reports', status: 200 },
+  /** Answer: {@link BatchView} after every active point was cancelled. */
+  cancelBatch: { method: 'DELETE', path: '/batches/:id', status: 200 },
   /** Answer: {@link Health} (503 when Redis is down). */
   health: { method: 'GET', path: '/health', status: 200 },
   /** Prometheus text exposition. */
@@ -255,6 +267,66 @@ export const JobTraceSchema = z.strictObject({
   ),
 }) satisfies z.ZodType<JobTrace>;
 
+/** Most points one batch may hold (each is an experiment with its own flow). */
+export const MAX_BATCH_POINTS = 1000;
+
+/**
+ * Points of a batch whose results `/metrics` publishes, each with a `point`
+ * label (its index): enough for the sweeps and sensitivity runs a dashboard
+ * shows, few enough to keep the label bounded. Points beyond it run and report
+ * as usual; the batch's `note` says so.
+ */
+export const METRIC_POINTS = 64;
+
+/** Longest point label kept (a label is for legends and progress lines). */
+export const MAX_POINT_LABEL = 200;
+
+/** One point of a batch: the core's {@link PointRequest}. */
+export const PointRequestSchema = z.strictObject({
+  label: z.string().max(MAX_POINT_LABEL),
+  values: z.array(z.strictObject({ path: z.string(), value: z.unknown() })),
+}) satisfies z.ZodType<PointRequest>;
+
+/** `POST /batches`: the spec as text (YAML or JSON, as for `POST /experiments`) and its points. */
+export const BatchBodySchema = z.strictObject({
+  spec: z.string().min(1),
+  points: z.array(PointRequestSchema).min(1).max(MAX_BATCH_POINTS),
+});
+export type BatchBody = z.infer<typeof BatchBodySchema>;
+
+/** A batch as the API shows it: its points' experiments, summed progress. */
+export const BatchViewSchema = z.strictObject({
+  id: z.string().min(1),
+  name: z.string(),
+  /** failed or cancelled when any point is; done when all are; running once any started. */
+  state: z.enum(EXPERIMENT_STATES),
+  servers: count,
+  shards: ShardProgressSchema,
+  points: z.array(
+    z.strictObject({
+      index: count,
+      label: z.string(),
+      experiment: z.string().min(1),
+      state: z.enum(EXPERIMENT_STATES),
+    }),
+  ),
+  /** Points whose results /metrics publishes (`point` label 0..metricsPoints-1). */
+  metricsPoints: count,
+  /** What the metrics leave out, when they leave something out. */
+  note: z.string().optional(),
+  createdAt: z.iso.datetime(),
+  /** The first failed point and why. */
+  error: z.string().optional(),
+});
+export type BatchView = z.infer<typeof BatchViewSchema>;
+
+/** `GET /batches/:id/reports`. */
+export const BatchReportsSchema = z.strictObject({
+  id: z.string().min(1),
+  reports: z.array(ReportSchema),
+});
+export type BatchReports = z.infer<typeof BatchReportsSchema>;
+
 /** The schema of each route's JSON answer on success (null: not JSON, or JSON only on request). */
 export const ANSWERS = {
   submitExperiment: ExperimentViewSchema,
@@ -262,6 +334,10 @@ export const ANSWERS = {
   getExperiment: ExperimentViewSchema,
   getReport: ReportSchema,
   cancelExperiment: ExperimentViewSchema,
+  submitBatch: BatchViewSchema,
+  getBatch: BatchViewSchema,
+  getBatchReports: BatchReportsSchema,
+  cancelBatch: BatchViewSchema,
   crashServer: JobTraceSchema,
   rebootServer: JobTraceSchema,
   health: HealthSchema,

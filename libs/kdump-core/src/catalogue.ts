@@ -1,7 +1,8 @@
 /**
  * The built-in catalogue: drivers, device models, server profiles and crash
- * causes. Every entry carries its `source`: a citation from the project's
- * DOMAIN.md, or "assumption: ..." where no public figure exists (no fleet-wide
+ * causes. Every entry carries its `source`: a citation of the primary source
+ * (kernel file and function, spec, distribution file, vendor document or
+ * mailing-list thread), or "assumption: ..." where no public figure exists (no fleet-wide
  * kdump failure rate is published). Every number can be overridden in a spec
  * under `catalogue`.
  */
@@ -67,7 +68,7 @@ export const BUILTIN_DRIVERS: Record<string, Driver> = {
     shutdownFailsToQuiesce: 0.01,
     knownKdumpProblems: false,
     source:
-      'DOMAIN.md: mlx5 firmware pre-init wait up to 120 s, init 2 s; stale DMA gives errors/MCE. Odds and memory: assumptions.',
+      'drivers/net/ethernet/mellanox/mlx5/core/main.c: firmware pre-init wait up to 120 s, init 2 s; drivers/net/ethernet/intel/ice: stale DMA gives errors/MCE. Odds and memory: assumptions.',
     sources: {
       methods: KERNEL_METHODS,
       honoursResetDevices:
@@ -103,7 +104,7 @@ export const BUILTIN_DRIVERS: Record<string, Driver> = {
     shutdownFailsToQuiesce: 0.01,
     knownKdumpProblems: false,
     source:
-      'DOMAIN.md: i40e checks is_kdump_kernel() for minimal queues/rings (default rings made kdump fail until 2021). Odds and memory: assumptions.',
+      'drivers/net/ethernet/intel/i40e/i40e_main.c: i40e checks is_kdump_kernel() for minimal queues/rings (default rings made kdump fail until 2021). Odds and memory: assumptions.',
     sources: {
       methods: KERNEL_METHODS,
       honoursResetDevices:
@@ -111,7 +112,7 @@ export const BUILTIN_DRIVERS: Record<string, Driver> = {
       resetDevicesInitMs: NOT_HONOURED,
       resetDevicesClears: NOT_HONOURED,
       kdumpAware:
-        'drivers/net/ethernet/intel/i40e/i40e_main.c i40e_sw_init(): is_kdump_kernel() gives one queue pair and minimal rings (DOMAIN.md: default rings made kdump fail until 2021)',
+        'drivers/net/ethernet/intel/i40e/i40e_main.c i40e_sw_init(): is_kdump_kernel() gives one queue pair and minimal rings (default rings made kdump fail until the 2021 fix)',
       memoryMiB: ASSUMED_MEMORY,
       minimalMemoryMiB: ASSUMED_MEMORY,
       onUnexpectedState: ASSUMED_REACTION,
@@ -139,7 +140,7 @@ export const BUILTIN_DRIVERS: Record<string, Driver> = {
     shutdownFailsToQuiesce: 0.005,
     knownKdumpProblems: false,
     source:
-      'DOMAIN.md: NVMe uses a single queue in kdump; controller ready timeout CAP.TO up to 127.5 s. Odds and memory: assumptions.',
+      'drivers/nvme/host/pci.c: NVMe uses a single queue in kdump; NVMe Base Specification CAP.TO: controller ready timeout up to 127.5 s. Odds and memory: assumptions.',
     sources: {
       methods:
         KERNEL_METHODS +
@@ -147,7 +148,8 @@ export const BUILTIN_DRIVERS: Record<string, Driver> = {
       honoursResetDevices: 'drivers/nvme/host/pci.c: tests is_kdump_kernel(), not reset_devices',
       resetDevicesInitMs: NOT_HONOURED,
       resetDevicesClears: NOT_HONOURED,
-      kdumpAware: 'drivers/nvme/host/pci.c: a single I/O queue in the kdump kernel (DOMAIN.md)',
+      kdumpAware:
+        'drivers/nvme/host/pci.c: a single I/O queue in the kdump kernel (is_kdump_kernel())',
       memoryMiB: ASSUMED_MEMORY,
       minimalMemoryMiB: ASSUMED_MEMORY,
       onUnexpectedState: ASSUMED_REACTION,
@@ -175,22 +177,24 @@ export const BUILTIN_DRIVERS: Record<string, Driver> = {
     shutdownFailsToQuiesce: 0.02,
     knownKdumpProblems: false,
     source:
-      'DOMAIN.md: megaraid_sas honours reset_devices (1 MSI-X vector, queue depth 100); 3-5 s after reset; ready up to 120-180 s. Odds and memory: assumptions.',
+      'drivers/scsi/megaraid/megaraid_sas_base.c: megaraid_sas honours reset_devices (1 MSI-X vector, queue depth 100); 3-5 s after reset; ready up to 120-180 s. Odds and memory: assumptions.',
     sources: {
       methods: KERNEL_METHODS,
       honoursResetDevices:
-        'drivers/scsi/megaraid/megaraid_sas_base.c: reset_devices gives one MSI-X vector and queue depth 100 (DOMAIN.md)',
-      resetDevicesInitMs: 'DOMAIN.md: SAS/RAID HBAs ready 3-5 s after a reset',
+        'drivers/scsi/megaraid/megaraid_sas_base.c: reset_devices gives one MSI-X vector and queue depth 100',
+      resetDevicesInitMs:
+        'drivers/scsi/megaraid, drivers/scsi/smartpqi (soft reset, then a 5 s wait): SAS/RAID HBAs ready 3-5 s after a reset',
       resetDevicesClears:
         "assumption: the adapter's own reset clears the old kernel's commands, DMA and interrupts (0.99) and revives a wedged HBA 90 %",
       kdumpAware: 'drivers/scsi/megaraid: tests reset_devices, not is_kdump_kernel()',
-      memoryMiB: ASSUMED_MEMORY + '; DOMAIN.md: RAID HBAs are usual OOM culprits',
+      memoryMiB:
+        ASSUMED_MEMORY + '; kdump bug reports (no single source): RAID HBAs are usual OOM culprits',
       minimalMemoryMiB: ASSUMED_MEMORY,
       onUnexpectedState: ASSUMED_REACTION,
       hardenedReaction: ASSUMED_HARDENED,
       hardeningInitMs: ASSUMED_HARDENING_TIME,
       probeTimeoutMs:
-        'drivers/scsi/megaraid/megaraid_sas_base.c megasas_transition_to_ready(): firmware ready waits up to 180 s (DOMAIN.md: 120-180 s)',
+        'drivers/scsi/megaraid/megaraid_sas_base.c megasas_transition_to_ready(): firmware ready waits up to 180 s (120-180 s across HBA drivers)',
       shutdownFailsToQuiesce: ASSUMED_SHUTDOWN,
       knownKdumpProblems: 'assumption: not on the built-in blacklist (honours reset_devices)',
     },
@@ -211,7 +215,7 @@ export const BUILTIN_DRIVERS: Record<string, Driver> = {
     shutdownFailsToQuiesce: 0.05,
     knownKdumpProblems: true,
     source:
-      'DOMAIN.md: GPUs need vendor-specific resets, FLR missing or broken, init 1-3 s per GPU (ECC scrub). Odds and memory: assumptions.',
+      'gnif/vendor-reset: GPUs need vendor-specific resets, FLR missing or broken; NVIDIA driver persistence docs: init 1-3 s per GPU (ECC scrub). Odds and memory: assumptions.',
     sources: {
       methods: KERNEL_METHODS,
       honoursResetDevices: 'assumption: the out-of-tree driver has no reset_devices handling known',
@@ -226,8 +230,9 @@ export const BUILTIN_DRIVERS: Record<string, Driver> = {
       hardeningInitMs: ASSUMED_HARDENING_TIME,
       probeTimeoutMs: 'assumption: GPU initialisation waits of 30-60 s',
       shutdownFailsToQuiesce:
-        'assumption: GPUs are the devices "that do not reset more than once" (DOMAIN.md), so higher odds',
-      knownKdumpProblems: 'DOMAIN.md: GPUs "will not reset / reinit": on the built-in blacklist',
+        'assumption: GPUs are the devices "that do not reset more than once" (gnif/vendor-reset, AMD Vega20), so higher odds',
+      knownKdumpProblems:
+        'gnif/vendor-reset: GPUs "will not reset / reinit" without a vendor-specific reset: on the built-in blacklist',
     },
   },
   xhci_hcd: {
@@ -247,7 +252,7 @@ export const BUILTIN_DRIVERS: Record<string, Driver> = {
     knownKdumpProblems: true,
     usbHostController: true,
     source:
-      'DOMAIN.md: AMD Matisse USB has no working FLR; Debian/Ubuntu boot the capture kernel with nousb. Odds and memory: assumptions.',
+      'drivers/pci/quirks.c quirk_no_flr(): AMD Matisse USB has no working FLR; Debian/Ubuntu kdump-tools boot the capture kernel with nousb. Odds and memory: assumptions.',
     sources: {
       methods: KERNEL_METHODS,
       honoursResetDevices: 'drivers/usb/host/xhci*.c: no reset_devices handling',
@@ -273,10 +278,10 @@ export const BUILTIN_DRIVERS: Record<string, Driver> = {
 const ASSUMED_STATES =
   'assumption: post-crash state odds (no public figure exists; depends on load at crash)';
 const FLR_TIME =
-  'drivers/pci/pci.c pcie_flr(): waits for pending transactions (up to 700 ms, DOMAIN.md), then the 100 ms the PCIe spec requires (minMs), then polls readiness; median and p95: assumption';
+  'drivers/pci/pci.c pcie_flr(): waits for pending transactions (up to 700 ms in pci_wait_for_pending_transaction()), then the 100 ms the PCIe spec requires (minMs), then polls readiness; median and p95: assumption';
 const FLR_CLEARS =
   'PCIe Base spec 6.6.2 (Function Level Reset): the function stops issuing requests and its state is reset, so DMA, pending MSI and queue state clear (0.99: assumption for the rare completion timeout); reviving a wedged device: assumption';
-const PM_TIME = 'drivers/pci/pci.c pci_pm_reset(): D3hot then D0, 10 ms each (DOMAIN.md 2 × 10 ms)';
+const PM_TIME = 'drivers/pci/pci.c pci_pm_reset(): D3hot then D0, 10 ms each (2 × 10 ms)';
 const PM_CLEARS =
   'assumption: D3hot→D0 with No_Soft_Reset clear resets most internal state (drivers/pci/pci.c pci_pm_reset()); weaker than FLR on a wedged device';
 const BUS_CLEARS =
@@ -286,7 +291,7 @@ const CONFIG_RESTORE =
 const CONFIG_RESTORE_TIME =
   'assumption: a config-space restore takes milliseconds (drivers/pci/pci.c pci_restore_state())';
 const DMAR =
-  'DOMAIN.md: in-flight DMA behind an IOMMU gives DMAR faults; Intel VT-d copies the old tables (drivers/iommu/intel/iommu.c), "probably the dump will still succeed": fatal odds are an assumption';
+  'LKML 2012 (Takao Indoh, DMA reset in kdump): in-flight DMA behind an IOMMU gives DMAR faults; Intel VT-d copies the old tables (drivers/iommu/intel/iommu.c), "probably the dump will still succeed": fatal odds are an assumption';
 const IRQ_STORM =
   'kernel/irq/spurious.c note_interrupt(): an unhandled interrupt line is disabled after 99,900 of 100,000 ("nobody cared, try booting with the irqpoll option"); odds that it hangs the capture kernel: assumption';
 
@@ -310,10 +315,10 @@ export const BUILTIN_DEVICES: Record<string, DeviceModel> = {
     dmarFaultFatal: 0.1,
     interruptStormHangs: 0.02,
     source:
-      'DOMAIN.md: mlx5 init 2 s, firmware reset slow; FLR = pending transactions (<= 700 ms) + 100 ms + poll; PM reset 2 x 10 ms. ' +
+      'drivers/net/ethernet/mellanox/mlx5: init 2 s, firmware reset slow; drivers/pci/pci.c: FLR = pending transactions (<= 700 ms) + 100 ms + poll; PM reset 2 x 10 ms. ' +
       ASSUMED_STATES,
     sources: {
-      initMs: 'DOMAIN.md: mlx5 init 2 s (median); p95: assumption',
+      initMs: 'drivers/net/ethernet/mellanox/mlx5: init 2 s (median); p95: assumption',
       postCrashState: ASSUMED_STATES,
       'deviceSpecificReset.durationMs':
         'drivers/net/ethernet/mellanox/mlx5/core/fw_reset.c: firmware reset and reload take seconds (assumption: median 5 s)',
@@ -347,7 +352,7 @@ export const BUILTIN_DEVICES: Record<string, DeviceModel> = {
     dmarFaultFatal: 0.1,
     interruptStormHangs: 0.02,
     source:
-      'DOMAIN.md: FLR about 100 ms + poll; PM reset 2 x 10 ms; in-flight DMA behind the IOMMU. ' +
+      'drivers/pci/pci.c: FLR about 100 ms + poll; PM reset 2 x 10 ms; LKML 2012 (Takao Indoh): in-flight DMA behind the IOMMU. ' +
       ASSUMED_STATES,
     sources: {
       initMs: 'assumption: i40e probe and link-up under a second median',
@@ -382,11 +387,10 @@ export const BUILTIN_DEVICES: Record<string, DeviceModel> = {
     dmarFaultFatal: 0.05,
     interruptStormHangs: 0.02,
     source:
-      'DOMAIN.md: NVMe quirk delays 2.3-4.3 s (init p95); Intel 750 needs +250 ms after FLR; FLR 100 ms + poll. ' +
+      'drivers/nvme/host/pci.c quirks: delays 2.3-4.3 s (init p95); drivers/pci/quirks.c: Intel 750 needs +250 ms after FLR; drivers/pci/pci.c: FLR 100 ms + poll. ' +
       ASSUMED_STATES,
     sources: {
-      initMs:
-        'DOMAIN.md: NVMe quirk delays 2.3-4.3 s (p95 4.3 s, drivers/nvme/host/pci.c quirks); median: assumption',
+      initMs: 'drivers/nvme/host/pci.c quirks: delays 2.3-4.3 s (p95 4.3 s); median: assumption',
       postCrashState: ASSUMED_STATES,
       deviceSpecificReset:
         'drivers/pci/quirks.c nvme_disable_and_flr() applies to a few models only: none for the generic SSD',
@@ -420,16 +424,17 @@ export const BUILTIN_DEVICES: Record<string, DeviceModel> = {
     dmarFaultFatal: 0.1,
     interruptStormHangs: 0.05,
     source:
-      'DOMAIN.md: RAID HBAs reset by doorbell/firmware (3-5 s after reset), ready up to 120-180 s; no FLR on many HBAs (assumption). ' +
+      'drivers/scsi/hpsa.c, drivers/scsi/megaraid, drivers/scsi/smartpqi: RAID HBAs reset by doorbell/firmware (3-5 s after reset), ready up to 120-180 s; no FLR on many HBAs (assumption). ' +
       ASSUMED_STATES,
     sources: {
       initMs:
-        'DOMAIN.md: SAS/RAID HBA firmware ready up to 120-180 s; median 15 s, p95 60 s: assumption',
+        'drivers/scsi/megaraid, drivers/scsi/hpsa.c: SAS/RAID HBA firmware ready up to 120-180 s; median 15 s, p95 60 s: assumption',
       postCrashState: ASSUMED_STATES,
-      'deviceSpecificReset.durationMs': 'DOMAIN.md: 3-5 s after a doorbell/firmware reset',
+      'deviceSpecificReset.durationMs':
+        'drivers/scsi/hpsa.c, drivers/scsi/smartpqi: 3-5 s after a doorbell/firmware reset',
       'deviceSpecificReset.clears':
         'assumption: the adapter reset clears its state; revives a wedged HBA 90 %',
-      flr: 'assumption: many HBAs do not advertise FLR (DOMAIN.md table: driver doorbell/firmware reset, PM, bus)',
+      flr: 'assumption: many HBAs do not advertise FLR (the HBA drivers reset by doorbell/firmware, PM or bus: drivers/scsi/hpsa.c, drivers/scsi/megaraid)',
       'pmReset.durationMs': PM_TIME,
       'pmReset.clears': PM_CLEARS,
       busResetClears: BUS_CLEARS,
@@ -456,10 +461,10 @@ export const BUILTIN_DEVICES: Record<string, DeviceModel> = {
     dmarFaultFatal: 0.15,
     interruptStormHangs: 0.05,
     source:
-      'DOMAIN.md: GPU init 1-3 s (ECC scrub); vendor-specific resets; FLR missing or broken (low odds); "does not reset more than once" (Vega20). ' +
+      'NVIDIA driver persistence docs: GPU init 1-3 s (ECC scrub); gnif/vendor-reset: vendor-specific resets, FLR missing or broken (low odds), "does not reset more than once" (Vega20). ' +
       ASSUMED_STATES,
     sources: {
-      initMs: 'DOMAIN.md: NVIDIA init 1-3 s per GPU (ECC scrub)',
+      initMs: 'NVIDIA driver persistence docs: init 1-3 s per GPU (ECC scrub)',
       postCrashState: ASSUMED_STATES,
       'deviceSpecificReset.durationMs':
         'assumption: vendor-specific resets (gnif/vendor-reset) take seconds',
@@ -467,10 +472,10 @@ export const BUILTIN_DEVICES: Record<string, DeviceModel> = {
         'assumption: a vendor reset clears most state; revives a wedged GPU 60 %',
       'flr.durationMs': FLR_TIME,
       'flr.clears':
-        'DOMAIN.md: GPU FLR "missing or broken" (vendor-reset exists because it does not reinitialise): low odds for every state, assumption',
+        'gnif/vendor-reset: GPU FLR "missing or broken" (vendor-reset exists because it does not reinitialise): low odds for every state, assumption',
       pmReset: 'assumption: No_Soft_Reset set on GPUs, so no PM reset',
       busResetClears:
-        'assumption: a bus reset clears more than the broken FLR; Vega20 "does not reset more than once" (DOMAIN.md)',
+        'assumption: a bus reset clears more than the broken FLR; Vega20 "does not reset more than once" (gnif/vendor-reset)',
       configRestoreClears:
         'assumption: a restored configuration puts a GPU in a known state only half the time',
       configRestoreMs: CONFIG_RESTORE_TIME,
@@ -495,7 +500,7 @@ export const BUILTIN_DEVICES: Record<string, DeviceModel> = {
     dmarFaultFatal: 0,
     interruptStormHangs: 0.1,
     source:
-      'DOMAIN.md: broken FLR on AMD Matisse USB (takes the time, resets nothing); PM reset 2 x 10 ms. ' +
+      'drivers/pci/quirks.c quirk_no_flr(): broken FLR on AMD Matisse USB (takes the time, resets nothing); drivers/pci/pci.c: PM reset 2 x 10 ms. ' +
       ASSUMED_STATES,
     sources: {
       initMs:
@@ -559,10 +564,11 @@ const KDUMP_SOURCES: Record<string, string> = {
     'assumption: "Some CPUs may be stale, kdump will be unreliable" (arch/x86/kernel/reboot.c) breaks 30 % of captures',
   'kdump.purgatoryDigestMiBPerSecond':
     'arch/x86/purgatory/purgatory.c verify_sha256_digest(): about 300 ms for 53 MB + 28 MB (LKML 2022) = 270 MiB/s',
-  'kdump.loadedSegmentsMiB': 'DOMAIN.md: a 53 MB kernel and a 28 MB initramfs',
+  'kdump.loadedSegmentsMiB':
+    'LKML 2022 (ByteDance purgatory SHA-256 patch): a 53 MB kernel and a 28 MB initramfs',
   'kdump.purgatoryDigestMismatch': 'assumption: a corrupted reservation is rare (0.05 %)',
   'kdump.captureKernelBaseMiB':
-    'DOMAIN.md (kdump-utils kdumpctl estimate): kernel 47M + modules 12M + initramfs 19M + runtime 64M = 142 MiB',
+    'rhkdump/kdump-utils kdumpctl estimate: kernel 47M + modules 12M + initramfs 19M + runtime 64M = 142 MiB',
   'kdump.captureKernelBootMs': 'assumption: capture kernel boot without devices, 6 s median',
   'kdump.panicOnOops':
     'kdump-utils capture command line has no oops=panic (kernel default panic_on_oops=0)',
@@ -582,7 +588,7 @@ const KDUMP_SOURCES: Record<string, string> = {
 };
 
 const PROFILE_SOURCE =
-  'DOMAIN.md: crashkernel= sizes (kdump-utils / RHEL 8); capture base 142 MiB; NMI shootdown <= 1000 ms; purgatory about 300 ms; panic=10; -d 31 dumps usually < 10 % of RAM; filtering about 19 s per TB; POST warm 52 s, cold 195 s; kexec 43 s vs firmware 165 s to service.';
+  'rhkdump/kdump-utils crashkernel-howto.txt and Red Hat RHEL 8 kernel guide §14.1: crashkernel= sizes; kdumpctl estimate: capture base 142 MiB; arch/x86/kernel/reboot.c: NMI shootdown <= 1000 ms; arch/x86/purgatory/purgatory.c (LKML 2022): purgatory about 300 ms; kdump-utils: panic=10; makedumpfile -d 31 dumps usually < 10 % of RAM; kexec list 2013: filtering about 19 s per TB; server POST reports: warm 52 s, cold 195 s; mariux64/mxtools PR 87: kexec 43 s vs firmware 165 s to service.';
 
 /** Per-field sources the three built-in profiles share. */
 function profileSources(specific: Record<string, string>): Record<string, string> {
@@ -593,9 +599,9 @@ function profileSources(specific: Record<string, string>): Record<string, string
     dumpTarget: 'assumption: where the profile writes its dump',
     dumpMsPerGiB: 'assumption: write throughput of the dump target (about 1 GiB/s median for NVMe)',
     dumpPercentOfRam:
-      'DOMAIN.md: with makedumpfile -d 31 usually < 10 % of RAM (review of 1500+ vmcores): median 3 %, p95 9 %',
+      'makedumpfile -d 31: usually < 10 % of RAM (a review of 1500+ vmcores): median 3 %, p95 9 %',
     filterMsPerTiB:
-      'DOMAIN.md (kexec list 2013, makedumpfile with mmap): about 19 s per TB on one CPU',
+      'kexec mailing list 2013 (makedumpfile performance, with mmap): about 19 s per TB on one CPU',
     ...KDUMP_SOURCES,
     ...specific,
   };
@@ -639,12 +645,14 @@ export const BUILTIN_PROFILES: Record<string, ServerProfile> = {
     kdump: kdumpDefaults('firmware'),
     source: PROFILE_SOURCE,
     sources: profileSources({
-      crashkernelMiB: 'DOMAIN.md: kdump-utils crashkernel=4G-64G:256M (RHEL 8: 64G-1T gives 256M)',
+      crashkernelMiB:
+        'rhkdump/kdump-utils crashkernel-howto.txt: crashkernel=4G-64G:256M (Red Hat RHEL 8 kernel guide §14.1: 64G-1T gives 256M)',
       'buses.busResetMs':
         'drivers/pci/pci.c pci_reset_secondary_bus(): 2 ms asserted, 100 ms wait, then poll up to 1 s (uniform 102-1000 ms)',
-      firmwarePostMs: 'DOMAIN.md: POST warm 52 s (median), cold 195 s (p95), dual-socket E5',
+      firmwarePostMs:
+        'server POST reports (no single source): warm 52 s (median), cold 195 s (p95), dual-socket E5',
       kernelBootMs:
-        "DOMAIN.md (mariux64/mxtools PR 87): kexec 43 s to service, less the profile's ~3 s median device init the model adds per device; p95: assumption",
+        "mariux64/mxtools PR 87: kexec 43 s to service, less the profile's ~3 s median device init the model adds per device; p95: assumption",
       cpus: 'assumption: 64 logical CPUs',
     }),
   },
@@ -691,13 +699,13 @@ export const BUILTIN_PROFILES: Record<string, ServerProfile> = {
     kdump: kdumpDefaults('firmware'),
     source: PROFILE_SOURCE,
     sources: profileSources({
-      crashkernelMiB: 'DOMAIN.md: kdump-utils crashkernel=64G-:512M',
+      crashkernelMiB: 'rhkdump/kdump-utils crashkernel-howto.txt: crashkernel=64G-:512M',
       'buses.busResetMs':
         'drivers/pci/pci.c pci_reset_secondary_bus(): 2 ms asserted, 100 ms wait, then poll up to 1 s (uniform 102-1000 ms)',
       firmwarePostMs:
-        'DOMAIN.md: POST up to 195 s cold; 120 s median with a RAID option ROM: assumption',
+        'server POST reports: up to 195 s cold; 120 s median with a RAID option ROM: assumption',
       kernelBootMs:
-        'assumption: 60 s to service with its RAID, less the ~17 s median device init the model adds per device (DOMAIN.md: kexec 43 s to service on a compute node)',
+        'assumption: 60 s to service with its RAID, less the ~17 s median device init the model adds per device (mariux64/mxtools PR 87: kexec 43 s to service on a compute node)',
       cpus: 'assumption: 48 logical CPUs',
     }),
   },
@@ -749,13 +757,13 @@ export const BUILTIN_PROFILES: Record<string, ServerProfile> = {
     kdump: kdumpDefaults('kexec'),
     source: PROFILE_SOURCE + ' Large servers: POST up to 10 min.',
     sources: profileSources({
-      crashkernelMiB: 'DOMAIN.md: kdump-utils crashkernel=64G-:512M',
+      crashkernelMiB: 'rhkdump/kdump-utils crashkernel-howto.txt: crashkernel=64G-:512M',
       'buses.busResetMs':
         'drivers/pci/pci.c pci_reset_secondary_bus(): 2 ms asserted, 100 ms wait, then poll up to 1 s (uniform 102-1000 ms)',
       firmwarePostMs:
-        'DOMAIN.md: POST 195 s cold on a dual socket, up to 10 min on large servers (p95)',
+        'server POST reports (no single source): 195 s cold on a dual socket, up to 10 min on large servers (p95)',
       kernelBootMs:
-        'assumption: 60 s to service, less the ~13 s median device init the model adds per device (DOMAIN.md: kexec 43 s to service on a compute node)',
+        'assumption: 60 s to service, less the ~13 s median device init the model adds per device (mariux64/mxtools PR 87: kexec 43 s to service on a compute node)',
       cpus: 'assumption: 128 logical CPUs',
     }),
   },
@@ -768,7 +776,8 @@ export const BUILTIN_CRASH_CAUSES: Record<string, CrashCause> = {
     undetectedHang: 0,
     staleCpu: 0.005,
     extraWedged: 0,
-    source: 'DOMAIN.md: panic calls __crash_kexec directly. Stale CPU odds: assumption.',
+    source:
+      'kernel/panic.c panic() calls __crash_kexec() (kernel/kexec_core.c) directly. Stale CPU odds: assumption.',
     sources: {
       detectionMs: 'kernel/panic.c panic(): calls __crash_kexec() at once (under a millisecond)',
       undetectedHang: 'kernel/panic.c: a panic always reaches __crash_kexec()',
@@ -782,7 +791,8 @@ export const BUILTIN_CRASH_CAUSES: Record<string, CrashCause> = {
     undetectedHang: 0,
     staleCpu: 0.005,
     extraWedged: 0,
-    source: 'DOMAIN.md: oops becomes a panic with panic_on_oops. Stale CPU odds: assumption.',
+    source:
+      'kernel/panic.c: an oops becomes a panic with panic_on_oops (Documentation/admin-guide/kdump/kdump.rst). Stale CPU odds: assumption.',
     sources: {
       detectionMs: 'kernel/exit.c make_task_dead() → panic() with panic_on_oops: milliseconds',
       undetectedHang: 'kernel/exit.c make_task_dead(): with panic_on_oops an oops always panics',
@@ -813,7 +823,7 @@ export const BUILTIN_CRASH_CAUSES: Record<string, CrashCause> = {
     staleCpu: 0.03,
     extraWedged: 0.05,
     source:
-      'DOMAIN.md: stale DMA can raise machine checks (ice). Odds of wedged devices and hangs: assumption.',
+      'drivers/net/ethernet/intel/ice: stale DMA can raise machine checks (so ice does an FLR first in kdump). Odds of wedged devices and hangs: assumption.',
     sources: {
       detectionMs: 'arch/x86/kernel/cpu/mce/core.c mce_panic(): milliseconds',
       undetectedHang: 'assumption: 1 % of fatal machine checks hang before panic',
@@ -825,7 +835,7 @@ export const BUILTIN_CRASH_CAUSES: Record<string, CrashCause> = {
 
 /**
  * Built-in reset strategies: the seed talk's solutions, and what distributions
- * ship today (DOMAIN.md, "What distributions ship today"). A spec lists them by
+ * ship today (rhkdump/kdump-utils, Debian/Ubuntu kdump-tools). A spec lists them by
  * name or defines its own with the same fields. Every strategy boots the capture
  * kernel with nr_cpus=1 unless it says otherwise.
  */
@@ -847,7 +857,7 @@ export const BUILTIN_STRATEGIES: Record<string, StrategyDefinition> = {
     irqpoll: true,
     nrCpus: 1,
     source:
-      'Debian kdump-tools /etc/default/kdump-tools KDUMP_CMDLINE_APPEND="irqpoll nr_cpus=1 nousb ..." (DOMAIN.md)',
+      'Debian kdump-tools /etc/default/kdump-tools KDUMP_CMDLINE_APPEND="irqpoll nr_cpus=1 nousb ..."',
   },
   'ubuntu-default': {
     description: 'Ubuntu kdump-tools: as Debian, plus reset_devices',
@@ -855,8 +865,7 @@ export const BUILTIN_STRATEGIES: Record<string, StrategyDefinition> = {
     irqpoll: true,
     resetDevices: true,
     nrCpus: 1,
-    source:
-      'Ubuntu kdump-tools KDUMP_CMDLINE_APPEND="reset_devices ... nr_cpus=1 irqpoll nousb" (DOMAIN.md)',
+    source: 'Ubuntu kdump-tools KDUMP_CMDLINE_APPEND="reset_devices ... nr_cpus=1 irqpoll nousb"',
   },
   none: {
     description: 'baseline: load every driver, reset nothing',

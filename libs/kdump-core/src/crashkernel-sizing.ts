@@ -7,10 +7,15 @@
  * estimate`-style sum gives (captureKernelBaseMiB: kernel + modules +
  * initramfs + runtime), and the loaded drivers' memory that sum leaves out.
  */
-import { runExperiment } from './experiment';
+import {
+  runStepsHere,
+  type DecisionSteps,
+  type PointRequest,
+  type PointValue,
+} from './decision-runs';
+import type { Report } from './report-schema';
 import { accepted, refused, type Refusable } from './refusal';
 import type { ResolvedSpec } from './spec';
-import { parseSpecPath, resolveWithValues } from './spec-path';
 import { wilson, Z_95 } from './statistics';
 
 /** The search's answer for one profile and strategy. */
@@ -32,7 +37,10 @@ export interface CrashkernelStrategyAnswer {
   driversMiB: Record<string, number>;
   /** Per-CPU areas beyond the first CPU (perCpuMiB × (CPUs brought up − 1)). */
   perCpuMiB: number;
-  /** Runs this search made (each a whole experiment of the profile's servers). */
+  /**
+   * Reservations this search looked at (each a whole experiment of the
+   * profile's servers; one run serves every strategy, so searches share runs).
+   */
   runs: number;
 }
 
@@ -67,8 +75,6 @@ export interface CrashkernelOptions {
   targetOom?: number;
   /** Granularity of the answer in MiB (default 1). */
   stepMiB?: number;
-  /** Called after each run. */
-  onRun?: (profile: string, crashkernelMiB: number) => void;
 }
 
 /** Crash jobs needed for zero failures to put the 95 % Wilson upper bound below `target`. */
@@ -131,6 +137,69 @@ export function captureKernelMemory(
   return { totalMiB: p.kdump.captureKernelBaseMiB + perCpuMiB + total, driversMiB, perCpuMiB };
 }
 
+/** One profile's servers at one reservation, as a point of the search. */
+function crashkernelPoint(profile: string, servers: number, mib: number): PointRequest {
+  const values: PointValue[] = [
+    { path: 'fleet', value: [{ profile, count: servers }] },
+    { path: `catalogue.profiles.${profile}.crashkernelMiB`, value: mib },
+  ];
+  return { label: `${profile} crashkernel=${mib}M`, values };
+}
+
+type RunResult = Map<string, { oom: number; jobs: number }>;
+
+/**
+ * The search for one profile and strategy: yields the reservation whose run it
+ * needs next, gets back that run's OOM failures and jobs for the strategy.
+ */
+function* searchOne(
+  ramMiB: number,
+  start: number,
+  stepMiB: number,
+  passes: (r: { oom: number; jobs: number }) => boolean,
+): Generator<
+  number,
+  { answer: number | null; looked: Set<number> },
+  { oom: number; jobs: number }
+> {
+  const looked = new Set<number>();
+  const at = function* (mib: number) {
+    looked.add(mib);
+    return passes(yield mib);
+  };
+  // Grow from the spec's reservation until a candidate passes; then bisect.
+  let lo = 0; // a candidate known to fail (0: nothing reserved)
+  let hi = start;
+  let answer: number | null = null;
+  while (hi <= ramMiB) {
+    if (yield* at(hi)) {
+      answer = hi;
+      break;
+    }
+    lo = hi;
+    hi = hi * 2;
+  }
+  if (answer === null && lo < ramMiB && (yield* at(ramMiB))) {
+    answer = ramMiB;
+  }
+  if (answer !== null) {
+    hi = answer;
+    while (hi - lo > stepMiB) {
+      const mid = Math.floor((lo + hi) / 2 / stepMiB) * stepMiB;
+      if (mid <= lo || mid >= hi) {
+        break;
+      }
+      if (yield* at(mid)) {
+        hi = mid;
+      } else {
+        lo = mid;
+      }
+    }
+    answer = hi;
+  }
+  return { answer, looked };
+}
+
 /**
  * The options of a sizing, with their defaults, or the refusal of one out of
  * range (`invalid-option`) or of a spec without crashes (`no-crash-events`).
@@ -168,14 +237,16 @@ export function checkCrashkernelOptions(
 /**
  * Finds the smallest reservation per profile and strategy by bisection over
  * multiples of `stepMiB`, one real run of the profile's servers per candidate
- * (a run serves every strategy at once; runs are cached). Assumes, as the model
- * has it, that a larger reservation never adds OOMs.
+ * (a run serves every strategy at once; runs are cached). Every search of
+ * every profile moves in lockstep: each batch holds the candidates all
+ * searches need next (see decision-runs.ts). Assumes, as the model has it,
+ * that a larger reservation never adds OOMs.
  * @throws RangeError for options {@link checkCrashkernelOptions} refuses
  */
-export function sizeCrashkernel(
+export function* crashkernelSteps(
   resolved: ResolvedSpec,
   options: CrashkernelOptions = {},
-): CrashkernelReport {
+): DecisionSteps<CrashkernelReport> {
   const checked = checkCrashkernelOptions(resolved, options);
   if (!checked.ok) {
     throw new RangeError(checked.refusal.message);
@@ -184,7 +255,9 @@ export function sizeCrashkernel(
   const needed = jobsNeededFor(targetOom);
   const perServer = crashesPerServer(resolved);
   const profileNames = [...new Set(resolved.spec.fleet.map((f) => f.profile))];
-  const profiles = profileNames.map((profile) => {
+  const passes = (r: { oom: number; jobs: number }) =>
+    r.jobs > 0 && wilson(r.oom, r.jobs).upper! < targetOom;
+  const setups = profileNames.map((profile) => {
     const p = resolved.profiles[profile]!;
     const specCount = resolved.spec.fleet
       .filter((f) => f.profile === profile)
@@ -195,103 +268,105 @@ export function sizeCrashkernel(
       specCount,
       perServer > 0 ? Math.ceil((needed * 1.1) / perServer) : specCount,
     );
-    const base = resolveWithValues(resolved, [
-      { path: parseSpecPath(resolved, 'fleet'), value: [{ profile, count: servers }] },
-    ]);
-    if (!base.ok) {
-      throw new RangeError(base.errors.map((e) => `${e.path}: ${e.message}`).join('; '));
+    const ramMiB = Math.floor((p.ramGiB * 1024) / stepMiB) * stepMiB;
+    const start = Math.max(stepMiB, Math.ceil(p.crashkernelMiB / stepMiB) * stepMiB);
+    return { profile, p, servers, ramMiB, start, cache: new Map<number, RunResult>() };
+  });
+  // Runs of a batch of (profile, reservation) pairs not run yet.
+  function* runAll(wanted: readonly { setup: (typeof setups)[number]; mib: number }[]) {
+    const fresh = wanted.filter(
+      (w, i) =>
+        !w.setup.cache.has(w.mib) &&
+        wanted.findIndex((x) => x.setup === w.setup && x.mib === w.mib) === i,
+    );
+    if (fresh.length === 0) {
+      return;
     }
-    const ckPath = parseSpecPath(base.resolved, `catalogue.profiles.${profile}.crashkernelMiB`);
-    const cache = new Map<number, Map<string, { oom: number; jobs: number }>>();
-    const run = (mib: number) => {
-      let r = cache.get(mib);
-      if (!r) {
-        const point = resolveWithValues(base.resolved, [{ path: ckPath, value: mib }]);
-        if (!point.ok) {
-          throw new RangeError(point.errors.map((e) => `${e.path}: ${e.message}`).join('; '));
-        }
-        const report = runExperiment(point.resolved).report;
-        r = new Map(
-          report.crash!.strategies.map((s) => [
+    const reports: readonly Report[] = yield fresh.map((w) =>
+      crashkernelPoint(w.setup.profile, w.setup.servers, w.mib),
+    );
+    fresh.forEach((w, i) => {
+      w.setup.cache.set(
+        w.mib,
+        new Map(
+          reports[i]!.crash!.strategies.map((s) => [
             s.strategy,
             { oom: s.failureReasons['capture-kernel-oom'] ?? 0, jobs: s.jobs },
           ]),
-        );
-        cache.set(mib, r);
-        options.onRun?.(profile, mib);
-      }
-      return r;
-    };
-    const passes = (mib: number, strategy: string) => {
-      const r = run(mib).get(strategy)!;
-      return r.jobs > 0 && wilson(r.oom, r.jobs).upper! < targetOom;
-    };
-    const ramMiB = Math.floor((p.ramGiB * 1024) / stepMiB) * stepMiB;
-    const strategies = resolved.strategies.map(({ name }) => {
-      const runsBefore = cache.size;
-      const memory = captureKernelMemory(resolved, profile, name);
-      const start = Math.max(stepMiB, Math.ceil(p.crashkernelMiB / stepMiB) * stepMiB);
-      // Grow from the spec's reservation until a candidate passes; then bisect.
-      let lo = 0; // a candidate known to fail (0: nothing reserved)
-      let hi = start;
-      let answer: number | null = null;
-      while (hi <= ramMiB) {
-        if (passes(hi, name)) {
-          answer = hi;
-          break;
-        }
-        lo = hi;
-        hi = hi * 2;
-      }
-      if (answer === null && lo < ramMiB && passes(ramMiB, name)) {
-        answer = ramMiB;
-      }
-      if (answer !== null) {
-        hi = answer;
-        while (hi - lo > stepMiB) {
-          const mid = Math.floor((lo + hi) / 2 / stepMiB) * stepMiB;
-          if (mid <= lo || mid >= hi) {
-            break;
-          }
-          if (passes(mid, name)) {
-            hi = mid;
-          } else {
-            lo = mid;
-          }
-        }
-        answer = hi;
-      }
-      const at = answer !== null ? run(answer).get(name)! : null;
-      const below =
-        answer !== null && answer - stepMiB > 0 ? run(answer - stepMiB).get(name)! : null;
-      let note: string | null = null;
-      if (answer === null) {
-        const top = run(ramMiB).get(name)!;
-        note =
-          top.oom > 0
-            ? `OOM even with all ${p.ramGiB} GiB reserved`
-            : `${top.jobs} crash jobs cannot show an OOM rate below ${targetOom} at 95 % (need ${needed})`;
-      }
-      return {
-        strategy: name,
-        crashkernelMiB: answer,
-        note,
-        oom: at?.oom ?? 0,
-        jobs: at?.jobs ?? 0,
-        oomUpper: at && at.jobs > 0 ? wilson(at.oom, at.jobs).upper : null,
-        oomBelow: below?.oom ?? null,
-        modelMemoryMiB: memory.totalMiB,
-        driversMiB: memory.driversMiB,
-        perCpuMiB: memory.perCpuMiB,
-        runs: cache.size - runsBefore,
-      };
+        ),
+      );
     });
+  }
+  const searches = setups.flatMap((setup) =>
+    resolved.strategies.map(({ name }) => {
+      const gen = searchOne(setup.ramMiB, setup.start, stepMiB, passes);
+      return { setup, name, gen, next: gen.next() };
+    }),
+  );
+  for (;;) {
+    const waiting = searches.filter((s) => !s.next.done);
+    if (waiting.length === 0) {
+      break;
+    }
+    yield* runAll(waiting.map((s) => ({ setup: s.setup, mib: s.next.value as number })));
+    for (const s of waiting) {
+      s.next = s.gen.next(s.setup.cache.get(s.next.value as number)!.get(s.name)!);
+    }
+  }
+  // The runs the answers are read from: at, one step below, and all RAM for no answer.
+  yield* runAll(
+    searches.flatMap((s) => {
+      const { answer } = s.next.value as { answer: number | null };
+      if (answer === null) {
+        return [{ setup: s.setup, mib: s.setup.ramMiB }];
+      }
+      return answer - stepMiB > 0
+        ? [
+            { setup: s.setup, mib: answer },
+            { setup: s.setup, mib: answer - stepMiB },
+          ]
+        : [{ setup: s.setup, mib: answer }];
+    }),
+  );
+  const profiles = setups.map((setup) => {
+    const { profile, p, cache } = setup;
+    const strategies = searches
+      .filter((s) => s.setup === setup)
+      .map((s): CrashkernelStrategyAnswer => {
+        const name = s.name;
+        const { answer, looked } = s.next.value as { answer: number | null; looked: Set<number> };
+        const memory = captureKernelMemory(resolved, profile, name);
+        const at = answer !== null ? cache.get(answer)!.get(name)! : null;
+        const below =
+          answer !== null && answer - stepMiB > 0 ? cache.get(answer - stepMiB)!.get(name)! : null;
+        let note: string | null = null;
+        if (answer === null) {
+          const top = cache.get(setup.ramMiB)!.get(name)!;
+          note =
+            top.oom > 0
+              ? `OOM even with all ${p.ramGiB} GiB reserved`
+              : `${top.jobs} crash jobs cannot show an OOM rate below ${targetOom} at 95 % (need ${needed})`;
+        }
+        return {
+          strategy: name,
+          crashkernelMiB: answer,
+          note,
+          oom: at?.oom ?? 0,
+          jobs: at?.jobs ?? 0,
+          oomUpper: at && at.jobs > 0 ? wilson(at.oom, at.jobs).upper : null,
+          oomBelow: below?.oom ?? null,
+          modelMemoryMiB: memory.totalMiB,
+          driversMiB: memory.driversMiB,
+          perCpuMiB: memory.perCpuMiB,
+          runs: looked.size,
+        };
+      });
     return {
       profile,
       ramGiB: p.ramGiB,
       specCrashkernelMiB: p.crashkernelMiB,
       kdumpctlMiB: p.kdump.captureKernelBaseMiB,
-      servers,
+      servers: setup.servers,
       strategies,
     };
   });
@@ -313,6 +388,19 @@ export function sizeCrashkernel(
       ),
     })),
   };
+}
+
+/**
+ * Finds the smallest reservation per profile and strategy in this thread.
+ * @param onRun called after each run with the point's label
+ */
+export function sizeCrashkernel(
+  resolved: ResolvedSpec,
+  options: CrashkernelOptions & { onRun?: (label: string, done: number) => void } = {},
+): CrashkernelReport {
+  return runStepsHere(resolved, crashkernelSteps(resolved, options), (request, done) =>
+    options.onRun?.(request.label, done),
+  );
 }
 
 function size(mib: number): string {

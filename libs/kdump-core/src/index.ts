@@ -48,3 +48,4 @@ export * from './dump-server';
 export * from './erlang-c';
 export * from './event-queue';
 export * from './failure-domains';
+export * from './decision-runs';

@@ -266,7 +266,10 @@ function availabilityCell(y: PerYear['strategies'][number]): string {
 function perYearSection(y: PerYear): ReportSection {
   return {
     kind: 'crash-per-year',
-    title: `Per 1,000 servers a year, at ${y.ratePerServerYear} crashes per server-year (${Math.round(y.serverYears).toLocaleString('en-US')} server-years simulated; 95% intervals cover simulation noise, not the rate's own uncertainty)`,
+    title:
+      y.from === 'rate'
+        ? `Per 1,000 servers a year, at ${y.ratePerServerYear} crashes per server-year (${Math.round(y.serverYears).toLocaleString('en-US')} server-years simulated; 95% intervals cover simulation noise, not the rate's own uncertainty)`
+        : `Per 1,000 servers a year, at an assumed ${y.ratePerServerYear} crashes per server-year (events.crash.assumedRatePerServerYear: the simulated crashes stand for ${Math.round(y.serverYears).toLocaleString('en-US')} server-years; crashes are rate × 1,000 exactly; 95% intervals cover simulation noise, not the rate's own uncertainty)`,
     header: [
       'strategy',
       'crashes',
@@ -288,14 +291,14 @@ function perYearSection(y: PerYear): ReportSection {
 
 function perYearLine(y: PerYear | null, v: Verdict): string {
   if (!y) {
-    return 'Per year: this spec gives crashes per server (perServer); per-year figures need a rate: set events.crash.ratePerServerYear and horizonDays.';
+    return "Per year: absent — this spec gives crashes per server (perServer) and no rate; per-year figures need one: set events.crash.assumedRatePerServerYear (your fleet's crashes per server-year), or give ratePerServerYear with horizonDays instead of perServer.";
   }
   const of = (name: string) => y.strategies.find((s) => s.strategy === name)!;
   const say = (name: string) => {
     const s = of(name);
     return `${name} ${formatEstimate(s.captured)} dumps captured, ${formatEstimate(s.lost)} lost, ${formatEstimate(s.downtimeHours)} h crash downtime`;
   };
-  return `Per 1,000 servers a year (${y.ratePerServerYear} crashes per server-year): ${say(v.best)}${v.best === v.baseline ? '' : `; baseline ${say(v.baseline)}`}.`;
+  return `Per 1,000 servers a year (${y.from === 'rate' ? '' : 'assumed '}${y.ratePerServerYear} crashes per server-year): ${say(v.best)}${v.best === v.baseline ? '' : `; baseline ${say(v.baseline)}`}.`;
 }
 
 /** One row per profile × strategy. */
@@ -529,7 +532,7 @@ export function reportSections(report: Report): {
     const more = report.basis.length - shown.length;
     out.push({
       kind: 'basis',
-      title: `What the failures rest on: the catalogue figures behind each (source: cited; assumption: no public figure; spec: set in the spec)${
+      title: `What the failures rest on: the catalogue figures behind each (source: cited; assumption: no public figure; spec: set in the spec; \`fleetsim catalogue NAME\` prints each figure with its full source, README "The built-in catalogue")${
         more > 0
           ? `; the ${shown.length} most frequent of ${report.basis.length}, all in the JSON report`
           : ''

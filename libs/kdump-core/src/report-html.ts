@@ -868,7 +868,7 @@ export function renderReportHtml(report: Report): string {
       : '',
     report.coupling ? couplingSection(report, sections, colours) : '',
     basis
-      ? `<section id="basis"><h2>What the failures rest on</h2>${table(basis, colours)}</section>`
+      ? `<section id="basis"><h2>What the failures rest on</h2><p class="note">Source: cited; assumption: no public figure; spec: set in the spec. Each figure with its full source: <code>fleetsim catalogue NAME</code> (README, "The built-in catalogue").</p>${table(basis, colours)}</section>`
       : '',
     '<section id="assumptions">',
     '<h2>Assumptions</h2>',

@@ -205,7 +205,16 @@ export const PerYearStrategySchema = z.strictObject({
 export const PerYearSchema = z
   .strictObject({
     ratePerServerYear: z.number().describe("the spec's crash rate, taken as exact"),
-    serverYears: z.number().describe('server-years simulated: servers × horizonDays / 365'),
+    from: z
+      .enum(['rate', 'assumed-rate'])
+      .describe(
+        'rate: a rate spec (ratePerServerYear × horizonDays; crash counts are Poisson); assumed-rate: a perServer spec with events.crash.assumedRatePerServerYear (crashes are exactly rate × 1,000; captured and lost from the Wilson interval of the capture rate)',
+      ),
+    serverYears: z
+      .number()
+      .describe(
+        'server-years the simulated crashes stand for: servers × horizonDays / 365 (rate), or servers × perServer / assumedRatePerServerYear',
+      ),
     strategies: z.array(PerYearStrategySchema),
   })
   .describe(
@@ -338,7 +347,7 @@ export const ReportSchema = z.strictObject({
       strategies: z.array(CrashStrategyResultSchema),
       byProfile: z.array(ProfileResultSchema),
       perYear: PerYearSchema.nullable().describe(
-        'null when the spec gives crashes per server (perServer): per-year figures need events.crash.ratePerServerYear',
+        'null when the spec gives crashes per server (perServer) without events.crash.assumedRatePerServerYear: per-year figures need a rate',
       ),
       pairs: z.array(PairSchema),
     })

@@ -3,7 +3,7 @@ import { runExperiment } from './experiment';
 import { FAILURE_REASONS } from './outcome';
 import { buildReport, CDF_LEVELS } from './report';
 import { ReportSchema, type Report, type RunInfo, type TimeSummaryJson } from './report-schema';
-import { parseSpecOrThrow } from './spec';
+import { parseSpecOrThrow, parseSpecText } from './spec';
 import { formatReportTable } from './report-format';
 import {
   bus,
@@ -359,9 +359,59 @@ baseline: fallback
     expect(formatReportTable(report)).toContain('Per 1,000 servers a year, at 2 crashes');
   });
 
-  it('is null for a perServer spec, and the text says a rate is needed', () => {
+  it('is null for a perServer spec without a rate, and the text says why and what to set', () => {
     const r = runExperiment(parseSpecOrThrow(exampleText('quickstart.yaml'))).report;
     expect(r.crash!.perYear).toBeNull();
-    expect(formatReportTable(r)).toContain('per-year figures need a rate');
+    expect(formatReportTable(r)).toContain(
+      'Per year: absent — this spec gives crashes per server (perServer) and no rate',
+    );
+    expect(formatReportTable(r)).toContain('set events.crash.assumedRatePerServerYear');
+  });
+
+  it('scales a perServer spec by an assumed rate: crashes exactly rate × 1,000, shares by Wilson', () => {
+    const fixed = `name: fixed
+seed: 3
+fleet:
+  - profile: compute-2s
+    count: 400
+events:
+  crash:
+    perServer: 2
+    assumedRatePerServerYear: 0.25
+    causes: { panic: 1 }
+strategies: [none, fallback]
+baseline: fallback
+`;
+    const r = runExperiment(parseSpecOrThrow(fixed)).report;
+    const py = r.crash!.perYear!;
+    expect(py.from).toBe('assumed-rate');
+    expect(py.ratePerServerYear).toBe(0.25);
+    // 800 crashes at 0.25 a server-year stand for 3,200 server-years.
+    expect(py.serverYears).toBe(3200);
+    r.crash!.strategies.forEach((s, i) => {
+      const y = py.strategies[i]!;
+      expect(s.jobs).toBe(800);
+      expect(y.crashes).toEqual({ value: 250, lower: 250, upper: 250 });
+      expect(y.captured.value).toBeCloseTo((s.captured / 3200) * 1000, 9);
+      expect(y.captured.value).toBeCloseTo((s.captured / 800) * 250, 9);
+      expect(y.captured.lower).toBeCloseTo(s.captureRate.lower! * 250, 9);
+      expect(y.lost.upper).toBeCloseTo((1 - s.captureRate.lower!) * 250, 9);
+      const hours = (s.downtimeSeconds.meanSeconds! * s.jobs) / 3600;
+      expect(y.downtimeHours.value).toBeCloseTo((hours / 3200) * 1000, 3);
+      expect(y.downtimeHours.lower).toBeLessThan(y.downtimeHours.value);
+      expect(y.availability.value).toBeCloseTo(1 - hours / 3200 / 8766, 9);
+    });
+    expect(formatReportTable(r)).toContain('at an assumed 0.25 crashes per server-year');
+  });
+
+  it('refuses an assumed rate on a rate spec', () => {
+    const r = parseSpecText(
+      text.replace(
+        '    horizonDays: 730\n',
+        '    horizonDays: 730\n    assumedRatePerServerYear: 1\n',
+      ),
+    );
+    expect(r.ok).toBe(false);
+    expect(JSON.stringify(r)).toContain('assumedRatePerServerYear goes with perServer');
   });
 });

@@ -429,23 +429,39 @@ function byProfile(model: CompiledExperiment, agg: Aggregate, kind: number): Pro
 const HOURS_PER_YEAR = 8766;
 
 /**
- * Per 1,000 servers per year, from the simulated crashes of a rate spec: counts
- * with Poisson intervals, downtime with a compound-Poisson one. Null for a
- * perServer spec.
+ * Per 1,000 servers per year. A rate spec: the simulated crashes over the
+ * simulated server-years, counts with Poisson intervals, downtime with a
+ * compound-Poisson one. A perServer spec with an assumed rate r: the fleet's
+ * servers × perServer crashes stand for servers × perServer / r server-years,
+ * so crashes are exactly 1,000·r, captured and lost are the capture rate's
+ * Wilson interval × 1,000·r, and downtime is the mean downtime per crash (±
+ * z·sd/√n) × 1,000·r. Null for a perServer spec without a rate.
  */
 function perYear(model: CompiledExperiment, agg: Aggregate): PerYear | null {
   const crash = model.resolved.spec.events.crash;
-  if (!crash || crash.ratePerServerYear === undefined || crash.horizonDays === undefined) {
+  if (!crash) {
     return null;
   }
-  const serverYears = (model.servers * crash.horizonDays) / 365;
+  const rateSpec = crash.ratePerServerYear !== undefined && crash.horizonDays !== undefined;
+  const assumed =
+    !rateSpec && crash.perServer !== undefined && crash.perServer > 0
+      ? crash.assumedRatePerServerYear
+      : undefined;
+  if (!rateSpec && assumed === undefined) {
+    return null;
+  }
+  const rate = rateSpec ? crash.ratePerServerYear! : assumed!;
+  const serverYears = rateSpec
+    ? (model.servers * crash.horizonDays!) / 365
+    : (model.servers * crash.perServer!) / assumed!;
   const per = 1000 / serverYears;
   const scaled = (n: number) => {
     const i = poissonInterval(n);
     return { value: n * per, lower: i.lower * per, upper: i.upper * per };
   };
   return {
-    ratePerServerYear: crash.ratePerServerYear,
+    ratePerServerYear: rate,
+    from: rateSpec ? 'rate' : 'assumed-rate',
     serverYears,
     strategies: model.strategies.map((strategy, s) => {
       const n = counter(agg, s, CRASH, Counter.Jobs);
@@ -459,12 +475,37 @@ function perYear(model: CompiledExperiment, agg: Aggregate): PerYear | null {
         }
       }
       const totalHours = sumMicros(agg.slots, base) / 3.6e9;
-      const halfHours = (Z_95 * Math.sqrt(squares)) / 3.6e9;
-      const downtimeHours = {
-        value: totalHours * per,
-        lower: Math.max(0, totalHours - halfHours) * per,
-        upper: (totalHours + halfHours) * per,
-      };
+      let crashes: { value: number; lower: number; upper: number };
+      let captured: { value: number; lower: number; upper: number };
+      let lost: { value: number; lower: number; upper: number };
+      let downtimeHours: { value: number; lower: number; upper: number };
+      if (rateSpec) {
+        const halfHours = (Z_95 * Math.sqrt(squares)) / 3.6e9;
+        crashes = scaled(n);
+        captured = scaled(ok);
+        lost = scaled(n - ok);
+        downtimeHours = {
+          value: totalHours * per,
+          lower: Math.max(0, totalHours - halfHours) * per,
+          upper: (totalHours + halfHours) * per,
+        };
+      } else {
+        // n crashes are exactly rate × serverYears: scale shares and means, not counts.
+        const k = 1000 * rate;
+        const w = wilson(ok, n);
+        crashes = { value: k, lower: k, upper: k };
+        captured = { value: (ok / n) * k, lower: w.lower! * k, upper: w.upper! * k };
+        lost = { value: ((n - ok) / n) * k, lower: (1 - w.upper!) * k, upper: (1 - w.lower!) * k };
+        const meanHours = totalHours / n;
+        const meanSquareHours = squares / n / 3.6e9 ** 2;
+        const sdHours = Math.sqrt(Math.max(0, meanSquareHours - meanHours ** 2));
+        const half = (Z_95 * sdHours) / Math.sqrt(n);
+        downtimeHours = {
+          value: meanHours * k,
+          lower: Math.max(0, meanHours - half) * k,
+          upper: (meanHours + half) * k,
+        };
+      }
       // Per server: hours down per year over the hours of a year.
       const availability = (hours: number) => 1 - hours / 1000 / HOURS_PER_YEAR;
       const nines = (a: number) => (a >= 1 ? null : -Math.log10(1 - a));
@@ -475,9 +516,9 @@ function perYear(model: CompiledExperiment, agg: Aggregate): PerYear | null {
       };
       return {
         strategy: strategy.name,
-        crashes: scaled(n),
-        captured: scaled(ok),
-        lost: scaled(n - ok),
+        crashes,
+        captured,
+        lost,
         downtimeHours,
         availability: a,
         nines: { value: nines(a.value), lower: nines(a.lower), upper: nines(a.upper) },

@@ -7,11 +7,10 @@
  * and whether the ranking of strategies by capture rate changes, say which
  * assumptions the verdict rests on.
  */
-import { runExperiment } from './experiment';
+import { runStepsHere, type DecisionSteps, type PointRequest } from './decision-runs';
 import { accepted, refused, type Refusable } from './refusal';
 import type { Report } from './report-schema';
 import type { ResolvedSpec } from './spec';
-import { parseSpecPath, resolveWithValues } from './spec-path';
 import { rowsOfReport, type RateJson } from './sweep';
 
 /** A figure marked as an assumption, as the fleet uses it. */
@@ -234,8 +233,6 @@ export interface SensitivityOptions {
   maxParameters?: number;
   /** Only parameters whose path contains one of these strings. */
   only?: readonly string[];
-  /** Called after each run (the base run is run 1). */
-  onRun?: (done: number, total: number, path: string | null) => void;
 }
 
 /** The options of a sensitivity run, with their defaults, or the refusal of one out of range. */
@@ -261,21 +258,24 @@ export function checkSensitivityOptions(
   return accepted({ factor, maxParameters });
 }
 
+/** Label of the base point of a sensitivity run. */
+export const SENSITIVITY_BASE = 'base';
+
 /**
- * Runs the base experiment and, for each assumption, one run at each end of
- * its range; all on the same crashes (same seed and fleet).
+ * The base experiment, then (one batch) each assumption at each end of its
+ * range; all on the same crashes (same seed and fleet). See decision-runs.ts.
  * @throws RangeError for options {@link checkSensitivityOptions} refuses
  */
-export function runSensitivity(
+export function* sensitivitySteps(
   resolved: ResolvedSpec,
   options: SensitivityOptions = {},
-): SensitivityReport {
+): DecisionSteps<SensitivityReport> {
   const checked = checkSensitivityOptions(options);
   if (!checked.ok) {
     throw new RangeError(checked.refusal.message);
   }
   const { factor, maxParameters } = checked.value;
-  const baseReport = runExperiment(resolved).report;
+  const [baseReport] = (yield [{ label: SENSITIVITY_BASE, values: [] }]) as [Report];
   // Failures of the base run first: their figures are the likeliest to swing it.
   const inBasis = new Set(
     baseReport.basis.flatMap((b) =>
@@ -340,24 +340,16 @@ export function runSensitivity(
   }
   const chosen = candidates.slice(0, maxParameters);
   const total = 1 + chosen.length * 2;
-  let done = 1;
-  options.onRun?.(done, total, null);
   const baseRows = rowsOfReport(baseReport);
   const baseRanking = ranking(baseReport);
-  const runAt = (top: string, value: unknown, path: string): Report => {
-    const r = resolveWithValues(resolved, [{ path: parseSpecPath(resolved, top), value }]);
-    if (!r.ok) {
-      throw new RangeError(
-        `${path} moved to ${JSON.stringify(value)}: ${r.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
-      );
-    }
-    const report = runExperiment(r.resolved).report;
-    options.onRun?.(++done, total, path);
-    return report;
-  };
-  const results: SensitivityResult[] = chosen.map((c) => {
-    const lowReport = runAt(c.top, c.lowTop, c.param.path);
-    const highReport = runAt(c.top, c.highTop, c.param.path);
+  const requests: PointRequest[] = chosen.flatMap((c) => [
+    { label: `${c.param.path} ÷${factor}`, values: [{ path: c.top, value: c.lowTop }] },
+    { label: `${c.param.path} ×${factor}`, values: [{ path: c.top, value: c.highTop }] },
+  ]);
+  const moved = requests.length > 0 ? yield requests : [];
+  const results: SensitivityResult[] = chosen.map((c, i) => {
+    const lowReport = moved[2 * i]!;
+    const highReport = moved[2 * i + 1]!;
     const lowRows = rowsOfReport(lowReport);
     const highRows = rowsOfReport(highReport);
     const rows = baseRows.map((b, i) => {
@@ -405,4 +397,20 @@ export function runSensitivity(
     notMoved,
     runs: total,
   };
+}
+
+/**
+ * Runs the base experiment and, for each assumption, one run at each end of
+ * its range, in this thread.
+ * @param onRun called after each run (the base run is run 1) with the moved path (null: base)
+ */
+export function runSensitivity(
+  resolved: ResolvedSpec,
+  options: SensitivityOptions & {
+    onRun?: (done: number, path: string | null) => void;
+  } = {},
+): SensitivityReport {
+  return runStepsHere(resolved, sensitivitySteps(resolved, options), (request, done) =>
+    options.onRun?.(done, request.values.length === 0 ? null : request.values[0]!.path),
+  );
 }

@@ -41,7 +41,7 @@ export const TimeDistributionSchema = z
   ])
   .describe('A duration distribution in milliseconds.');
 
-/** Where a default comes from: a citation from DOMAIN.md, or "assumption: …". */
+/** Where a default comes from: a citation of its primary source (kernel file and function, spec, distribution file, vendor document, thread), or "assumption: …". */
 const source = z.string().min(1).describe('Where the figures come from, or "assumption: ..."');
 
 /**
@@ -448,6 +448,12 @@ export const ExperimentSpecSchema = z.strictObject({
     crash: z
       .strictObject({
         ...countOrRate,
+        assumedRatePerServerYear: positive
+          .max(1000)
+          .optional()
+          .describe(
+            'with perServer: the crashes per server-year your fleet sees, for the per-year figures (the simulated crashes then stand for servers × perServer ÷ this rate server-years)',
+          ),
         causes: z.record(name, nonNegative).describe('relative weights of crash causes'),
       })
       .optional(),

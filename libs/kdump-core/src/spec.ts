@@ -736,6 +736,15 @@ function resolve(
   }
   if (spec.events.crash) {
     checkCountOrRate(spec.events.crash, ['events', 'crash']);
+    if (
+      spec.events.crash.assumedRatePerServerYear !== undefined &&
+      spec.events.crash.perServer === undefined
+    ) {
+      err(
+        ['events', 'crash', 'assumedRatePerServerYear'],
+        'assumedRatePerServerYear goes with perServer; a rate spec (ratePerServerYear) already gives per-year figures',
+      );
+    }
     const causes = Object.entries(spec.events.crash.causes);
     if (causes.length === 0 || causes.every(([, w]) => w === 0)) {
       err(['events', 'crash', 'causes'], 'give at least one crash cause with a weight above 0');

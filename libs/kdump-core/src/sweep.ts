@@ -5,7 +5,7 @@
  * keyed by seed, server, event and purpose, never by catalogue values): the
  * differences between points are the values' doing, not luck's.
  */
-import { runExperiment } from './experiment';
+import { runStepsHere, type DecisionSteps, type PointRequest } from './decision-runs';
 import { accepted, refused, type Refusable } from './refusal';
 import type { Report } from './report-schema';
 import type { ResolvedSpec } from './spec';
@@ -313,6 +313,29 @@ function compareValues(a: SweepValue, b: SweepValue): number {
   return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
 }
 
+/** The point requests of prepared sweep points (each point's values, in parameter order). */
+export function sweepRequests(def: SweepDefinition, points: readonly SweepPoint[]): PointRequest[] {
+  return points.map((p) => ({
+    label: p.label,
+    values: def.parameters.map((param) => ({ path: param.path, value: p.values[param.path] })),
+  }));
+}
+
+/**
+ * A sweep as one batch of points (see decision-runs.ts). Every point is
+ * checked before the batch is yielded.
+ * @throws SweepError naming each bad path or point
+ */
+export function* sweepSteps(
+  resolved: ResolvedSpec,
+  def: SweepDefinition,
+): DecisionSteps<SweepReport> {
+  const { points, paths } = prepareSweep(resolved, def);
+  const swept = points.map((p) => p.point);
+  const reports = yield sweepRequests(def, swept);
+  return buildSweepReport(resolved, def, paths, swept, reports);
+}
+
 /**
  * Runs a sweep in this thread, point after point.
  * @param onPoint called after each point with points done and total
@@ -322,17 +345,8 @@ export function runSweep(
   def: SweepDefinition,
   options: { onPoint?: (done: number, total: number) => void } = {},
 ): SweepReport {
-  const { points, paths } = prepareSweep(resolved, def);
-  const reports = points.map((p, i) => {
-    const r = runExperiment(p.resolved).report;
-    options.onPoint?.(i + 1, points.length);
-    return r;
-  });
-  return buildSweepReport(
-    resolved,
-    def,
-    paths,
-    points.map((p) => p.point),
-    reports,
+  let total: number | undefined;
+  return runStepsHere(resolved, sweepSteps(resolved, def), (_r, done) =>
+    options.onPoint?.(done, (total ??= sweepPoints(def).length)),
   );
 }

@@ -47,7 +47,8 @@ export const THRESHOLD_METRICS: Readonly<Record<string, MetricDefinition>> = Obj
   },
   lost_per_1000_year: {
     unit: 'count',
-    means: 'dumps lost per 1,000 servers per year (rate specs)',
+    means:
+      'dumps lost per 1,000 servers per year (rate specs, or perServer with assumedRatePerServerYear)',
     perProfile: false,
   },
 });

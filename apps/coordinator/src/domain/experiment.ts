@@ -35,6 +35,10 @@ export interface ExperimentRecord {
   shardsDone: number | null;
   /** Node-worker connections on the shard queue when the experiment was merged. */
   threads: number | null;
+  /** The batch this experiment is a point of (`POST /batches`), or null. */
+  batch?: string | null;
+  /** Its point's index in the batch, or null. */
+  point?: number | null;
 }
 
 /**

@@ -154,6 +154,22 @@ describe('experimentSamples', () => {
       new Set(['*']),
     );
   });
+
+  it('labels a batch point: experiment is the batch, point its index, values unchanged', () => {
+    const layout = new AggregateLayout(['none'], ['nic'], [], ['compute']);
+    const agg = emptyAggregate(layout);
+    agg.slots[layout.counter(0, 0, Counter.Jobs)] = 4;
+    agg.slots[layout.counter(0, 0, Counter.Successes)] = 3;
+    const plain = experimentSamples('bat_1', agg, ['crash']);
+    const pointed = experimentSamples('bat_1', agg, ['crash'], [], 7);
+    for (const family of Object.keys(plain) as (keyof typeof plain)[]) {
+      expect(pointed[family].map((x) => x.value)).toEqual(plain[family].map((x) => x.value));
+      for (const x of pointed[family]) {
+        expect(Object.keys(x.labels).slice(0, 2)).toEqual(['experiment', 'point']);
+        expect(x.labels).toMatchObject({ experiment: 'bat_1', point: '7' });
+      }
+    }
+  });
 });
 
 describe('experimentSamples of a spec with failure domains', () => {

@@ -154,12 +154,34 @@ function histogramSamples(
  * Every simulated-result sample of a finished experiment.
  * @param kinds the job kinds the spec has (crash, reboot)
  * @param stormBinSeconds per crash storm of the spec, the width of a point of its series
+ * @param point the point's index when the experiment is a point of a batch
+ *   (`experiment` is then the batch's id): a `point` label after `experiment`
  */
 export function experimentSamples(
   experiment: string,
   aggregate: Aggregate,
   kinds: readonly JobKind[],
   stormBinSeconds: readonly number[] = [],
+  point?: number,
+): ExperimentSamples {
+  const out = samplesOf(experiment, aggregate, kinds, stormBinSeconds);
+  if (point === undefined) {
+    return out;
+  }
+  for (const family of Object.values(out)) {
+    for (const sample of family) {
+      const { experiment: e, ...rest } = sample.labels;
+      sample.labels = { experiment: e!, point: String(point), ...rest };
+    }
+  }
+  return out;
+}
+
+function samplesOf(
+  experiment: string,
+  aggregate: Aggregate,
+  kinds: readonly JobKind[],
+  stormBinSeconds: readonly number[],
 ): ExperimentSamples {
   const { layout, slots } = aggregate;
   const out: ExperimentSamples = {

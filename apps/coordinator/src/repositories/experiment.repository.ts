@@ -129,10 +129,11 @@ interface Scripts {
 export type NewExperiment = Pick<
   ExperimentRecord,
   'id' | 'name' | 'servers' | 'shardsTotal' | 'shardSize' | 'spec' | 'createdAt' | 'enqueuedShards'
->;
+> &
+  Pick<ExperimentRecord, 'batch' | 'point'>;
 
 /** An experiment as a failed record re-created after a data loss shows it. */
-export type ExperimentSummary = Omit<NewExperiment, 'spec' | 'enqueuedShards'>;
+export type ExperimentSummary = Omit<NewExperiment, 'spec' | 'enqueuedShards' | 'batch' | 'point'>;
 
 export type TransitionResult =
   { ok: true; previous: ExperimentState } | { ok: false; current: ExperimentState | null };
@@ -302,6 +303,7 @@ export class ExperimentRepository {
         enqueuedShards: e.enqueuedShards,
         evaluationsSeen: 0,
         shardsSeen: 0,
+        ...(e.batch ? { batch: e.batch, point: e.point ?? 0 } : {}),
       })
       .zadd(this.indexKey, e.createdAt, e.id)
       .exec();
@@ -503,5 +505,7 @@ function parseRecord(fields: Record<string, string>): ExperimentRecord | null {
     evaluations: num(fields.evaluations),
     shardsDone: num(fields.shardsDone),
     threads: num(fields.threads),
+    batch: fields.batch ?? null,
+    point: num(fields.point),
   };
 }

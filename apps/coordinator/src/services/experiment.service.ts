@@ -16,6 +16,8 @@ import {
   renderReportHtml,
   shardPlan,
   type Report,
+  type ResolvedSpec,
+  type ShardTask,
   type SpecError,
 } from '../../../../libs/kdump-core/src';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../config/coordinator.config';
@@ -41,7 +43,7 @@ const QUEUE_TIMEOUT_MS = 10_000;
 /** A flow that has not shown up this long after its record was written never will. */
 const FLOW_GRACE_MS = 60_000;
 
-function specErrors(message: string, errors: SpecError[]): BadRequestException {
+export function specErrors(message: string, errors: SpecError[]): BadRequestException {
   return new BadRequestException({ statusCode: 400, message, errors } satisfies SpecErrorsBody);
 }
 
@@ -63,6 +65,12 @@ export function parseShardSize(raw: string | undefined): number | undefined {
     ]);
   }
   return Number(raw);
+}
+
+/** A spec checked and cut into shards, ready to submit. */
+export interface PlannedExperiment {
+  resolved: ResolvedSpec;
+  shards: ShardTask[];
 }
 
 /** Experiments: submit, look, report, cancel. */
@@ -98,7 +106,18 @@ export class ExperimentService {
         parsed.errors,
       );
     }
-    const { resolved } = parsed;
+    const view = await this.submit(this.plan(parsed.resolved, text, requestedShardSize));
+    await this.pruneFinished();
+    return view;
+  }
+
+  /**
+   * Checks that a resolved spec can run here (fleet size, shard plan) and plans
+   * its shards; nothing is written.
+   * @param text the spec's text, for the line numbers of errors
+   * @throws BadRequestException with the spec errors
+   */
+  plan(resolved: ResolvedSpec, text: string, requestedShardSize?: number): PlannedExperiment {
     if (resolved.servers > this.config.maxServersPerSpec) {
       throw specErrors(`the fleet is too large for this coordinator; nothing was enqueued`, [
         {
@@ -126,6 +145,18 @@ export class ExperimentService {
         { path: 'fleet', line: lineOfKey(text, 'fleet'), message: 'no servers to simulate' },
       ]);
     }
+    return { resolved, shards };
+  }
+
+  /**
+   * Writes a planned experiment's record and enqueues its flow.
+   * @param batch the batch and point it belongs to (`POST /batches`), if any
+   */
+  async submit(
+    planned: PlannedExperiment,
+    batch?: { batch: string; point: number },
+  ): Promise<ExperimentView> {
+    const { resolved, shards } = planned;
     const now = Date.now();
     const id = newExperimentId(now);
     const firstShards = shards.slice(0, SHARD_CHUNK - 1);
@@ -139,6 +170,7 @@ export class ExperimentService {
       spec: resolved.spec,
       createdAt: now,
       enqueuedShards: firstShards.length,
+      ...(batch ?? {}),
     };
     await this.experiments.create(rec);
     this.dataLoss.track(rec);
@@ -153,12 +185,11 @@ export class ExperimentService {
       throw e;
     }
     this.logger.log({
-      message: `experiment ${id} submitted: ${resolved.servers} servers, ${shards.length} shards`,
+      message: `experiment ${id} submitted: ${resolved.servers} servers, ${shards.length} shards${batch ? ` (point ${batch.point} of batch ${batch.batch})` : ''}`,
       experimentId: id,
       servers: resolved.servers,
       shards: shards.length,
     });
-    await this.pruneFinished();
     return experimentView(
       {
         ...rec,
@@ -239,7 +270,7 @@ export class ExperimentService {
    * the newest KEEP_EXPERIMENTS go, with their results. A failure here is
    * logged, never the submission's failure; the next one tries again.
    */
-  private async pruneFinished(): Promise<void> {
+  async pruneFinished(): Promise<void> {
     try {
       const deleted = await this.experiments.pruneFinished(this.config.keepExperiments);
       if (deleted.length > 0) {

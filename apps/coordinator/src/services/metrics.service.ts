@@ -17,6 +17,8 @@ import {
   rolloutSamples,
   type RolloutSamples,
 } from '../domain/rollout-metrics';
+import { METRIC_POINTS } from '../../../../libs/fleet-contract/src/http-contract';
+import { BatchRepository } from '../repositories/batch.repository';
 import { ExperimentRepository } from '../repositories/experiment.repository';
 import { MetricsRepository, type MetricSample } from '../repositories/metrics.repository';
 import { QueueRepository } from '../repositories/queue.repository';
@@ -25,6 +27,8 @@ import { ExperimentModels } from './experiment-models.service';
 /** What one scrape reads from Redis. */
 interface Snapshot {
   states: Record<string, number>;
+  /** Labels of the points of the batches whose results are published. */
+  points: { batch: string; point: number; label: string }[];
   /** The most recent experiments (any state) with their progress, 0..1. */
   recent: { rec: ExperimentRecord; progress: number }[];
   /** Samples of the most recent done experiments. */
@@ -34,7 +38,7 @@ interface Snapshot {
 /** An experiment's simulated-result samples and its roll-out's (empty without one). */
 type AllSamples = ExperimentSamples & RolloutSamples;
 
-const EMPTY: Snapshot = { states: {}, recent: [], samples: [] };
+const EMPTY: Snapshot = { states: {}, points: [], recent: [], samples: [] };
 
 const HELP: Record<SimulationMetric, string> = {
   fleetsim_recoveries_total:
@@ -97,6 +101,7 @@ export class MetricsService {
     private readonly experiments: ExperimentRepository,
     private readonly queues: QueueRepository,
     private readonly models: ExperimentModels,
+    private readonly batches: BatchRepository,
   ) {
     for (const name of Object.values(SIMULATION_METRICS)) {
       this.metrics.registerScraped({
@@ -126,11 +131,26 @@ export class MetricsService {
     });
     this.metrics.registerScraped({
       name: 'fleetsim_experiment_info',
-      help: 'Name and state of the most recent experiments (always 1).',
+      help: 'Name and state of the most recent experiments (always 1); a point of a batch also has its batch and point.',
       type: 'gauge',
       collect: async () =>
         (await this.snapshot()).recent.map(({ rec }) => ({
-          labels: { experiment: rec.id, name: rec.name, state: rec.state },
+          labels: {
+            experiment: rec.id,
+            name: rec.name,
+            state: rec.state,
+            ...(rec.batch ? { batch: rec.batch, point: String(rec.point ?? 0) } : {}),
+          },
+          value: 1,
+        })),
+    });
+    this.metrics.registerScraped({
+      name: 'fleetsim_batch_point_info',
+      help: `Label of each published point of a batch (sweep, sensitivity, crashkernel step; always 1). The simulated-result families carry experiment=<batch> and point=<index> for them; points 0..${METRIC_POINTS - 1} of a batch are published.`,
+      type: 'gauge',
+      collect: async () =>
+        (await this.snapshot()).points.map((p) => ({
+          labels: { experiment: p.batch, point: String(p.point), label: p.label },
           value: 1,
         })),
     });
@@ -180,12 +200,34 @@ export class MetricsService {
     const n = this.config.metricsExperiments;
     const [states, window] = await Promise.all([
       this.experiments.countByState(),
-      this.experiments.list(0, n * 5),
+      this.experiments.list(0, n * 5 + METRIC_POINTS),
     ]);
     const recent = await Promise.all(
       window.slice(0, n).map(async (rec) => ({ rec, progress: await this.progressOf(rec) })),
     );
-    const done = window.filter((rec) => rec.state === 'done').slice(0, n);
+    // The done experiments of the n most recent units: a batch (its points
+    // 0..METRIC_POINTS-1) counts as one, like an experiment.
+    const units = new Set<string>();
+    const done = window.filter((rec) => {
+      if (rec.state !== 'done' || (rec.batch && (rec.point ?? 0) >= METRIC_POINTS)) {
+        return false;
+      }
+      const unit = rec.batch ?? rec.id;
+      if (!units.has(unit)) {
+        if (units.size >= n) {
+          return false;
+        }
+        units.add(unit);
+      }
+      return true;
+    });
+    const batchIds = [...new Set(done.flatMap((rec) => (rec.batch ? [rec.batch] : [])))];
+    const batches = await Promise.all(batchIds.map((id) => this.batches.get(id)));
+    const points = batches.flatMap((b) =>
+      b
+        ? b.labels.slice(0, METRIC_POINTS).map((label, point) => ({ batch: b.id, point, label }))
+        : [],
+    );
     const samples = (await Promise.all(done.map((rec) => this.samplesOf(rec)))).filter(
       (s): s is AllSamples => s !== null,
     );
@@ -196,7 +238,7 @@ export class MetricsService {
         this.samples.delete(id);
       }
     }
-    return { states, recent, samples };
+    return { states, points, recent, samples };
   }
 
   private async progressOf(rec: ExperimentRecord): Promise<number> {
@@ -234,7 +276,9 @@ export class MetricsService {
       (t) => ((t.observeMinutes ?? 60) * 60) / SERIES_BINS,
     );
     const samples = {
-      ...experimentSamples(rec.id, aggregate, kinds, storms),
+      ...(rec.batch
+        ? experimentSamples(rec.batch, aggregate, kinds, storms, rec.point ?? 0)
+        : experimentSamples(rec.id, aggregate, kinds, storms)),
       ...rolloutSamples(rec.id, model, aggregate),
     };
     this.samples.set(rec.id, samples);

@@ -8,7 +8,7 @@
  * (100,000 crash jobs, today's fast path). Figures are crash jobs per CPU
  * second of this process (user + system), and their ratio; plus the share of
  * the coupled run spent in the per-crash adapter (domain-crash-outcome.ts, over
- * FleetEngine.traceJob). `BENCH_ROUNDS` (default 3) and `STORM_BENCH_SPEC`
+ * FleetEngine.simulateJob). `BENCH_ROUNDS` (default 3) and `STORM_BENCH_SPEC`
  * change the rounds and the spec.
  *
  * Ends with one JSON line of the headline figures.
@@ -112,7 +112,7 @@ function main(): void {
         ['coupled ÷ independent', showSpread(spread(ratios), (x) => `${x.toFixed(3)}×`)],
         ['coupled run, CPU seconds', showSpread(spread(cpuCoupled), (x) => `${x.toFixed(2)} s`)],
         [
-          'adapter (traceJob) share of the coupled run',
+          'adapter (simulateJob) share of the coupled run',
           `${(adapterShare * 100).toFixed(0)} % (${(adapterPerCrash * 1e6).toFixed(1)} µs a crash)`,
         ],
         [

@@ -5,19 +5,19 @@
  * service after the dump), as the independent model has it. The domain
  * simulation then moves the dump to a shared target and couples the servers.
  *
- * Today it reads {@link FleetEngine.traceJob}. A trace allocates a whole
- * scratch aggregate per call, so each profile gets a tracing engine of its own
- * over a slimmed copy of the model (that profile only, no device-class or
- * culprit slots): the simulated job is the same (same draws, same stages; a
- * test checks it against the plain engine), only its throwaway aggregate is
- * smaller. When the engine offers a per-job outcome record, this file is the
- * one place to switch to it.
+ * It reads {@link FleetEngine.simulateJob}: one engine per cause mix, whose
+ * reused {@link JobOutcome} holds the crash's stages and per-strategy times
+ * without allocating (a trace allocated a whole scratch aggregate per call).
+ * Every time is rounded to whole µs as the trace rounded it (a stage never
+ * reached counts 0), so the outcomes are the ones the trace gave; a test checks
+ * them against the plain engine.
  */
 import { compileExperiment, type CompiledExperiment } from './compile';
 import { CrashSlot } from './crash-layout';
 import { sampleMicros } from './distribution';
 import { FleetEngine } from './engine';
-import { FAILURE_REASONS, Reason } from './outcome';
+import type { JobOutcome } from './job-outcome';
+import { Reason } from './outcome';
 import { KeyedStream, StreamPurpose } from './prng';
 
 /** Event indices of storm crashes start here (background crashes count from 0). */
@@ -60,16 +60,17 @@ export function emptyCrashOutcomes(strategies: number): CrashOutcomes {
   };
 }
 
-const REASON_INDEX = new Map<string, number>(FAILURE_REASONS.map((r, i) => [r, i]));
 const EVERY_EVENT = 4294967295;
-const us = (ms: number | null): number => (ms === null ? 0 : Math.round(ms * 1000));
+/** A time as the trace rounded it (whole µs), 0 for a stage never reached (-1). */
+const us = (micros: number): number => (micros < 0 ? 0 : Math.round(micros));
 
 /**
  * Per-crash outcomes of one experiment, or of one storm's cause mix (the same
  * catalogue and strategies with other crash-cause weights).
  */
 export class CrashOutcomeSource {
-  private readonly tracers: FleetEngine[];
+  private readonly engine: FleetEngine;
+  private readonly causeNames: readonly string[];
   private readonly stream = new KeyedStream();
   private readonly u = new Float64Array(CrashSlot.DumpPercent + 1);
 
@@ -89,19 +90,13 @@ export class CrashOutcomeSource {
         spec: { ...r.spec, events: { crash: { perServer: 1, causes } } },
       });
     }
-    this.tracers = m.profiles.map(
-      (p) =>
-        new FleetEngine({
-          ...m,
-          profiles: [p],
-          segmentStart: Float64Array.of(0, m.servers),
-          segmentProfile: Int32Array.of(0),
-          deviceClasses: [],
-          culprits: [],
-          crashes: { fixed: EVERY_EVENT, poissonMean: 0 },
-          reboots: null,
-        }),
-    );
+    // Every event index is a crash of that server: storm crashes count from STORM_EVENT_BASE.
+    this.engine = new FleetEngine({
+      ...m,
+      crashes: { fixed: EVERY_EVENT, poissonMean: 0 },
+      reboots: null,
+    });
+    this.causeNames = m.causeNames;
   }
 
   /** Profile index (in the model) of a server. */
@@ -117,25 +112,27 @@ export class CrashOutcomeSource {
   /** Fills `out` with what crash `event` of `server` does under every strategy. */
   outcome(server: number, event: number, out: CrashOutcomes): void {
     const profile = this.profileOf(server);
-    const trace = this.tracers[profile]!.traceJob(server, 'crash', event);
-    const st = trace.stages;
+    const job: JobOutcome = this.engine.simulateJob(server, 'crash', event);
     const beforeCaptureUs =
-      us(st.detectionMs) + us(st.crashKexecMs) + us(st.machineShutdownMs) + us(st.purgatoryMs);
-    out.cause = trace.cause ?? '';
-    trace.strategies.forEach((s, i) => {
-      const reason = s.outcome === 'captured' ? -1 : REASON_INDEX.get(s.outcome)!;
+      us(job.detectionUs) + us(job.crashKexecUs) + us(job.machineShutdownUs) + us(job.purgatoryUs);
+    out.cause = job.cause >= 0 ? this.causeNames[job.cause]! : '';
+    for (let i = 0; i < job.strategies; i++) {
+      const reason = job.reasonOf(i);
       const dumped =
         reason < 0 || reason === Reason.StaleKexecParameters || reason === Reason.BackupRegionLost;
+      const downtime = us(job.backInServiceUs(i));
       out.reason[i] = reason;
       out.dumps[i] = dumped ? 1 : 0;
-      out.downtimeUs[i] = us(s.downtimeMs);
+      out.downtimeUs[i] = downtime;
       if (dumped) {
-        const pre = beforeCaptureUs + us(s.kernelBootMs);
-        const dump = us(s.dumpMs);
-        const after = out.downtimeUs[i]! - pre - dump;
+        // The capture kernel's boot (bring-up included), -1 when it never booted.
+        const pre = beforeCaptureUs + us(job.bootUs[i]!);
+        const dump = us(job.dumpMicros(i));
+        const after = downtime - pre - dump;
         if (after < 0) {
+          const back = job.backInServiceUs(i);
           throw new RangeError(
-            `server ${server} crash ${event} (${s.strategy}): downtime ${s.downtimeMs} ms is shorter than the stages before the dump and the dump`,
+            `server ${server} crash ${event} (${this.model.strategies[i]!.name}): downtime ${back < 0 ? null : Math.round(back) / 1000} ms is shorter than the stages before the dump and the dump`,
           );
         }
         out.preDumpUs[i] = pre;
@@ -146,7 +143,7 @@ export class CrashOutcomeSource {
         out.localDumpUs[i] = 0;
         out.afterDumpUs[i] = 0;
       }
-    });
+    }
     // The dump size, from the same draw the engine sizes the local dump with.
     const p = this.model.profiles[profile]!;
     this.stream

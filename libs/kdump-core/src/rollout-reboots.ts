@@ -3,16 +3,14 @@
  * strategy, and the same server rebooted through firmware for the comparison,
  * tallied per wave for a range of servers.
  *
- * Both come from the public {@link FleetEngine} API (a shard of one server)
- * through one adapter, {@link plannedReboot}, so that a cheaper per-job API can
- * replace it in one place.
+ * Both come from the public {@link FleetEngine} API
+ * ({@link FleetEngine.simulateJob}, which allocates nothing) through one
+ * adapter, {@link plannedReboot}.
  * The firmware reboot is the spec's own reboot with `path: firmware`: the same
  * seed, server and event key the same draws (common random numbers), so the
  * comparison is on the very same servers and POST and kernel boot times.
  */
-import { Counter, emptyAggregate, Hist, type Aggregate } from './aggregate';
 import { compileExperiment } from './compile';
-import { SUM_HI, SUM_LO } from './histogram';
 import { FleetEngine, type ShardTask } from './engine';
 import {
   emptyTally,
@@ -33,50 +31,22 @@ export interface PlannedRebootOutcome {
   downtimeUs: Float64Array;
 }
 
-const REBOOT = 1;
-const LIMB = 4294967296;
-/** Jobs a probe's scratch aggregate takes before it is cleared (keeps every sum far below 2^53). */
-const SCRATCH_JOBS = 1 << 20;
-
 /**
- * Reads single planned reboots off an engine that simulates nothing else: the
- * server is run as a shard of one into a scratch aggregate, and its outcome is
- * what that added to each strategy's reboot counters and downtime sum (exact:
- * integer µs in 32-bit limbs). `npm run bench:rollout`: 3.75 µs a server for its
- * kexec and firmware reboots together, where a trace allocates a whole aggregate
- * per call (about a millisecond each on the example).
+ * Reads single planned reboots off an engine that simulates nothing else,
+ * through {@link FleetEngine.simulateJob}: the server's event 0 run down the
+ * same code path and draws as a shard run, its per-strategy outcome read off the
+ * engine's reused job outcome (in service: no failure reason; the time back in
+ * service). Nothing is allocated per server. `npm run bench:rollout` measures it.
  */
 export class RebootProbe {
-  private readonly scratch: Aggregate;
-  private readonly successes: Float64Array;
-  private readonly sums: Float64Array;
-  private jobs = 0;
-
-  constructor(readonly engine: FleetEngine) {
-    this.scratch = emptyAggregate(engine.layout);
-    this.successes = new Float64Array(engine.model.strategies.length);
-    this.sums = new Float64Array(engine.model.strategies.length);
-  }
+  constructor(readonly engine: FleetEngine) {}
 
   /** Writes the outcome of `server`'s one planned reboot into `out`. */
   read(server: number, out: PlannedRebootOutcome): void {
-    if (this.jobs >= SCRATCH_JOBS) {
-      this.scratch.slots.fill(0);
-      this.successes.fill(0);
-      this.sums.fill(0);
-      this.jobs = 0;
-    }
-    const { layout, slots } = this.scratch;
-    this.engine.runShard({ index: 0, serverStart: server, serverEnd: server + 1 }, this.scratch);
-    this.jobs++;
-    for (let s = 0; s < this.successes.length; s++) {
-      const successes = slots[layout.counter(s, REBOOT, Counter.Successes)]!;
-      const at = layout.histogram(s, REBOOT, Hist.Downtime);
-      const sum = slots[at + SUM_HI]! * LIMB + slots[at + SUM_LO]!;
-      out.inService[s] = successes - this.successes[s]!;
-      out.downtimeUs[s] = sum - this.sums[s]!;
-      this.successes[s] = successes;
-      this.sums[s] = sum;
+    const job = this.engine.simulateJob(server, 'reboot', 0);
+    for (let s = 0; s < job.strategies; s++) {
+      out.inService[s] = job.reasonOf(s) < 0 ? 1 : 0;
+      out.downtimeUs[s] = job.backInServiceUs(s);
     }
   }
 }
@@ -84,7 +54,7 @@ export class RebootProbe {
 /**
  * THE adapter: the outcome of server `server`'s first planned reboot, per
  * strategy, written into `out`, from an engine whose spec has only that reboot
- * (see {@link rolloutEngines}). A cheaper per-job engine API replaces it here.
+ * (see {@link rolloutEngines}).
  */
 export function plannedReboot(probe: RebootProbe, server: number, out: PlannedRebootOutcome): void {
   probe.read(server, out);

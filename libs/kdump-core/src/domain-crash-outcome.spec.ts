@@ -11,14 +11,14 @@ const quickstart = parseSpecOrThrow(
   readFileSync(join(__dirname, '../../../examples/quickstart.yaml'), 'utf8'),
 );
 
-describe('CrashOutcomeSource (the adapter over FleetEngine.traceJob)', () => {
+describe('CrashOutcomeSource (the adapter over FleetEngine.simulateJob)', () => {
   const model = compileExperiment(quickstart);
   const plain = new FleetEngine(model);
   const source = new CrashOutcomeSource(model);
   const o = emptyCrashOutcomes(model.strategies.length);
 
   it('gives, for servers of every profile, what the plain engine traces: reason, times', () => {
-    // Servers of compute-2s, storage-2s and gpu-node (the slimmed tracers are per profile).
+    // Servers of compute-2s, storage-2s and gpu-node.
     for (const server of [0, 1, 7, 1499, 1500, 1777, 2499, 2500, 2999]) {
       const trace = plain.traceJob(server, 'crash', 0);
       source.outcome(server, 0, o);

@@ -11,6 +11,7 @@ import {
   stormStarts,
   type DomainDumpRecord,
 } from './failure-domains';
+import { formatReportTable } from './report-format';
 import { KeyedStream, StreamPurpose } from './prng';
 import { parseSpecText, validateSpec, type ResolvedSpec } from './spec';
 
@@ -128,12 +129,16 @@ describe('crash storms at a rate', () => {
   });
 
   it('reports its rate and occurrences, the worst occurrence as the last dump', () => {
-    const storm = runExperiment(resolved).report.coupling!.storms[0]!;
+    const report = runExperiment(resolved).report;
+    const storm = report.coupling!.storms[0]!;
     expect(storm.atHours).toBeUndefined();
     expect(storm.ratePerYear).toBe(10);
     expect(storm.occurrences).toBe(slots[layout.occurrences(0)]);
     expect(storm.strategies[0]!.lastCaptureSeconds).toBe(
       Math.round(slots[layout.lastCapture(0, 0)]! - 1) / 1e6,
+    );
+    expect(formatReportTable(report)).toContain(
+      `flaky-psu (10/domain-year: ${storm.occurrences} occurrences, 60% of rack in 10 min; last dump: worst occurrence)`,
     );
   });
 });

@@ -24,6 +24,9 @@ let tmp: string;
 /** examples/crash-storm.yaml at a fifth of the size: four racks of 1,000, shards of 500 asked. */
 let specFile: string;
 let specText: string;
+/** The same with its storm at a rate: 24 per domain-year (about 2 per rack over 30 days). */
+let rateFile: string;
+let rateText: string;
 
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'fleetsim-storm-e2e-'));
@@ -43,6 +46,13 @@ beforeAll(() => {
   specText = stringifyYaml(spec);
   specFile = join(tmp, 'crash-storm-small.yaml');
   writeFileSync(specFile, specText);
+  const rate = parseYaml(specText) as { name: string; storms: Array<Record<string, unknown>> };
+  rate.name = 'crash-storm-rate';
+  delete rate.storms[0]!.atHours;
+  rate.storms[0]!.ratePerYear = 24;
+  rateText = stringifyYaml(rate);
+  rateFile = join(tmp, 'crash-storm-rate.yaml');
+  writeFileSync(rateFile, rateText);
 });
 
 afterAll(() => {
@@ -72,6 +82,21 @@ describe('crash storm, embedded', () => {
     expect(table.stdout).toContain('Crashes in failure domains, with the shared dump targets');
     expect(table.stdout).toContain('Crash storms: when the last dump of each was captured');
   });
+
+  it('a storm at a rate: the same report on 1 and 2 threads, equal to the in-process run', async () => {
+    const [one, two] = await Promise.all([
+      fleetsim(['run', rateFile, '--format', 'json', '--threads', '1']),
+      fleetsim(['run', rateFile, '--format', 'json', '--threads', '2']),
+    ]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(two.code, two.stderr).toBe(0);
+    expect(withoutRun(two.stdout)).toBe(withoutRun(one.stdout));
+    const inProcess = runExperiment(parseSpecOrThrow(rateText)).report;
+    expect(withoutRun(one.stdout)).toBe(withoutRun(JSON.stringify(inProcess)));
+    const storm = (JSON.parse(one.stdout) as Report).coupling!.storms[0]!;
+    expect(storm.ratePerYear).toBe(24);
+    expect(storm.occurrences).toBeGreaterThan(0);
+  });
 });
 
 describe('crash storm, coordinator + 2 workers', () => {
@@ -97,5 +122,15 @@ describe('crash storm, coordinator + 2 workers', () => {
     const embedded = await fleetsim(['run', specFile, '--format', 'json', '--threads', '2']);
     expect(withoutRun(served)).toBe(withoutRun(embedded.stdout));
     expect(runOf(served)).toMatchObject({ mode: 'distributed' });
+  });
+
+  it('a storm at a rate runs to the embedded report byte for byte but `run`', async () => {
+    const post = await api.postSpec(rateText);
+    expect(post.status, post.text).toBe(201);
+    const done = await api.waitDone(post.json.id, 120_000);
+    expect(done.state).toBe('done');
+    const served = await api.reportText(post.json.id);
+    const embedded = await fleetsim(['run', rateFile, '--format', 'json', '--threads', '2']);
+    expect(withoutRun(served)).toBe(withoutRun(embedded.stdout));
   });
 });

@@ -53,16 +53,23 @@ export class CouplingLayout {
   private readonly strategyStride = HISTS * HISTOGRAM_STRIDE + COUNTERS;
   private readonly stormStride = STORM_COUNTERS + 2 * SERIES_BINS;
   private readonly stormsBase: number;
+  private readonly occurrencesBase: number;
   /** Start of the slots merged by max. */
   readonly maxBase: number;
   readonly size: number;
 
+  /**
+   * @param hasOccurrences whether a storm is given by a rate: then one summed
+   *   slot per storm counts its occurrences (without, the layout is the one it always was)
+   */
   constructor(
     readonly strategies: readonly string[],
     readonly storms: readonly string[],
+    readonly hasOccurrences = false,
   ) {
     this.stormsBase = 2 + strategies.length * this.strategyStride;
-    this.maxBase = this.stormsBase + storms.length * strategies.length * this.stormStride;
+    this.occurrencesBase = this.stormsBase + storms.length * strategies.length * this.stormStride;
+    this.maxBase = this.occurrencesBase + (hasOccurrences ? storms.length : 0);
     this.size = this.maxBase + strategies.length + storms.length * strategies.length;
   }
 
@@ -91,12 +98,23 @@ export class CouplingLayout {
     return this.waitingSeries(t, s) + SERIES_BINS;
   }
 
+  /** Slot of storm `t`'s occurrences (a storm striking one domain), when the layout has them. */
+  occurrences(t: number): number {
+    if (!this.hasOccurrences) {
+      throw new RangeError('this coupling layout counts no storm occurrences');
+    }
+    return this.occurrencesBase + t;
+  }
+
   /** Max slot: the most dumps waiting at one domain's target at once, strategy `s`. */
   peakWaiting(s: number): number {
     return this.maxBase + s;
   }
 
-  /** Max slot: 1 + µs from storm `t`'s start to its last dump captured (0: none captured). */
+  /**
+   * Max slot: 1 + µs from storm `t`'s start to its last dump captured (0: none
+   * captured); over several occurrences, the worst occurrence (each from its own start).
+   */
   lastCapture(t: number, s: number): number {
     return this.maxBase + this.strategies.length + t * this.strategies.length + s;
   }

@@ -63,7 +63,10 @@ export function buildCouplingReport(
       const binSeconds = ((storm.observeMinutes ?? 60) * 60) / SERIES_BINS;
       return {
         name: storm.name,
-        atHours: storm.atHours,
+        // A storm at a rate: how often, and how many times it struck a domain.
+        ...(storm.ratePerYear === undefined
+          ? { atHours: storm.atHours! }
+          : { ratePerYear: storm.ratePerYear, occurrences: at(layout.occurrences(t)) }),
         windowMinutes: storm.windowMinutes,
         share: storm.share,
         domains: storm.domains ?? (spec.domains ?? []).map((d) => d.name),

@@ -110,7 +110,25 @@ export function checkCoupling(
         );
       }
     }
-    if (horizonDays !== undefined && s.atHours > horizonDays * 24) {
+    if ((s.atHours === undefined) === (s.ratePerYear === undefined)) {
+      err(
+        ['storms', i],
+        s.atHours === undefined
+          ? 'give the storm atHours (when it starts) or ratePerYear (storms per domain-year)'
+          : 'give the storm atHours or ratePerYear, not both',
+      );
+    }
+    if (
+      s.ratePerYear !== undefined &&
+      horizonDays !== undefined &&
+      (s.ratePerYear * horizonDays) / 365 > 1000
+    ) {
+      err(
+        ['storms', i, 'ratePerYear'],
+        `${s.ratePerYear} storms per domain-year over ${horizonDays} days is ${+((s.ratePerYear * horizonDays) / 365).toPrecision(4)} storms per domain on average; at most 1000`,
+      );
+    }
+    if (horizonDays !== undefined && s.atHours !== undefined && s.atHours > horizonDays * 24) {
       err(
         ['storms', i, 'atHours'],
         `the storm starts at ${s.atHours} h, after the horizon of ${horizonDays} days (${horizonDays * 24} h)`,

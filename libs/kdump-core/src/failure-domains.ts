@@ -66,7 +66,10 @@ export interface CompiledDumpTarget {
 /** A crash storm, compiled. */
 export interface CompiledStorm {
   name: string;
+  /** Its start (`atHours`); -1 for a storm given by a rate. */
   startUs: number;
+  /** Storms per domain-year (`ratePerYear`), or 0 for a storm at a fixed time. */
+  ratePerYear: number;
   windowUs: number;
   share: number;
   /** Per domain entry: does the storm hit its domains? */
@@ -93,6 +96,43 @@ export interface CompiledCoupling {
 }
 
 const US_PER_MINUTE = 60_000_000;
+/** A year of the rates (`ratePerServerYear`, a storm's `ratePerYear`): 365 days. */
+const US_PER_YEAR = 365 * 24 * 60 * US_PER_MINUTE;
+/** Most occurrences of one storm in one domain (the spec check keeps the mean far below). */
+export const MAX_STORM_OCCURRENCES = 100_000;
+
+/**
+ * When a storm strikes one domain: its `atHours`, or for a storm given by a
+ * rate a Poisson process over the horizon (exponential gaps of mean 1 /
+ * ratePerYear), drawn from the stream keyed by (seed, the domain's first
+ * server, STORM_EVENT_BASE + storm, StormTime), so a domain's storms never
+ * depend on the shard that runs it. Returns the count written to `out`.
+ */
+export function stormStarts(
+  stream: KeyedStream,
+  seed: number,
+  coupling: CompiledCoupling,
+  t: number,
+  domainFirstServer: number,
+  out: number[],
+): number {
+  const storm = coupling.storms[t]!;
+  out.length = 0;
+  if (storm.ratePerYear <= 0) {
+    out.push(storm.startUs);
+    return 1;
+  }
+  const s = stream.rekey(seed, domainFirstServer, STORM_EVENT_BASE + t, StreamPurpose.StormTime);
+  const meanGapUs = US_PER_YEAR / storm.ratePerYear;
+  let at = 0;
+  for (;;) {
+    at += -Math.log(1 - s.nextUniform()) * meanGapUs;
+    if (!(at < coupling.horizonUs) || out.length >= MAX_STORM_OCCURRENCES) {
+      return out.length;
+    }
+    out.push(Math.floor(at));
+  }
+}
 
 /** Compiles a validated spec's domains, storms and dump targets; null when it has none. */
 export function compileCoupling(model: CompiledExperiment): CompiledCoupling | null {
@@ -122,7 +162,8 @@ export function compileCoupling(model: CompiledExperiment): CompiledCoupling | n
   });
   const storms = (spec.storms ?? []).map((s): CompiledStorm => ({
     name: s.name,
-    startUs: Math.round(s.atHours * 60 * US_PER_MINUTE),
+    startUs: s.atHours === undefined ? -1 : Math.round(s.atHours * 60 * US_PER_MINUTE),
+    ratePerYear: s.ratePerYear ?? 0,
     windowUs: Math.round(s.windowMinutes * US_PER_MINUTE),
     share: s.share,
     hits: spec.domains!.map((d) => s.domains === undefined || s.domains.includes(d.name)),
@@ -139,6 +180,7 @@ export function compileCoupling(model: CompiledExperiment): CompiledCoupling | n
     layout: new CouplingLayout(
       model.strategies.map((s) => s.name),
       storms.map((s) => s.name),
+      storms.some((s) => s.ratePerYear > 0),
     ),
     background: new CrashOutcomeSource(model),
     servers: domainServers(spec.domains),
@@ -187,6 +229,10 @@ export class DomainSimulator {
   private event: Float64Array<ArrayBuffer> = new Float64Array(256);
   private storm: Float64Array<ArrayBuffer> = new Float64Array(256);
   private crashUs: Float64Array<ArrayBuffer> = new Float64Array(256);
+  /** Start of the storm occurrence a crash belongs to (background: 0). */
+  private occurrenceUs: Float64Array<ArrayBuffer> = new Float64Array(256);
+  /** Per storm: its starts in the domain under way. */
+  private starts: number[][] = [];
   private networkUs: Float64Array<ArrayBuffer> = new Float64Array(256);
   private transferUs: Float64Array<ArrayBuffer> = new Float64Array(256);
   // Per crash × strategy.
@@ -250,6 +296,7 @@ export class DomainSimulator {
     this.event = grown(this.event, n);
     this.storm = grown(this.storm, n);
     this.crashUs = grown(this.crashUs, n);
+    this.occurrenceUs = grown(this.occurrenceUs, n);
     this.networkUs = grown(this.networkUs, n);
     this.transferUs = grown(this.transferUs, n);
     this.arrival = grown(this.arrival, n);
@@ -283,33 +330,50 @@ export class DomainSimulator {
     slots[layout.serversSlot]! += d.serverEnd - d.serverStart;
     slots[layout.domainsSlot]! += 1;
 
-    // The domain's crashes, in (server, event) order: background, then each storm.
-    let n = 0;
+    // When each storm strikes the domain (a storm at a fixed time: once).
     const storms = c.storms;
+    let occurrences = 0;
+    for (let t = 0; t < storms.length; t++) {
+      const starts = (this.starts[t] ??= []);
+      if (!storms[t]!.hits[d.entry]) {
+        starts.length = 0;
+        continue;
+      }
+      occurrences += stormStarts(this.stream, m.seed, c, t, d.serverStart, starts);
+      if (layout.hasOccurrences) {
+        slots[layout.occurrences(t)]! += starts.length;
+      }
+    }
+
+    // The domain's crashes, in (server, event) order: background, then each
+    // storm's occurrences (occurrence k of storm t is event STORM_EVENT_BASE + t + k × storms).
+    let n = 0;
     for (let server = d.serverStart; server < d.serverEnd; server++) {
       const count = engine.eventCount(server, 'crash');
-      this.ensureCrashes(n + count + storms.length);
+      this.ensureCrashes(n + count + occurrences);
       for (let e = 0; e < count; e++) {
         const u = this.stream.rekey(m.seed, server, e, StreamPurpose.CrashTime).nextUniform();
         this.server[n] = server;
         this.event[n] = e;
         this.storm[n] = -1;
         this.crashUs[n] = Math.floor(u * c.horizonUs);
+        this.occurrenceUs[n] = 0;
         n++;
       }
       for (let t = 0; t < storms.length; t++) {
         const storm = storms[t]!;
-        if (!storm.hits[d.entry]) {
-          continue;
-        }
-        const event = STORM_EVENT_BASE + t;
-        const s = this.stream.rekey(m.seed, server, event, StreamPurpose.StormMember);
-        if (s.nextUniform() < storm.share) {
-          this.server[n] = server;
-          this.event[n] = event;
-          this.storm[n] = t;
-          this.crashUs[n] = storm.startUs + Math.floor(s.nextUniform() * storm.windowUs);
-          n++;
+        const starts = this.starts[t]!;
+        for (let k = 0; k < starts.length; k++) {
+          const event = STORM_EVENT_BASE + t + k * storms.length;
+          const s = this.stream.rekey(m.seed, server, event, StreamPurpose.StormMember);
+          if (s.nextUniform() < storm.share) {
+            this.server[n] = server;
+            this.event[n] = event;
+            this.storm[n] = t;
+            this.occurrenceUs[n] = starts[k]!;
+            this.crashUs[n] = starts[k]! + Math.floor(s.nextUniform() * storm.windowUs);
+            n++;
+          }
         }
       }
     }
@@ -411,7 +475,7 @@ export class DomainSimulator {
               if (t >= 0) {
                 slots[layout.stormCounter(t, s, StormCounter.Captured)]! += 1;
                 const last = layout.lastCapture(t, s);
-                const since = endUs - storms[t]!.startUs + 1;
+                const since = endUs - this.occurrenceUs[i]! + 1;
                 if (since > slots[last]!) {
                   slots[last] = since;
                 }
@@ -432,23 +496,37 @@ export class DomainSimulator {
           downtimeUs: downtime,
         });
       }
-      this.recordSeries(d, s, dumps, slots);
+      this.recordSeries(s, dumps, slots);
     }
   }
 
   /** Each storm over this domain: dumps waiting at each bin's start, dumps captured in each bin. */
-  private recordSeries(d: DomainInstance, s: number, dumps: number, slots: Float64Array): void {
+  private recordSeries(s: number, dumps: number, slots: Float64Array): void {
     const c = this.coupling;
-    const S = this.strategies;
     for (let t = 0; t < c.storms.length; t++) {
       const storm = c.storms[t]!;
-      if (!storm.hits[d.entry]) {
-        continue;
-      }
       const waiting = this.layout.waitingSeries(t, s);
       const captured = this.layout.capturedSeries(t, s);
-      const t0 = storm.startUs;
       const bin = storm.binUs;
+      // Summed over its occurrences in the domain, each from its own start.
+      for (const t0 of this.starts[t]!) {
+        this.recordOccurrence(t0, bin, waiting, captured, s, dumps, slots);
+      }
+    }
+  }
+
+  /** One storm occurrence from `t0`: every dump of the domain waiting at each bin's start, captured in each bin. */
+  private recordOccurrence(
+    t0: number,
+    bin: number,
+    waiting: number,
+    captured: number,
+    s: number,
+    dumps: number,
+    slots: Float64Array,
+  ): void {
+    const S = this.strategies;
+    {
       const horizon = t0 + bin * SERIES_BINS;
       for (let j = 0; j < dumps; j++) {
         const a = this.arrival[j]!;
@@ -481,6 +559,7 @@ export function couplingLayout(model: CompiledExperiment): CouplingLayout | null
     ? new CouplingLayout(
         model.strategies.map((s) => s.name),
         (spec.storms ?? []).map((s) => s.name),
+        (spec.storms ?? []).some((s) => s.ratePerYear !== undefined),
       )
     : null;
 }

@@ -22,6 +22,8 @@ export const enum StreamPurpose {
   StormMember = 5,
   /** A crash's dump at a shared target: the capture kernel's network wait and the transfer. */
   SharedDump = 6,
+  /** When a storm given by a rate strikes a domain (keyed by the domain's first server). */
+  StormTime = 7,
 }
 
 const TWO_POW_32 = 4294967296;

@@ -607,7 +607,7 @@ function couplingSections(c: CouplingReport): { intro: string[]; sections: Repor
       ],
       rows: c.storms.flatMap((t) =>
         t.strategies.map((s) => [
-          `${t.name} (${+t.atHours.toFixed(2)} h, ${+(t.share * 100).toFixed(1)}% of ${t.domains.join(', ')} in ${+t.windowMinutes.toFixed(1)} min)`,
+          `${t.name} (${stormWhen(t)}, ${+(t.share * 100).toFixed(1)}% of ${t.domains.join(', ')} in ${+t.windowMinutes.toFixed(1)} min${t.atHours === undefined ? '; last dump: worst occurrence' : ''})`,
           s.strategy,
           String(s.crashes),
           String(s.captured),
@@ -618,6 +618,13 @@ function couplingSections(c: CouplingReport): { intro: string[]; sections: Repor
     });
   }
   return { intro, sections };
+}
+
+/** A storm's time: `48 h`, or for a storm at a rate `24/domain-year: 5 occurrences`. */
+function stormWhen(t: { atHours?: number; ratePerYear?: number; occurrences?: number }): string {
+  return t.atHours !== undefined
+    ? `${+t.atHours.toFixed(2)} h`
+    : `${+t.ratePerYear!.toPrecision(3)}/domain-year: ${plural(t.occurrences ?? 0, 'occurrence')}`;
 }
 
 function plural(n: number, word: string): string {

@@ -254,7 +254,16 @@ export const CouplingStrategySchema = z.strictObject({
 /** A crash storm: its crashes per strategy and its course over simulated time. */
 export const StormResultSchema = z.strictObject({
   name: z.string(),
-  atHours: z.number(),
+  atHours: z.number().optional().describe('a storm at a fixed time: when it started'),
+  ratePerYear: z
+    .number()
+    .optional()
+    .describe('a storm at a rate: storms per domain-year (a Poisson stream in each domain)'),
+  occurrences: z
+    .number()
+    .int()
+    .optional()
+    .describe('a storm at a rate: how many times it struck a domain over the horizon'),
   windowMinutes: z.number(),
   share: z.number(),
   domains: z.array(z.string()),
@@ -267,7 +276,7 @@ export const StormResultSchema = z.strictObject({
       captured: z.number().int(),
       lostToContention: z.number().int(),
       lastCaptureSeconds: nullableNumber.describe(
-        "from the storm's start until its last dump was captured; null when none was",
+        "from the storm's start until its last dump was captured (a storm at a rate: the worst occurrence, each from its own start); null when none was",
       ),
       waitingSeries: z
         .array(z.number().int())

@@ -419,7 +419,14 @@ export const FailureDomainSchema = z.strictObject({
 /** A crash storm: a share of some domains crashes within a window. */
 export const CrashStormSchema = z.strictObject({
   name,
-  atHours: nonNegative.describe('when the storm starts, hours from the start of the horizon'),
+  atHours: nonNegative
+    .optional()
+    .describe('when the storm starts, hours from the start of the horizon (or give ratePerYear)'),
+  ratePerYear: positive
+    .optional()
+    .describe(
+      'storms per domain-year instead of atHours: each domain it hits has its own Poisson stream of storms over the horizon',
+    ),
   windowMinutes: positive.describe('the crashes spread uniformly over this window'),
   share: probability.describe("share of each domain's servers that crash"),
   domains: z

@@ -99,6 +99,6 @@ export function stormChart(
   const height = legendY + 20;
   const id = `chart-storm-${storm.name}`;
   const title = `Crash storm ${storm.name} over simulated time`;
-  const description = `Minutes since the storm started at ${storm.atHours} h: dumps waiting for a session at its dump servers (at the start of each ${storm.binSeconds} s step) and dumps captured since it started, one line per strategy.`;
+  const description = `Minutes since the storm started ${storm.atHours !== undefined ? `at ${storm.atHours} h` : `(${storm.occurrences} occurrences at ${storm.ratePerYear}/domain-year, summed, each from its own start)`}: dumps waiting for a session at its dump servers (at the start of each ${storm.binSeconds} s step) and dumps captured since it started, one line per strategy.`;
   return `<svg class="chart" data-chart="storm" data-storm="${esc(storm.name)}" id="${esc(id)}" viewBox="0 0 ${width} ${px(height)}" width="${width}" height="${px(height)}" role="img" aria-labelledby="${esc(id)}-title ${esc(id)}-desc" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"><title id="${esc(id)}-title">${esc(title)}</title><desc id="${esc(id)}-desc">${esc(description)}</desc>${panels.join('')}${legend}</svg>`;
 }

@@ -273,9 +273,16 @@ export class FleetEngine {
     const reinit = out.reinitUs;
     const row = out.deviceRow[s]! * DEVICES;
     const first = block + Hist.DeviceReinit * HISTOGRAM_STRIDE_;
+    if (loadedBase < 0) {
+      // Every driver loaded: every device below `until` was probed.
+      for (let d = 0; d < until; d++) {
+        recordMicros(slots, first + devClass[d]! * HISTOGRAM_STRIDE_, reinit[row + d]!);
+      }
+      return until;
+    }
     let inserts = 0;
     for (let d = 0; d < until; d++) {
-      if (loadedBase < 0 || loaded[loadedBase + d] === 1) {
+      if (loaded[loadedBase + d] === 1) {
         recordMicros(slots, first + devClass[d]! * HISTOGRAM_STRIDE_, reinit[row + d]!);
         inserts++;
       }

@@ -23,7 +23,7 @@ import { DeviceBringUp, MAX_DEVICES } from './device-bring-up';
 import { HISTOGRAM_STRIDE, recordMicros } from './histogram';
 import { JobOutcome } from './job-outcome';
 import { JobRecord } from './job-record';
-import type { JobKind } from './outcome';
+import { JOB_KINDS, type JobKind } from './outcome';
 import { PlannedReboot } from './planned-reboot';
 import { KeyedStream, poissonDraw, StreamPurpose } from './prng';
 import { Sampler } from './sampler';
@@ -32,6 +32,7 @@ import { jobTrace, type JobTrace } from './trace';
 // Module-local copies: an imported constant is a property load on every use.
 const HISTOGRAM_STRIDE_ = HISTOGRAM_STRIDE;
 const DEVICES = MAX_DEVICES;
+const KINDS = JOB_KINDS.length;
 
 /** A batch of servers: the unit of work of a thread or a BullMQ job. */
 export interface ShardTask {
@@ -201,53 +202,55 @@ export class FleetEngine {
 
   /** Records one job's outcome, every strategy, into the aggregate (job kind `k`: 0 crash, 1 reboot). */
   private recordJob(out: JobOutcome, k: number): void {
-    const p = this.model.profiles[out.profile]!;
+    const profile = out.profile;
+    const p = this.model.profiles[profile]!;
     const strategies = out.strategies;
-    this.job.begin(out.profile);
+    const layout = this.layout;
+    const slots = this.slots;
+    const job = this.job;
+    job.begin(profile);
     const reasons = out.reason;
+    const culprits = out.culprit;
     const kernelUp = out.kernelUp;
     const boots = out.bootUs;
     const dumps = out.dumpUs;
     const downtimes = out.downtimeUs;
+    const blockSize = layout.blockSize;
+    const countersOffset = layout.countersOffset;
+    let inserts = 0;
     let successMask = 0;
     for (let s = 0; s < strategies; s++) {
-      const blk = this.layout.block(s, k);
+      const blk = (s * KINDS + k) * blockSize;
       const reason = reasons[s]!;
-      this.recordDevices(p, blk, out, s);
-      if (kernelUp[s] === 1) {
-        this.record(blk, Hist.KernelBoot, boots[s]!);
+      inserts += this.recordDevices(p, blk, out, s);
+      const up = kernelUp[s] === 1;
+      const bootUs = boots[s]!;
+      if (up) {
+        recordMicros(slots, blk + Hist.KernelBoot * HISTOGRAM_STRIDE_, bootUs);
+        inserts++;
       }
       const dumpUs = dumps[s]!;
       if (dumpUs >= 0) {
-        this.record(blk, Hist.Dump, dumpUs);
+        recordMicros(slots, blk + Hist.Dump * HISTOGRAM_STRIDE_, dumpUs);
+        inserts++;
       }
       if (reason < 0) {
         successMask |= 1 << s;
       } else {
-        this.countCulprit(p, s, k, reason, out.culprit[s]!);
+        this.countCulprit(p, s, k, reason, culprits[s]!);
       }
-      this.record(blk, Hist.Downtime, downtimes[s]!);
-      this.count(blk, reason < 0, reason);
+      const downtimeUs = downtimes[s]!;
+      recordMicros(slots, blk + Hist.Downtime * HISTOGRAM_STRIDE_, downtimeUs);
+      inserts++;
+      const counters = blk + countersOffset;
+      slots[counters + Counter.Jobs]! += 1;
+      slots[counters + (reason < 0 ? Counter.Successes : Counter.Reasons + reason)]! += 1;
+      job.strategy(slots, s, k, up, bootUs, dumpUs, downtimeUs, reason);
     }
+    this.counters.histogramInserts += inserts;
+    this.counters.evaluations += strategies;
     this.countPairs(k, successMask);
-    this.job.finish(this.slots, k);
-  }
-
-  /** Records a time into histogram `hist` of the (strategy, job kind) block at `block`. */
-  private record(block: number, hist: number, micros: number): void {
-    recordMicros(this.slots, block + hist * HISTOGRAM_STRIDE_, micros);
-    this.job.time(this.slots, block, hist, micros);
-    this.counters.histogramInserts++;
-  }
-
-  /** Counts one job of the block at `block`: a success, or a failure for `reason`. */
-  private count(block: number, success: boolean, reason: number): void {
-    const slots = this.slots;
-    const counters = block + this.layout.countersOffset;
-    slots[counters + Counter.Jobs]! += 1;
-    slots[counters + (success ? Counter.Successes : Counter.Reasons + reason)]! += 1;
-    this.job.count(slots, block, success, reason);
-    this.counters.evaluations++;
+    job.finish(slots, k);
   }
 
   /** Counts a failure for `reason` against device `d` of profile `p` (strategy `s`, kind `k`). */
@@ -261,7 +264,7 @@ export class FleetEngine {
   }
 
   /** Records the reinitialisation time of every device strategy `s`'s bring-up probed. */
-  private recordDevices(p: CompiledProfile, block: number, out: JobOutcome, s: number): void {
+  private recordDevices(p: CompiledProfile, block: number, out: JobOutcome, s: number): number {
     const slots = this.slots;
     const loaded = p.loaded;
     const devClass = p.devClass;
@@ -270,14 +273,21 @@ export class FleetEngine {
     const reinit = out.reinitUs;
     const row = out.deviceRow[s]! * DEVICES;
     const first = block + Hist.DeviceReinit * HISTOGRAM_STRIDE_;
+    if (loadedBase < 0) {
+      // Every driver loaded: every device below `until` was probed.
+      for (let d = 0; d < until; d++) {
+        recordMicros(slots, first + devClass[d]! * HISTOGRAM_STRIDE_, reinit[row + d]!);
+      }
+      return until;
+    }
     let inserts = 0;
     for (let d = 0; d < until; d++) {
-      if (loadedBase < 0 || loaded[loadedBase + d] === 1) {
+      if (loaded[loadedBase + d] === 1) {
         recordMicros(slots, first + devClass[d]! * HISTOGRAM_STRIDE_, reinit[row + d]!);
         inserts++;
       }
     }
-    this.counters.histogramInserts += inserts;
+    return inserts;
   }
 
   /** Paired outcomes: for every ordered pair, count jobs where a succeeded and b did not. */

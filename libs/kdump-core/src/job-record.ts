@@ -15,6 +15,8 @@ const KINDS = JOB_KINDS.length;
 
 export class JobRecord {
   private profile = 0;
+  /** Start of the job's profile's blocks, or -1 when the layout has no profiles. */
+  private profileBase = -1;
   /** Per fleet block index (strategy × kind): the job's downtime and kernel boot, µs, or -1. */
   private readonly times: Float64Array;
 
@@ -27,6 +29,48 @@ export class JobRecord {
     // Every time is -1 here: the constructor filled them, and each finish() puts back
     // the ones its job set (a job sets times of its own kind only).
     this.profile = profile;
+    const layout = this.layout;
+    this.profileBase =
+      layout.profiles.length > 0
+        ? layout.profilesBase + profile * layout.strategies.length * KINDS * layout.profileBlockSize
+        : -1;
+  }
+
+  /**
+   * Strategy `s`'s job of kind `k` in one call: what {@link time} (kernel boot when
+   * `up`, dump when `dumpUs` >= 0, downtime) and {@link count} record for it.
+   */
+  strategy(
+    slots: Float64Array,
+    s: number,
+    k: number,
+    up: boolean,
+    bootUs: number,
+    dumpUs: number,
+    downtimeUs: number,
+    reason: number,
+  ): void {
+    const times = this.times;
+    const at = (s * KINDS + k) * 2;
+    if (up) {
+      times[at + Paired.KernelBoot] = bootUs;
+    }
+    times[at + Paired.Downtime] = downtimeUs;
+    const base = this.profileBase;
+    if (base < 0) {
+      return;
+    }
+    const pb = base + (s * KINDS + k) * this.layout.profileBlockSize;
+    if (up) {
+      recordMicros(slots, pb + Hist.KernelBoot * STRIDE, bootUs);
+    }
+    if (dumpUs >= 0) {
+      recordMicros(slots, pb + Hist.Dump * STRIDE, dumpUs);
+    }
+    recordMicros(slots, pb + Hist.Downtime * STRIDE, downtimeUs);
+    const counters = pb + Hist.DeviceReinit * STRIDE;
+    slots[counters + Counter.Jobs]! += 1;
+    slots[counters + (reason < 0 ? Counter.Successes : Counter.Reasons + reason)]! += 1;
   }
 
   /** Histogram `hist` of the fleet-wide block at `block` received `micros`. */
@@ -61,18 +105,19 @@ export class JobRecord {
     const layout = this.layout;
     const times = this.times;
     const base = (layout.baseline * KINDS + k) * 2;
-    for (let s = 0; s < layout.strategies.length; s++) {
+    const b0 = times[base]!;
+    const b1 = times[base + 1]!;
+    const n = layout.strategies.length;
+    for (let s = 0; s < n; s++) {
       const at = (s * KINDS + k) * 2;
-      for (let m = 0; m < 2; m++) {
-        const t = times[at + m]!;
-        const b = times[base + m]!;
-        if (t >= 0 && b >= 0) {
-          addPairedDifference(slots, layout.paired(k, s, m), t - b);
-        }
+      const t0 = times[at]!;
+      const t1 = times[at + 1]!;
+      if (t0 >= 0 && b0 >= 0) {
+        addPairedDifference(slots, layout.paired(k, s, 0), t0 - b0);
       }
-    }
-    for (let s = 0; s < layout.strategies.length; s++) {
-      const at = (s * KINDS + k) * 2;
+      if (t1 >= 0 && b1 >= 0) {
+        addPairedDifference(slots, layout.paired(k, s, 1), t1 - b1);
+      }
       times[at] = -1;
       times[at + 1] = -1;
     }

@@ -10,17 +10,15 @@
  */
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import {
-  parseSpecText,
   resolvePoint,
   runExperiment,
   type PointRequest,
   type Report,
 } from '../../../libs/kdump-core/src';
+import { resolveWorkerSpec, type WorkerSpecData } from './worker-spec';
 
-export interface PointWorkerData {
-  specText: string;
-  seed?: number;
-}
+/** The spec the point worker parses again (text and seed override of the main thread). */
+export type PointWorkerData = WorkerSpecData;
 
 export interface PointJob {
   index: number;
@@ -34,15 +32,7 @@ export interface PointDone {
 
 /** Parses the spec and serves point jobs on `port`. */
 export function servePoints(data: PointWorkerData, port: MessagePort): void {
-  const parsed = parseSpecText(data.specText, { seed: data.seed });
-  if (!parsed.ok) {
-    throw new Error(
-      `the spec does not validate in the worker thread: ${parsed.errors
-        .map((e) => `${e.path}: ${e.message}`)
-        .join('; ')}`,
-    );
-  }
-  const { resolved } = parsed;
+  const resolved = resolveWorkerSpec(data);
   port.on('message', (job: PointJob) => {
     const report = runExperiment(resolvePoint(resolved, job.request)).report;
     const done: PointDone = { index: job.index, report };

@@ -13,17 +13,15 @@ import {
   compileExperiment,
   domainSimulatorFor,
   FleetEngine,
-  parseSpecText,
   rolloutEngines,
   tallyRollout,
   simulateShard,
   type ShardTask,
 } from '../../../libs/kdump-core/src';
+import { resolveWorkerSpec, type WorkerSpecData } from './worker-spec';
 
-export interface ShardWorkerData {
-  specText: string;
-  seed?: number;
-}
+/** The spec the shard worker parses again (text and seed override of the main thread). */
+export type ShardWorkerData = WorkerSpecData;
 
 export interface ShardRequest {
   task: ShardTask;
@@ -42,15 +40,7 @@ export interface ShardResponse {
 
 /** Compiles the spec and serves shard requests on `port`. */
 export function serveShards(data: ShardWorkerData, port: MessagePort): void {
-  const parsed = parseSpecText(data.specText, { seed: data.seed });
-  if (!parsed.ok) {
-    throw new Error(
-      `the spec does not validate in the worker thread: ${parsed.errors
-        .map((e) => `${e.path}: ${e.message}`)
-        .join('; ')}`,
-    );
-  }
-  const model = compileExperiment(parsed.resolved);
+  const model = compileExperiment(resolveWorkerSpec(data));
   const engine = new FleetEngine(model);
   const domains = domainSimulatorFor(model);
   const rollout = rolloutEngines(engine);

@@ -5,6 +5,7 @@ import {
   decodeSparse,
   emptyAggregate,
   encodeSparse,
+  fleetFromProfiles,
   Hist,
   mergeInto,
   normaliseAll,
@@ -347,5 +348,78 @@ describe('encodeSparse / decodeSparse', () => {
     expect(() => decodeSparse(l, [4, -1])).toThrow(/slot 4 holds -1/);
     expect(() => decodeSparse(l, [4, 2 ** 53])).toThrow(/slot 4/);
     expect(() => decodeSparse(l, [4, Infinity])).toThrow(/slot 4/);
+  });
+});
+
+describe('fleetFromProfiles', () => {
+  /** Records random jobs into profile blocks and, for comparison, into the fleet-wide blocks too. */
+  function recordBoth(seed: number): { derived: Aggregate; direct: Aggregate } {
+    const l = layout();
+    const derived = emptyAggregate(l);
+    const direct = emptyAggregate(l);
+    const s = keyedStream(seed, 0, 0, StreamPurpose.Crash);
+    for (let job = 0; job < 3000; job++) {
+      const strategy = randInt(s, STRATEGIES.length);
+      const k = randInt(s, JOB_KINDS.length);
+      // Profile 1 never has a reboot: its reboot blocks stay empty.
+      const p = k === 1 ? 0 : randInt(s, PROFILES.length);
+      const block = l.block(strategy, k);
+      const pb = l.profileBlock(p, block);
+      // Times near 2^32 µs push the low limbs over, so the derived sums must carry.
+      const us = randInt(s, 2) === 0 ? randInt(s, 5000) : LIMB - 1 - randInt(s, 1000);
+      const h = randInt(s, Hist.DeviceReinit);
+      const reason = randInt(s, 3) === 0 ? randInt(s, FAILURE_REASONS.length) : -1;
+      for (const agg of [derived, direct]) {
+        recordMicros(agg.slots, pb + h * HISTOGRAM_STRIDE, us);
+        const counters = pb + Hist.DeviceReinit * HISTOGRAM_STRIDE;
+        agg.slots[counters + Counter.Jobs]! += 1;
+        agg.slots[counters + (reason < 0 ? Counter.Successes : Counter.Reasons + reason)]! += 1;
+      }
+      recordMicros(direct.slots, block + h * HISTOGRAM_STRIDE, us);
+      const fleetCounters = l.counter(strategy, k, 0);
+      direct.slots[fleetCounters + Counter.Jobs]! += 1;
+      direct.slots[fleetCounters + (reason < 0 ? Counter.Successes : Counter.Reasons + reason)]! +=
+        1;
+    }
+    return { derived, direct };
+  }
+
+  it('writes the very slots recording into the fleet-wide blocks as well would have', () => {
+    const { derived, direct } = recordBoth(5);
+    expect(bytes(derived).equals(bytes(direct))).toBe(false);
+    fleetFromProfiles(derived);
+    expect(bytes(derived).equals(bytes(direct))).toBe(true);
+    // Some sums did carry into the high limb, and some fleet block had several profiles.
+    const l = derived.layout;
+    const downtime = l.histogram(0, 0, Hist.Downtime);
+    expect(derived.slots[downtime + SUM_HI]).toBeGreaterThan(0);
+    expect(derived.slots[downtime + SUM_LO]).toBeLessThan(LIMB);
+  });
+
+  it('overwrites what the fleet-wide blocks held, so a second call changes nothing', () => {
+    const { derived, direct } = recordBoth(9);
+    fleetFromProfiles(derived);
+    fleetFromProfiles(derived);
+    expect(bytes(derived).equals(bytes(direct))).toBe(true);
+    // A block whose profiles had no job ends empty, whatever it held before.
+    const l = derived.layout;
+    const stale = l.histogram(2, 1, Hist.KernelBoot);
+    const blank = emptyAggregate(l);
+    blank.slots[stale + 3] = 7;
+    blank.slots[l.counter(2, 1, Counter.Jobs)] = 4;
+    fleetFromProfiles(blank);
+    expect(blank.slots.every((v) => v === 0)).toBe(true);
+  });
+
+  it('adds up like a merge: derived per shard, then merged, equals derived once', () => {
+    const a = recordBoth(1).derived;
+    const b = recordBoth(2).derived;
+    const once = clone(a);
+    mergeInto(once, b);
+    fleetFromProfiles(once);
+    fleetFromProfiles(a);
+    fleetFromProfiles(b);
+    mergeInto(a, b);
+    expect(bytes(a).equals(bytes(once))).toBe(true);
   });
 });

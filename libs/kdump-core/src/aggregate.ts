@@ -273,6 +273,54 @@ export function mergeInto(into: Aggregate, from: Aggregate): Aggregate {
   return into;
 }
 
+/**
+ * Writes every block's fleet-wide histograms before {@link Hist.DeviceReinit} and
+ * its counters as the sum of the block's profile blocks, which hold the same times
+ * and counts split by server profile. The engine records those into the profile
+ * blocks only (one insert per time instead of two) and derives the fleet-wide ones
+ * at the end of each shard; sums stay exact and normalised, so the slots are the
+ * very ones recording both would have written. A layout without profiles is left as is.
+ */
+export function fleetFromProfiles(agg: Aggregate): void {
+  const { layout, slots } = agg;
+  const profiles = layout.profiles.length;
+  if (profiles === 0) {
+    return;
+  }
+  const histSlots = Hist.DeviceReinit * STRIDE;
+  const counters = layout.counterCount;
+  for (let block = 0; block < layout.pairsBase; block += layout.blockSize) {
+    const fleetCounters = block + layout.countersOffset;
+    let first = true;
+    for (let p = 0; p < profiles; p++) {
+      const pb = layout.profileBlock(p, block);
+      if (slots[pb + histSlots + Counter.Jobs] === 0) {
+        continue; // every time and count of a block goes with a job: nothing here
+      }
+      if (first) {
+        slots.copyWithin(block, pb, pb + histSlots);
+        slots.copyWithin(fleetCounters, pb + histSlots, pb + histSlots + counters);
+        first = false;
+      } else {
+        for (let i = 0; i < histSlots; i++) {
+          slots[block + i]! += slots[pb + i]!;
+        }
+        for (let c = 0; c < counters; c++) {
+          slots[fleetCounters + c]! += slots[pb + histSlots + c]!;
+        }
+      }
+    }
+    if (first) {
+      slots.fill(0, block, block + histSlots);
+      slots.fill(0, fleetCounters, fleetCounters + counters);
+    } else {
+      for (let h = 0; h < Hist.DeviceReinit; h++) {
+        normaliseSum(slots, block + h * STRIDE);
+      }
+    }
+  }
+}
+
 /** Moves every sum's whole multiples of 2^32 into its high limb. */
 export function normaliseAll(agg: Aggregate): void {
   const { layout, slots } = agg;
@@ -319,6 +367,37 @@ function addLimbs(slots: Float64Array, lo: number, v: number): void {
     slots[lo]! -= LIMB;
     slots[lo + 1]! += 1;
   }
+}
+
+/**
+ * Adds many jobs' paired differences at once to the paired sum at `base`, from
+ * exact partial sums a caller kept (job-record.ts): `count` differences, Σd⁺ =
+ * `plus`, Σd⁻ = `minus`, and Σd² as its 20-bit halves (each |d| = h·2^20 + l):
+ * `hh` = Σh², `hl` = Σh·l, `ll` = Σl². Every argument must be an integer below
+ * 2^53 (at most 8,192 differences of |d| < 2^40 keep them there). The slots end
+ * exactly as adding each difference with {@link addPairedDifference} would leave them.
+ */
+export function addPairedSums(
+  slots: Float64Array,
+  base: number,
+  count: number,
+  plus: number,
+  minus: number,
+  hh: number,
+  hl: number,
+  ll: number,
+): void {
+  slots[base + PairedSlot.Count]! += count;
+  addLimbs(slots, base + PairedSlot.PlusLo, plus);
+  addLimbs(slots, base + PairedSlot.MinusLo, minus);
+  // Σd² = hh·2^40 + 2·hl·2^20 + ll, each part split into the 2^32 limbs exactly.
+  const sq = base + PairedSlot.SquareLo;
+  slots[sq + 1]! += hh * 256;
+  const t = 2 * hl;
+  const tHigh = Math.floor(t / 4096);
+  slots[sq + 1]! += tHigh;
+  addLimbs(slots, sq, (t - tHigh * 4096) * 1048576);
+  addLimbs(slots, sq, ll);
 }
 
 /**

@@ -14,7 +14,13 @@
  * strategy then only runs the device bring-up. Every strategy meets the same
  * crash (common random numbers), so strategy differences are paired comparisons.
  */
-import { Counter, emptyAggregate, Hist, type Aggregate, AggregateLayout } from './aggregate';
+import {
+  emptyAggregate,
+  fleetFromProfiles,
+  Hist,
+  type Aggregate,
+  AggregateLayout,
+} from './aggregate';
 import type { CompiledExperiment, CompiledProfile } from './compile';
 import { CaptureKernel } from './capture-kernel';
 import { followCrashPath } from './crash-path';
@@ -130,6 +136,8 @@ export class FleetEngine {
       }
       this.simulateServer(m.segmentProfile[segment]!, server);
     }
+    this.job.flush(into.slots);
+    fleetFromProfiles(into);
     return into;
   }
 
@@ -216,7 +224,6 @@ export class FleetEngine {
     const dumps = out.dumpUs;
     const downtimes = out.downtimeUs;
     const blockSize = layout.blockSize;
-    const countersOffset = layout.countersOffset;
     let inserts = 0;
     let successMask = 0;
     for (let s = 0; s < strategies; s++) {
@@ -224,28 +231,16 @@ export class FleetEngine {
       const reason = reasons[s]!;
       inserts += this.recordDevices(p, blk, out, s);
       const up = kernelUp[s] === 1;
-      const bootUs = boots[s]!;
-      if (up) {
-        recordMicros(slots, blk + Hist.KernelBoot * HISTOGRAM_STRIDE_, bootUs);
-        inserts++;
-      }
       const dumpUs = dumps[s]!;
-      if (dumpUs >= 0) {
-        recordMicros(slots, blk + Hist.Dump * HISTOGRAM_STRIDE_, dumpUs);
-        inserts++;
-      }
       if (reason < 0) {
         successMask |= 1 << s;
       } else {
         this.countCulprit(p, s, k, reason, culprits[s]!);
       }
-      const downtimeUs = downtimes[s]!;
-      recordMicros(slots, blk + Hist.Downtime * HISTOGRAM_STRIDE_, downtimeUs);
-      inserts++;
-      const counters = blk + countersOffset;
-      slots[counters + Counter.Jobs]! += 1;
-      slots[counters + (reason < 0 ? Counter.Successes : Counter.Reasons + reason)]! += 1;
-      job.strategy(slots, s, k, up, bootUs, dumpUs, downtimeUs, reason);
+      // Boot, dump, downtime and the counts go to the profile's block; the fleet-wide
+      // block is their sum (fleetFromProfiles, at the end of the shard).
+      job.strategy(slots, s, k, up, boots[s]!, dumpUs, downtimes[s]!, reason);
+      inserts += (up ? 1 : 0) + (dumpUs >= 0 ? 1 : 0) + 1;
     }
     this.counters.histogramInserts += inserts;
     this.counters.evaluations += strategies;

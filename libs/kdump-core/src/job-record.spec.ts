@@ -7,7 +7,12 @@ import {
   pairedSums,
   PairedSlot,
   addPairedDifference,
+  addPairedSums,
+  AggregateLayout,
+  emptyAggregate,
 } from './aggregate';
+import { JobRecord } from './job-record';
+import { keyedStream } from './prng';
 import { FleetEngine } from './engine';
 import { runExperiment } from './experiment';
 import { histogramCount } from './histogram';
@@ -148,5 +153,68 @@ describe('addPairedDifference', () => {
       sumSquares: want,
     });
     expect(slots[PairedSlot.SquareLo]).toBeLessThan(2 ** 32);
+  });
+});
+
+describe('addPairedSums', () => {
+  it('leaves the slots exactly as adding each difference would', () => {
+    const u = keyedStream(3, 0, 0, 2);
+    const one = new Float64Array(7);
+    const many = new Float64Array(7);
+    let [count, plus, minus, hh, hl, ll] = [0, 0, 0, 0, 0, 0];
+    for (let i = 0; i < 8192; i++) {
+      const r = u.nextUniform();
+      // Zeros, small and large magnitudes (days), both signs; Σd² stays below 2^85,
+      // where the high limb is still an exact integer.
+      const a = r < 0.1 ? 0 : Math.floor(u.nextUniform() * (r < 0.5 ? 5e6 : 2 ** 36));
+      const d = u.nextUniform() < 0.5 ? -a : a;
+      addPairedDifference(one, 0, d);
+      count++;
+      if (d > 0) plus += a;
+      if (d < 0) minus += a;
+      const h = Math.floor(a / 2 ** 20);
+      const l = a - h * 2 ** 20;
+      hh += h * h;
+      hl += h * l;
+      ll += l * l;
+      if (i % 1000 === 999) {
+        addPairedSums(many, 0, count, plus, minus, hh, hl, ll);
+        [count, plus, minus, hh, hl, ll] = [0, 0, 0, 0, 0, 0];
+      }
+    }
+    addPairedSums(many, 0, count, plus, minus, hh, hl, ll);
+    expect(Array.from(many)).toEqual(Array.from(one));
+    expect(one[PairedSlot.SquareHi]).toBeGreaterThan(2 ** 32);
+    expect(one[PairedSlot.SquareHi]).toBeLessThan(2 ** 53);
+  });
+});
+
+describe('JobRecord', () => {
+  it('adds paired differences across its flushes exactly, job by job', () => {
+    const layout = new AggregateLayout(['a', 'b', 'c'], ['nic'], [], ['p0', 'p1'], 1);
+    const record = new JobRecord(layout);
+    const got = emptyAggregate(layout).slots;
+    const want = emptyAggregate(layout).slots;
+    const u = keyedStream(4, 0, 0, 2);
+    const t = () => Math.floor(u.nextUniform() * 2 ** 33);
+    // 20,000 jobs: past two flushes inside finish(), then the last one by hand.
+    for (let job = 0; job < 20_000; job++) {
+      const k = job % 3 === 0 ? 1 : 0;
+      record.begin(job % 2);
+      const times = [0, 1, 2].map(() => ({ up: u.nextUniform() < 0.8, boot: t(), down: t() }));
+      times.forEach((x, s) => record.strategy(got, s, k, x.up, x.boot, -1, x.down, -1));
+      record.finish(got, k);
+      const base = times[1]!;
+      times.forEach((x, s) => {
+        addPairedDifference(want, layout.paired(k, s, Paired.Downtime), x.down - base.down);
+        if (x.up && base.up) {
+          addPairedDifference(want, layout.paired(k, s, Paired.KernelBoot), x.boot - base.boot);
+        }
+      });
+    }
+    record.flush(got);
+    const paired = (slots: Float64Array) => Array.from(slots.subarray(layout.pairedBase));
+    expect(paired(got)).toEqual(paired(want));
+    expect(want[layout.paired(0, 0, Paired.Downtime) + PairedSlot.Count]).toBe(13_333);
   });
 });

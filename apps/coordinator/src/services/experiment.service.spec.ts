@@ -122,6 +122,30 @@ describe('ExperimentService.create', () => {
   });
 });
 
+describe('ExperimentService.parse', () => {
+  it('resolves a valid spec', async () => {
+    const { service } = rig();
+    const resolved = await service.parse(QUICKSTART);
+    expect(resolved.spec.name).toBe('quickstart');
+    expect(resolved.servers).toBe(3000);
+  });
+
+  it('refuses an invalid spec with every error, paths prefixed when asked', async () => {
+    const { service } = rig();
+    const text = 'name: x\nseed: 1\nfleet: []\nstrategies: [none]\n';
+    const plain = await refusal(service.parse(text));
+    const prefixed = await refusal(service.parse(text, 'spec: '));
+    expect(plain.status).toBe(400);
+    expect(plain.body.message).toBe(
+      `invalid spec: ${plain.body.errors.length} error(s); nothing was enqueued`,
+    );
+    expect(prefixed.body.message).toBe(plain.body.message);
+    expect(prefixed.body.errors).toEqual(
+      plain.body.errors.map((e) => ({ ...e, path: `spec: ${e.path}` })),
+    );
+  });
+});
+
 describe('request helpers', () => {
   it('parses shardSize or refuses it naming shardSize', () => {
     expect(parseShardSize(undefined)).toBeUndefined();

@@ -13,12 +13,8 @@ import { parseSpecOrThrow, runExperiment, type Report } from '../../../libs/kdum
 import type { CliIo } from './cli-io';
 import type { ExperimentStatus } from './coordinator-client';
 import { main } from './main';
-import {
-  DEFAULT_POLL,
-  formatExperimentList,
-  formatStatus,
-  specSubmission,
-} from './remote-commands';
+import { DEFAULT_POLL } from './poll-until';
+import { formatExperimentList, formatStatus, specSubmission } from './remote-commands';
 
 const SPEC_YAML = `# a tiny experiment
 name: tiny

@@ -16,22 +16,11 @@ import {
   type SpecSubmission,
 } from './coordinator-client';
 import { planOutput } from './output-format';
+import { DEFAULT_POLL, pollUntil, type PollOptions } from './poll-until';
 import { formatDuration, ProgressBar } from './progress';
 import { checkWritableDestination, writeReport } from './run-command';
 import { formatSpecErrors, readSpecFile } from './spec-file';
 import { checkThresholds, collectThresholds } from './threshold-check';
-
-/** Timing of the polling loop; tests shorten it. */
-export interface PollOptions {
-  /** First wait between two status requests. */
-  initialMs: number;
-  /** Longest wait between two status requests. */
-  maxMs: number;
-  /** How long the coordinator may stay unreachable (a restart, say) before giving up. */
-  unreachableMs: number;
-}
-
-export const DEFAULT_POLL: PollOptions = { initialMs: 100, maxMs: 500, unreachableMs: 60_000 };
 
 /** Exit code of a failed call: 2 when the user's input was refused, else 1. */
 export function exitCodeOf(e: CoordinatorError): number {
@@ -177,7 +166,7 @@ export async function remoteRunCommand(
 }
 
 /** Polls until the experiment reaches a final state (or the user interrupts). */
-async function followExperiment(
+function followExperiment(
   client: CoordinatorClient,
   first: ExperimentStatus,
   poll: PollOptions,
@@ -185,38 +174,14 @@ async function followExperiment(
   interrupted: () => boolean,
   onStatus: (s: ExperimentStatus) => void,
 ): Promise<ExperimentStatus> {
-  let status = first;
-  let delay = poll.initialMs;
-  let unreachableSince: number | null = null;
-  onStatus(status);
-  while (!isFinished(status.state) && !interrupted()) {
-    await wake.after(delay);
-    if (interrupted()) {
-      break;
-    }
-    delay = Math.min(poll.maxMs, Math.ceil(delay * 1.5));
-    try {
-      status = await client.status(first.id);
-      unreachableSince = null;
-      onStatus(status);
-    } catch (e) {
-      // A coordinator restarting (or a proxy in front of it) is not the end of the run.
-      const transient =
-        e instanceof CoordinatorError && (e.kind === 'unreachable' || e.kind === 'server');
-      if (!transient) {
-        throw e;
-      }
-      unreachableSince ??= performance.now();
-      if (performance.now() - unreachableSince > poll.unreachableMs) {
-        throw new CoordinatorError(
-          e.kind,
-          `${e.message}; gave up after ${Math.round(poll.unreachableMs / 1000)} s`,
-          e.status,
-        );
-      }
-    }
-  }
-  return status;
+  return pollUntil(poll, {
+    first,
+    fetch: () => client.status(first.id),
+    isFinal: (s) => isFinished(s.state),
+    onStatus,
+    sleep: (ms) => wake.after(ms),
+    stopped: interrupted,
+  });
 }
 
 /** The report; a 409 right after `done` (a coordinator still writing it) is retried briefly. */

@@ -7,12 +7,11 @@
  */
 import { ReportSchema, type PointRequest, type Report } from '../../../libs/kdump-core/src';
 import type { CliIo } from './cli-io';
-import type { BatchView } from '../../../libs/fleet-contract/src/http-contract';
+import { isFinished, type BatchView } from '../../../libs/fleet-contract/src/http-contract';
 import { CoordinatorClient, CoordinatorError } from './coordinator-client';
 import type { DecisionCommand } from './decision-args';
-import { DEFAULT_POLL, specSubmission, type PollOptions } from './remote-commands';
-
-const FINAL = new Set(['done', 'failed', 'cancelled']);
+import { DEFAULT_POLL, pollUntil, type PollOptions } from './poll-until';
+import { specSubmission } from './remote-commands';
 
 export interface RemoteBatchRunner {
   run(requests: readonly PointRequest[]): Promise<Report[]>;
@@ -51,28 +50,14 @@ export function remotePointRunner(
           }
         }
       };
-      let delay = poll.initialMs;
-      let unreachableSince: number | null = null;
-      notice(status);
-      while (!FINAL.has(status.state)) {
-        await new Promise((r) => setTimeout(r, delay));
-        delay = Math.min(poll.maxMs, Math.ceil(delay * 1.5));
-        try {
-          status = await client.batchStatus(id);
-          unreachableSince = null;
-          notice(status);
-        } catch (e) {
-          const transient =
-            e instanceof CoordinatorError && (e.kind === 'unreachable' || e.kind === 'server');
-          if (!transient) {
-            throw e;
-          }
-          unreachableSince ??= performance.now();
-          if (performance.now() - unreachableSince > poll.unreachableMs) {
-            throw e;
-          }
-        }
-      }
+      status = await pollUntil(poll, {
+        first: status,
+        fetch: () => client.batchStatus(id),
+        isFinal: (s) => isFinished(s.state),
+        onStatus: notice,
+        // As before this loop was shared: the last error, without "gave up after".
+        onGiveUp: 'rethrow',
+      });
       if (status.state !== 'done') {
         throw new CoordinatorError(
           'server',

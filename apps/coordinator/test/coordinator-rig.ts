@@ -38,6 +38,13 @@ export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const connection = readRedisConnection({ REDIS_URL });
 export const REPO = path.resolve(__dirname, '../../..');
 
+/**
+ * A spec every route that takes one refuses with spec errors (400), each with
+ * a path and a line: `fleet` is not a list, and `seed`, `events` and
+ * `strategies` are missing.
+ */
+export const INVALID_SPEC = 'name: x\nfleet: 3\n';
+
 export function example(file: string): string {
   return readFileSync(path.join(REPO, 'examples', file), 'utf8');
 }

@@ -28,6 +28,7 @@ import {
   coordinatorConfig,
   example,
   freshPrefix,
+  INVALID_SPEC,
   queueCounts,
   startCoordinator,
   startShardWorker,
@@ -251,7 +252,7 @@ describe('an experiment end to end', () => {
     expect(noReboot.status).toBe(400);
     expect(noReboot.json.message).toMatch(/no reboot events/);
     expect((await http.post('/servers/gpu-node/3/crash?experiment=exp_nope')).status).toBe(404);
-    const badInline = await http.post('/servers/gpu-node/3/crash', 'name: x\nfleet: 3\n');
+    const badInline = await http.post('/servers/gpu-node/3/crash', INVALID_SPEC);
     expect(badInline.status).toBe(400);
     expect(badInline.json.errors[0]).toMatchObject({
       path: expect.any(String),

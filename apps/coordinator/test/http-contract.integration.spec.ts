@@ -26,6 +26,7 @@ import {
   cleanup,
   coordinatorConfig,
   freshPrefix,
+  INVALID_SPEC,
   startCoordinator,
   startShardWorker,
   type RunningCoordinator,
@@ -205,7 +206,7 @@ describe('the HTTP contract, as the coordinator answers', () => {
       ErrorBodySchema,
     );
     keeps(
-      await http.post(path(ROUTES.crashServer, { profile: 'gpu-node', index: 3 }), 'fleet: 3\n'),
+      await http.post(path(ROUTES.crashServer, { profile: 'gpu-node', index: 3 }), INVALID_SPEC),
       400,
       SpecErrorsBodySchema,
     );
@@ -213,7 +214,7 @@ describe('the HTTP contract, as the coordinator answers', () => {
 
   it('keeps it on refused submissions, unknown experiments and health', async () => {
     const invalid = keeps(
-      await http.post(path(ROUTES.submitExperiment), 'name: x\nfleet: 3\n'),
+      await http.post(path(ROUTES.submitExperiment), INVALID_SPEC),
       400,
       SpecErrorsBodySchema,
     );
@@ -246,7 +247,7 @@ describe("the CLI's client against the real coordinator", () => {
     });
     await expect(client.status('exp_nope')).rejects.toMatchObject({ kind: 'not-found' });
     await expect(
-      client.submit({ text: 'name: x\nfleet: 3\n', contentType: 'application/yaml' }),
+      client.submit({ text: INVALID_SPEC, contentType: 'application/yaml' }),
     ).rejects.toMatchObject({ kind: 'invalid-spec', status: 400 });
   });
 });

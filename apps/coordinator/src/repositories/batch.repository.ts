@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../config/coordinator.config';
 import type { BatchRecord } from '../domain/batch';
-import { coordinatorKeyBase } from './experiment.repository';
+import { CoordinatorStore } from './coordinator-store';
 import { RedisRepository } from './redis.repository';
 
 /** How long a batch's record is kept (its points' experiments follow KEEP_EXPERIMENTS). */
@@ -14,16 +13,9 @@ const BATCH_TTL_SECONDS = 7 * 24 * 3600;
  * expiring after a week. Written once, after every point's experiment exists.
  */
 @Injectable()
-export class BatchRepository {
-  private readonly redis: Redis;
-  private readonly base: string;
-
-  constructor(
-    @Inject(COORDINATOR_CONFIG) config: CoordinatorConfig,
-    private readonly connection: RedisRepository,
-  ) {
-    this.redis = connection.client;
-    this.base = coordinatorKeyBase(config.queuePrefix);
+export class BatchRepository extends CoordinatorStore {
+  constructor(@Inject(COORDINATOR_CONFIG) config: CoordinatorConfig, connection: RedisRepository) {
+    super(config, connection);
   }
 
   private key(id: string): string {
@@ -37,7 +29,6 @@ export class BatchRepository {
 
   async get(id: string): Promise<BatchRecord | null> {
     this.connection.assertReady();
-    const text = await this.redis.get(this.key(id));
-    return text === null ? null : (JSON.parse(text) as BatchRecord);
+    return this.getJson<BatchRecord>(this.key(id));
   }
 }

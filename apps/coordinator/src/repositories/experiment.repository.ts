@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../config/coordinator.config';
 import type { ExperimentRecord } from '../domain/experiment';
 import {
@@ -7,6 +6,7 @@ import {
   FINISHED_STATES,
   type ExperimentState,
 } from '../../../../libs/fleet-contract/src/http-contract';
+import { CoordinatorStore } from './coordinator-store';
 import { RedisRepository } from './redis.repository';
 
 /**
@@ -143,23 +143,12 @@ export function experimentKey(base: string, id: string): string {
   return `${base}:experiment:${id}`;
 }
 
-/** The coordinator's key base under a queue prefix. */
-export function coordinatorKeyBase(queuePrefix: string): string {
-  return `${queuePrefix}:coordinator`;
-}
-
 @Injectable()
-export class ExperimentRepository {
-  private readonly redis: Redis;
+export class ExperimentRepository extends CoordinatorStore {
   private readonly scripts: Scripts;
-  private readonly base: string;
 
-  constructor(
-    @Inject(COORDINATOR_CONFIG) config: CoordinatorConfig,
-    private readonly connection: RedisRepository,
-  ) {
-    this.redis = connection.client;
-    this.base = coordinatorKeyBase(config.queuePrefix);
+  constructor(@Inject(COORDINATOR_CONFIG) config: CoordinatorConfig, connection: RedisRepository) {
+    super(config, connection);
     const define = (name: string, numberOfKeys: number, lua: string) => {
       if (!(name in this.redis)) {
         this.redis.defineCommand(name, { numberOfKeys, lua });
@@ -446,14 +435,12 @@ export class ExperimentRepository {
 
   /** The merged roll-out waves (`encodeTally`), or null before done or without a roll-out. */
   async getRollout(id: string): Promise<number[] | null> {
-    const text = await this.redis.get(this.rolloutKey(id));
-    return text === null ? null : (JSON.parse(text) as number[]);
+    return this.getJson<number[]>(this.rolloutKey(id));
   }
 
   /** The merged aggregate (`encodeSparse`), or null before done. */
   async getAggregate(id: string): Promise<number[] | null> {
-    const text = await this.redis.get(this.aggregateKey(id));
-    return text === null ? null : (JSON.parse(text) as number[]);
+    return this.getJson<number[]>(this.aggregateKey(id));
   }
 
   async recordShard(

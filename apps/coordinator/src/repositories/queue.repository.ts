@@ -26,7 +26,8 @@ import {
 } from '../domain/flow-jobs';
 import { RedisErrorLog } from '../../../../libs/fleet-platform/src/redis-error-log';
 import { specRefOf } from '../../../../libs/fleet-platform/src/spec-ref';
-import { coordinatorKeyBase, experimentKey } from './experiment.repository';
+import { coordinatorKeyBase } from './coordinator-store';
+import { experimentKey } from './experiment.repository';
 import { commandConnection, RedisRepository } from './redis.repository';
 
 /** Where a merge parent stands, read from BullMQ. */

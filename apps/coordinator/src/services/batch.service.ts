@@ -16,7 +16,6 @@ import {
 import { batchView, newBatchId, readBatchBody, type BatchRecord } from '../domain/batch';
 import { BatchRepository } from '../repositories/batch.repository';
 import { ExperimentService, specErrors, type PlannedExperiment } from './experiment.service';
-import { SpecParser } from './spec-parser.service';
 
 /**
  * Batches of points (`POST /batches`): every point is checked and planned
@@ -31,7 +30,6 @@ export class BatchService {
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
     private readonly batches: BatchRepository,
     private readonly experiments: ExperimentService,
-    private readonly parser: SpecParser,
   ) {}
 
   /** Most points a batch may hold here: MAX_BATCH_POINTS, and half of KEEP_EXPERIMENTS so none is pruned before it is read. */
@@ -44,18 +42,12 @@ export class BatchService {
     if (!body.ok) {
       throw specErrors(`invalid batch: nothing was enqueued`, body.problems);
     }
-    const parsed = await this.parser.parse(body.spec);
-    if (!parsed.ok) {
-      throw specErrors(
-        `invalid spec: ${parsed.errors.length} error(s); nothing was enqueued`,
-        parsed.errors.map((e) => ({ ...e, path: `spec: ${e.path}` })),
-      );
-    }
+    const resolved = await this.experiments.parse(body.spec, 'spec: ');
     const errors: SpecError[] = [];
     const planned: PlannedExperiment[] = [];
     body.points.forEach((point, i) => {
       try {
-        planned.push(this.experiments.plan(resolvePoint(parsed.resolved, point), body.spec));
+        planned.push(this.experiments.plan(resolvePoint(resolved, point), body.spec));
       } catch (e) {
         if (e instanceof SpecPathError || e instanceof PointError) {
           errors.push({ path: `points[${i}]`, message: e.message });
@@ -86,7 +78,7 @@ export class BatchService {
     }
     const rec: BatchRecord = {
       id,
-      name: parsed.resolved.spec.name,
+      name: resolved.spec.name,
       createdAt: now,
       labels: body.points.map((p) => p.label),
       experiments: ids,

@@ -1,7 +1,7 @@
 import { BadRequestException, type HttpException } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
 import type { ShardTask } from '../../../../libs/kdump-core/src';
-import { coordinatorConfig, example } from '../../test/coordinator-rig';
+import { coordinatorConfig, example, INVALID_SPEC } from '../../test/coordinator-rig';
 import type { NewExperiment, ExperimentRepository } from '../repositories/experiment.repository';
 import type { QueueRepository } from '../repositories/queue.repository';
 import type { DataLossWatch } from './data-loss.service';
@@ -97,7 +97,7 @@ describe('ExperimentService.create', () => {
 
   it('enqueues nothing for an invalid spec and lists every error with its line', async () => {
     const { service, created, flows } = rig();
-    const r = await refusal(service.create('name: x\nseed: 1\nfleet: []\nstrategies: [none]\n'));
+    const r = await refusal(service.create(INVALID_SPEC));
     expect(r.status).toBe(400);
     expect(r.body.errors.length).toBeGreaterThan(0);
     expect(r.body.errors.every((e) => typeof e.line === 'number')).toBe(true);
@@ -119,6 +119,29 @@ describe('ExperimentService.create', () => {
     const { service, created, deleted } = rig({ flowFails: true });
     await expect(service.create(QUICKSTART)).rejects.toThrow('Connection is closed.');
     expect(deleted).toEqual([created[0]!.id]);
+  });
+});
+
+describe('ExperimentService.parse', () => {
+  it('resolves a valid spec', async () => {
+    const { service } = rig();
+    const resolved = await service.parse(QUICKSTART);
+    expect(resolved.spec.name).toBe('quickstart');
+    expect(resolved.servers).toBe(3000);
+  });
+
+  it('refuses an invalid spec with every error, paths prefixed when asked', async () => {
+    const { service } = rig();
+    const plain = await refusal(service.parse(INVALID_SPEC));
+    const prefixed = await refusal(service.parse(INVALID_SPEC, 'spec: '));
+    expect(plain.status).toBe(400);
+    expect(plain.body.message).toBe(
+      `invalid spec: ${plain.body.errors.length} error(s); nothing was enqueued`,
+    );
+    expect(prefixed.body.message).toBe(plain.body.message);
+    expect(prefixed.body.errors).toEqual(
+      plain.body.errors.map((e) => ({ ...e, path: `spec: ${e.path}` })),
+    );
   });
 });
 

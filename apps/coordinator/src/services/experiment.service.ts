@@ -99,16 +99,28 @@ export class ExperimentService {
         { path: '', message: 'empty spec' },
       ]);
     }
+    const resolved = await this.parse(text);
+    const view = await this.submit(this.plan(resolved, text, requestedShardSize));
+    await this.pruneFinished();
+    return view;
+  }
+
+  /**
+   * Parses and resolves a spec (YAML or JSON text).
+   * @param pathPrefix put before the path of each error (`spec: ` in a batch)
+   * @throws BadRequestException with every spec error
+   */
+  async parse(text: string, pathPrefix = ''): Promise<ResolvedSpec> {
     const parsed = await this.parser.parse(text);
     if (!parsed.ok) {
       throw specErrors(
         `invalid spec: ${parsed.errors.length} error(s); nothing was enqueued`,
-        parsed.errors,
+        pathPrefix === ''
+          ? parsed.errors
+          : parsed.errors.map((e) => ({ ...e, path: `${pathPrefix}${e.path}` })),
       );
     }
-    const view = await this.submit(this.plan(parsed.resolved, text, requestedShardSize));
-    await this.pruneFinished();
-    return view;
+    return parsed.resolved;
   }
 
   /**

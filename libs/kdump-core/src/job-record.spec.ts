@@ -170,8 +170,12 @@ describe('addPairedSums', () => {
       const d = u.nextUniform() < 0.5 ? -a : a;
       addPairedDifference(one, 0, d);
       count++;
-      if (d > 0) plus += a;
-      if (d < 0) minus += a;
+      if (d > 0) {
+        plus += a;
+      }
+      if (d < 0) {
+        minus += a;
+      }
       const h = Math.floor(a / 2 ** 20);
       const l = a - h * 2 ** 20;
       hh += h * h;

@@ -3,8 +3,10 @@
 # repeatable on a loaded machine where timings are not. Runs the engine of a
 # build (a dist/ directory) on SPEC twice, with N1 and N2 servers after the same
 # 5,000-server warm-up, and prints the marginal count per server between the two
-# (the JIT's compile work mostly cancels out). V8 runs --single-threaded so that
-# its compiler does not race the run under valgrind.
+# (the JIT's compile work mostly cancels out). V8 runs --predictable (single
+# threaded, fixed random and hash seeds) so that two runs of one build count the
+# same to a few thousand instructions in millions; with --single-threaded alone,
+# counts moved by ±3 % from run to run.
 #
 #   bench/callgrind-per-server.sh dist bench/single-strategy.yaml 10000 40000
 #
@@ -32,7 +34,7 @@ ir() {
   else
     extra=(--callgrind-out-file=/dev/null)
   fi
-  valgrind --tool=callgrind "${extra[@]}" node --single-threaded "${flags[@]}" -e "$script" "$dist" "$spec" "$1" 2>&1 |
+  valgrind --tool=callgrind "${extra[@]}" node --predictable --random-seed=1 --hash-seed=1 "${flags[@]}" -e "$script" "$dist" "$spec" "$1" 2>&1 |
     grep -o 'Collected : [0-9]*' | grep -o '[0-9]*'
 }
 a=$(ir "$n1")

@@ -82,17 +82,18 @@ describe('CaptureKernel', () => {
   });
 
   it('brings identical strategies up once and writes the outcome for each', () => {
-    expect(out.deviceRow[FLR_AGAIN]).toBe(FLR);
-    expect(out.deviceRow[NONE]).toBe(NONE);
+    expect(out.reinitFrom[FLR_AGAIN]).toBe(out.reinitFrom[FLR]);
+    expect(out.reinitAt[FLR_AGAIN]).toBe(out.reinitAt[FLR]);
     for (const field of [out.reason, out.bootUs, out.dumpUs, out.downtimeUs, out.probedUntil]) {
       expect(field[FLR_AGAIN]).toBe(field[FLR]);
     }
     // Device times of the class leader's bring-up: FLR 50 + init 100 on each; none's: the
     // probe timeout on w0, init on q0.
-    expect(out.reinitUs[FLR * MAX_DEVICES]).toBe(150_000);
-    expect(out.reinitUs[FLR * MAX_DEVICES + 1]).toBe(150_000);
-    expect(out.reinitUs[NONE * MAX_DEVICES]).toBe(1_000_000);
-    expect(out.reinitUs[NONE * MAX_DEVICES + 1]).toBe(100_000);
+    expect(out.reinitMicros(FLR, 0)).toBe(150_000);
+    expect(out.reinitMicros(FLR, 1)).toBe(150_000);
+    expect(out.reinitMicros(FLR_AGAIN, 1)).toBe(150_000);
+    expect(out.reinitMicros(NONE, 0)).toBe(1_000_000);
+    expect(out.reinitMicros(NONE, 1)).toBe(100_000);
   });
 
   it('fills the per-device detail only when the outcome keeps it', () => {

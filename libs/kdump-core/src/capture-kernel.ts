@@ -14,7 +14,6 @@ import type { CompiledExperiment, CompiledProfile } from './compile';
 import { pickDeviceState } from './crash-detection';
 import { CrashSlot, deviceBase, DeviceSlot } from './crash-layout';
 import type { DeviceBringUp } from './device-bring-up';
-import { MAX_DEVICES } from './device-bring-up';
 import { dumpMicros } from './dump';
 import { crashBringUpClasses, type BringUpClasses } from './equivalent-strategies';
 import { ReturnToService, type JobOutcome } from './job-outcome';
@@ -22,9 +21,6 @@ import { kexecReturnFails } from './kexec-return';
 import { Reason } from './outcome';
 import { resetPlan, type ResetPlan } from './reset-plan';
 import type { Sampler } from './sampler';
-
-// Module-local copy: an imported constant is a property load on every use.
-const DEVICES = MAX_DEVICES;
 
 /** The capture kernel of one experiment. Reusable; not shareable across threads. */
 export class CaptureKernel {
@@ -88,7 +84,8 @@ export class CaptureKernel {
     const { leader, nextInClass } = this.classes[profile]!;
     const resets = this.resets[profile]!;
     // The outcome's arrays in locals: the loop calls out, and a field would be reloaded after each call.
-    const reinit = out.reinitUs;
+    const reinitFrom = out.reinitFrom;
+    const reinitAt = out.reinitAt;
     const reasons = out.reason;
     const culprits = out.culprit;
     const boots = out.bootUs;
@@ -97,7 +94,6 @@ export class CaptureKernel {
     const downtimes = out.downtimeUs;
     const returns = out.returnToService;
     const cpusOf = out.captureCpus;
-    const rows = out.deviceRow;
     const probed = out.probedUntil;
     const loadedBases = out.loadedBase;
     const keepDevices = out.keepDevices;
@@ -114,6 +110,7 @@ export class CaptureKernel {
         p.oomAt[s]!,
         p.panicOnOops,
         strategy.irqpoll,
+        s,
       );
       let kernelBootUs = captureBaseUs + r.elapsedUs;
       if (strategy.irqpoll) {
@@ -167,7 +164,8 @@ export class CaptureKernel {
       const dumped =
         reason < 0 || reason === Reason.StaleKexecParameters || reason === Reason.BackupRegionLost;
       const until = r.probedUntil;
-      b.copyReinitMicros(reinit, s * DEVICES);
+      const table = b.reinitTable();
+      const offset = b.reinitOffset();
       const up = dumped || reason === Reason.DumpTargetMissing ? 1 : 0;
       const strategyDumpUs = dumped ? dumpUs : -1;
       for (let member = s; member >= 0; member = nextInClass[member]!) {
@@ -179,7 +177,8 @@ export class CaptureKernel {
         downtimes[member] = downtimeUs;
         returns[member] = back;
         cpusOf[member] = p.captureCpus[member]!;
-        rows[member] = s;
+        reinitFrom[member] = table;
+        reinitAt[member] = offset;
         probed[member] = until;
         loadedBases[member] = s * n;
         if (keepDevices) {

@@ -159,8 +159,8 @@ class Results implements BringUpResult {
  * first, then does the same.
  *
  * The last {@link run}'s results are a read-only view, {@link result}, plus
- * {@link copyReinitMicros} and {@link stateBeforeProbe}; a trace asks
- * {@link recordDevices} for the per-device records.
+ * {@link reinitTable}/{@link reinitOffset} and {@link stateBeforeProbe}; a trace
+ * asks {@link recordDevices} for the per-device records.
  */
 export class DeviceBringUp {
   /** The devices while resets run before probe (bus-reset.ts and the steps here write it). */
@@ -172,17 +172,25 @@ export class DeviceBringUp {
   /** Reinitialisation time of device `d` is `reinitOf[reinitBase + d]` (for probed devices). */
   private reinitOf: Float64Array = this.scratch.reinitUs;
   private reinitBase = 0;
+  /**
+   * Per row (a strategy), the device times of its bring-up with resets, kept until
+   * the next job so that every strategy's stay readable side by side.
+   */
+  private readonly reinitRows: Float64Array[] = [];
 
   /**
-   * Copies the reinitialisation times of the devices the last bring-up probed
-   * (those below {@link BringUpResult.probedUntil}) to `into[at + d]`.
+   * Where the last bring-up's device reinitialisation times are: device `d`'s (a
+   * probed one, below {@link BringUpResult.probedUntil}) is
+   * `reinitTable()[reinitOffset() + d]`. They stay there, unchanged, until the next
+   * job's {@link prepareDevices}, whatever other rows' bring-ups run meanwhile.
    */
-  copyReinitMicros(into: Float64Array, at: number): void {
-    const from = this.reinitOf;
-    const base = this.reinitBase;
-    for (let d = 0, until = this.last.probedUntil; d < until; d++) {
-      into[at + d] = from[base + d]!;
-    }
+  reinitTable(): Float64Array {
+    return this.reinitOf;
+  }
+
+  /** See {@link reinitTable}. */
+  reinitOffset(): number {
+    return this.reinitBase;
   }
 
   /** First device whose post-crash in-flight DMA is fatal when nothing resets it, or -1. */
@@ -390,6 +398,9 @@ export class DeviceBringUp {
    * @param oomAt the device whose driver runs the capture kernel out of its
    *   reservation under this strategy ({@link CompiledProfile.oomAt}), or -1
    * @param irqpoll the kernel boots with irqpoll (the capture kernel of a strategy that sets it)
+   * @param row where a strategy with resets keeps its device times for the rest of
+   *   the job ({@link reinitTable}): a row no other bring-up of the job uses (the
+   *   strategy's index)
    * @returns a {@link Reason} code, or -1 when the kernel survived probing
    */
   run(
@@ -400,14 +411,21 @@ export class DeviceBringUp {
     oomAt: number,
     panicOnOops: boolean,
     irqpoll: boolean,
+    row: number,
   ): number {
     const treatment = treatmentOf(strategy);
     this.lastTreatment = treatment;
     this.lastLoadedBase = loadedBase;
     this.lastWithResets = strategy.steps.length > 0;
-    return this.lastWithResets
-      ? this.resetThenProbe(p, resets, treatment, loadedBase, oomAt, panicOnOops, irqpoll)
-      : this.probeAsLeft(p, treatment, loadedBase, oomAt, panicOnOops, irqpoll);
+    if (!this.lastWithResets) {
+      return this.probeAsLeft(p, treatment, loadedBase, oomAt, panicOnOops, irqpoll);
+    }
+    const rows = this.reinitRows;
+    while (rows.length <= row) {
+      rows.push(new Float64Array(MAX_DEVICES));
+    }
+    this.scratch.reinitUs = rows[row]!;
+    return this.resetThenProbe(p, resets, treatment, loadedBase, oomAt, panicOnOops, irqpoll);
   }
 
   /**

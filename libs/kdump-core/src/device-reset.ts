@@ -40,8 +40,11 @@ export function effectRow(i: number): number {
 export interface ResetScratch {
   /** Each device's state so far. */
   readonly state: Int32Array;
-  /** Each device's reset time so far, µs. */
-  readonly reinitUs: Float64Array;
+  /**
+   * Each device's reset time so far, µs: the row of the bring-up's reinitialisation
+   * table the strategy under way writes (swapped per strategy by the bring-up).
+   */
+  reinitUs: Float64Array;
   /** Resets each device went through: bit `1 << Step.*`. */
   readonly applied: Uint8Array;
   /** 1 for the buses already reset (a bus is reset once per bring-up). */

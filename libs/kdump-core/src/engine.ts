@@ -25,7 +25,7 @@ import type { CompiledExperiment, CompiledProfile } from './compile';
 import { CaptureKernel } from './capture-kernel';
 import { followCrashPath } from './crash-path';
 import { uniformsPerJob } from './crash-layout';
-import { DeviceBringUp, MAX_DEVICES } from './device-bring-up';
+import { DeviceBringUp } from './device-bring-up';
 import { HISTOGRAM_STRIDE, recordMicros } from './histogram';
 import { JobOutcome } from './job-outcome';
 import { JobRecord } from './job-record';
@@ -37,7 +37,6 @@ import { jobTrace, type JobTrace } from './trace';
 
 // Module-local copies: an imported constant is a property load on every use.
 const HISTOGRAM_STRIDE_ = HISTOGRAM_STRIDE;
-const DEVICES = MAX_DEVICES;
 const KINDS = JOB_KINDS.length;
 
 /** A batch of servers: the unit of work of a thread or a BullMQ job. */
@@ -265,8 +264,8 @@ export class FleetEngine {
     const devClass = p.devClass;
     const until = out.probedUntil[s]!;
     const loadedBase = out.loadedBase[s]!;
-    const reinit = out.reinitUs;
-    const row = out.deviceRow[s]! * DEVICES;
+    const reinit = out.reinitFrom[s]!;
+    const row = out.reinitAt[s]!;
     const first = block + Hist.DeviceReinit * HISTOGRAM_STRIDE_;
     if (loadedBase < 0) {
       // Every driver loaded: every device below `until` was probed.

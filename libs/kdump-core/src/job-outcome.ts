@@ -33,6 +33,9 @@ export const RETURN_TO_SERVICE = [null, 'firmware', 'kexec', 'kexec-then-firmwar
 /** Module-local copy: an imported constant is a property load on every use. */
 const DEVICES = MAX_DEVICES;
 
+/** The device times of a strategy that never probed a device. */
+const NO_TIMES = new Float64Array(0);
+
 /** One job's outcome, strategy by strategy. See the module comment. */
 export class JobOutcome implements DeviceRecordTable {
   /** Server index in the fleet. */
@@ -101,14 +104,18 @@ export class JobOutcome implements DeviceRecordTable {
   readonly returnToService: Uint8Array;
   /** CPUs the capture kernel brought up (nr_cpus); 0 for a planned reboot or before bring-up. */
   readonly captureCpus: Int32Array;
-  /** Row of {@link reinitUs} holding the strategy's device times (its bring-up class's leader). */
-  readonly deviceRow: Int32Array;
+  /**
+   * The table holding the strategy's device reinitialisation times (its bring-up
+   * class's leader's, in the bring-up), from offset {@link reinitAt}: read them with
+   * {@link reinitMicros}. Valid until the next job.
+   */
+  readonly reinitFrom: Float64Array[];
+  /** Offset of the strategy's device times in {@link reinitFrom}'s table. */
+  readonly reinitAt: Int32Array;
   /** The loaded devices below this index were probed (0 when bring-up never ran). */
   readonly probedUntil: Int32Array;
   /** Offset of the strategy's row in the profile's `loaded`, or -1 when every driver loaded. */
   readonly loadedBase: Int32Array;
-  /** `[row * MAX_DEVICES + d]`: device reinitialisation time of probed devices. */
-  readonly reinitUs: Float64Array;
 
   // Per strategy and device, `[s * MAX_DEVICES + d]`, only with {@link keepDevices}.
   /** State as probe found it (after the resets and the driver's own reset). */
@@ -139,10 +146,10 @@ export class JobOutcome implements DeviceRecordTable {
     this.downtimeUs = new Float64Array(strategies);
     this.returnToService = new Uint8Array(strategies);
     this.captureCpus = new Int32Array(strategies);
-    this.deviceRow = new Int32Array(strategies);
+    this.reinitFrom = new Array<Float64Array>(strategies).fill(NO_TIMES);
+    this.reinitAt = new Int32Array(strategies);
     this.probedUntil = new Int32Array(strategies);
     this.loadedBase = new Int32Array(strategies);
-    this.reinitUs = new Float64Array(strategies * DEVICES);
     const detail = keepDevices ? strategies * DEVICES : 0;
     this.deviceState = new Uint8Array(detail);
     this.deviceResets = new Uint8Array(detail);
@@ -191,10 +198,16 @@ export class JobOutcome implements DeviceRecordTable {
       this.downtimeUs[s] = downtimeUs;
       this.returnToService[s] = ReturnToService.None;
       this.captureCpus[s] = 0;
-      this.deviceRow[s] = s;
+      this.reinitFrom[s] = NO_TIMES;
+      this.reinitAt[s] = 0;
       this.probedUntil[s] = 0;
       this.loadedBase[s] = -1;
     }
+  }
+
+  /** Strategy `s`'s reinitialisation time of device `d`, µs: a device it probed (below {@link probedUntil}). */
+  reinitMicros(s: number, d: number): number {
+    return this.reinitFrom[s]![this.reinitAt[s]! + d]!;
   }
 
   /** Whether strategy `s` wrote a dump (complete, or incomplete for stale parameters or a lost backup region). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { uniformsPerJob } from './crash-layout';
-import { DeviceBringUp, MAX_DEVICES } from './device-bring-up';
+import { DeviceBringUp } from './device-bring-up';
 import { JobOutcome, ReturnToService } from './job-outcome';
 import { PlannedReboot } from './planned-reboot';
 import { Reason, State } from './outcome';
@@ -56,10 +56,11 @@ describe('PlannedReboot', () => {
       expect(out.backInServiceUs(s)).toBe(90_200_000);
       expect(out.dumpMicros(s)).toBe(-1);
       expect(out.returnToService[s]).toBe(ReturnToService.None);
-      // One bring-up, shared: row 0.
-      expect(out.deviceRow[s]).toBe(0);
+      // One bring-up, shared.
+      expect(out.reinitFrom[s]).toBe(out.reinitFrom[NONE]);
+      expect(out.reinitAt[s]).toBe(out.reinitAt[NONE]);
+      expect(out.reinitMicros(s, 0)).toBe(100_000);
     }
-    expect(out.reinitUs[0]).toBe(100_000);
   });
 
   it('by kexec: no POST, and a device its shutdown method left dirty panics the next kernel', () => {
@@ -82,6 +83,6 @@ describe('PlannedReboot', () => {
     expect(out.kernelUp[FLR]).toBe(1);
     expect(out.bootUs[FLR]).toBe(40_000_000 + 2 * 150_000);
     expect(out.backInServiceUs(FLR)).toBe(out.bootUs[FLR]);
-    expect(out.reinitUs[FLR * MAX_DEVICES]).toBe(150_000);
+    expect(out.reinitMicros(FLR, 0)).toBe(150_000);
   });
 });

@@ -11,14 +11,12 @@
 import type { CompiledExperiment, CompiledProfile, CompiledStrategy } from './compile';
 import { pickDeviceState } from './crash-detection';
 import { CrashSlot, deviceBase, DeviceSlot } from './crash-layout';
-import { MAX_DEVICES, type DeviceBringUp } from './device-bring-up';
+import type { DeviceBringUp } from './device-bring-up';
 import { kexecBringUpClasses, type BringUpClasses } from './equivalent-strategies';
 import { ReturnToService, type JobOutcome } from './job-outcome';
 import { Reason, State } from './outcome';
 import { emptyResetPlan, resetPlan, type ResetPlan } from './reset-plan';
 import type { Sampler } from './sampler';
-
-const DEVICES = MAX_DEVICES;
 
 /** The "strategy" of a firmware boot: POST did every reset, every driver loads plain. */
 const NO_STRATEGY: CompiledStrategy = {
@@ -94,9 +92,11 @@ export class PlannedReboot {
     }
     out.hasInitialStates = true;
     b.prepareDevices(p, states);
-    b.run(p, NO_STRATEGY, this.noResets[profile]!, -1, -1, false, false);
+    b.run(p, NO_STRATEGY, this.noResets[profile]!, -1, -1, false, false, 0);
     const until = r.probedUntil;
-    b.copyReinitMicros(out.reinitUs, 0); // row 0: every strategy shares this bring-up
+    // Every strategy shares this bring-up.
+    const table = b.reinitTable();
+    const offset = b.reinitOffset();
     const kernelBootUs = bootUs + r.elapsedUs;
     const downtimeUs = postUs + bootUs + r.elapsedUs;
     for (let s = 0; s < this.model.strategies.length; s++) {
@@ -108,7 +108,8 @@ export class PlannedReboot {
       out.downtimeUs[s] = downtimeUs;
       out.returnToService[s] = ReturnToService.None;
       out.captureCpus[s] = 0;
-      out.deviceRow[s] = 0;
+      out.reinitFrom[s] = table;
+      out.reinitAt[s] = offset;
       out.probedUntil[s] = until;
       out.loadedBase[s] = -1;
       if (out.keepDevices) {
@@ -146,7 +147,8 @@ export class PlannedReboot {
     const { leader, nextInClass } = this.classes[profile]!;
     const resets = this.resets[profile]!;
     // The outcome's arrays in locals: the loop calls out, and a field would be reloaded after each call.
-    const reinit = out.reinitUs;
+    const reinitFrom = out.reinitFrom;
+    const reinitAt = out.reinitAt;
     const reasons = out.reason;
     const culprits = out.culprit;
     const boots = out.bootUs;
@@ -155,7 +157,6 @@ export class PlannedReboot {
     const downtimes = out.downtimeUs;
     const returns = out.returnToService;
     const cpusOf = out.captureCpus;
-    const rows = out.deviceRow;
     const probed = out.probedUntil;
     const loadedBases = out.loadedBase;
     const keepDevices = out.keepDevices;
@@ -164,7 +165,7 @@ export class PlannedReboot {
         continue; // brought up with its class's leader
       }
       // The production kernel's command line: no irqpoll.
-      let reason = b.run(p, strategies[s]!, resets[s]!, -1, -1, false, false);
+      let reason = b.run(p, strategies[s]!, resets[s]!, -1, -1, false, false, s);
       const kernelBootUs = bootUs + r.elapsedUs;
       let downtimeUs = kernelBootUs;
       const kernelDied = reason >= 0;
@@ -182,7 +183,8 @@ export class PlannedReboot {
         reason = Reason.DeviceMissing;
       }
       const until = r.probedUntil;
-      b.copyReinitMicros(reinit, s * DEVICES);
+      const table = b.reinitTable();
+      const offset = b.reinitOffset();
       for (let member = s; member >= 0; member = nextInClass[member]!) {
         reasons[member] = reason;
         culprits[member] = culprit;
@@ -192,7 +194,8 @@ export class PlannedReboot {
         downtimes[member] = downtimeUs;
         returns[member] = ReturnToService.None;
         cpusOf[member] = 0;
-        rows[member] = s;
+        reinitFrom[member] = table;
+        reinitAt[member] = offset;
         probed[member] = until;
         loadedBases[member] = -1;
         if (keepDevices) {

@@ -55,7 +55,7 @@ export class CaptureKernel {
     const n = p.deviceCount;
 
     // The kernel image boots from the reservation; devices are as the crash left them.
-    const captureBaseUs = sampler.draw(p.captureKernelBoot, u[CrashSlot.CaptureKernelBoot]!);
+    const captureBaseUs = sampler.draw(p.captureKernelBoot, u, CrashSlot.CaptureKernelBoot);
     const states = out.initialStates;
     const stateBase = out.cause * n * 4;
     for (let d = 0; d < n; d++) {
@@ -76,7 +76,7 @@ export class CaptureKernel {
     const beforeCaptureUs = out.beforeCaptureUs;
     const staleParameters = out.staleKexecParameters;
     const backupLost = out.backupRegionLost;
-    const percent = sampler.draw(p.dumpPercent, u[CrashSlot.DumpPercent]!) / 1000;
+    const percent = sampler.draw(p.dumpPercent, u, CrashSlot.DumpPercent) / 1000;
     out.dumpMiB = p.ramGiB * 1024 * (Math.min(percent, 100) / 100);
     let usPerGiB = -1;
     let dumpCpus = 0;
@@ -140,7 +140,7 @@ export class CaptureKernel {
         if (cpus !== dumpCpus) {
           // makedumpfile filters on every CPU the capture kernel brought up.
           if (usPerGiB < 0) {
-            usPerGiB = sampler.draw(p.dumpUsPerGiB, u[CrashSlot.DumpRate]!);
+            usPerGiB = sampler.draw(p.dumpUsPerGiB, u, CrashSlot.DumpRate);
           }
           dumpUs = dumpMicros(p.ramGiB, percent, usPerGiB, p.filterUsPerGiB / cpus);
           dumpCpus = cpus;

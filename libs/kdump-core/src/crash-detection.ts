@@ -52,6 +52,6 @@ export function detectCrash(
 ): boolean {
   const cause = pickCause(m.causeCum, u[CrashSlot.Cause]!);
   out.cause = cause;
-  out.detectionUs = sampler.draw(m.causeDetection[cause]!, u[CrashSlot.Detection]!);
+  out.detectionUs = sampler.draw(m.causeDetection[cause]!, u, CrashSlot.Detection);
   return u[CrashSlot.UndetectedHang]! >= m.causeUndetected[cause]!;
 }

@@ -25,7 +25,7 @@ function crashKexec(
   sampler: Sampler,
   out: JobOutcome,
 ): boolean {
-  out.crashKexecUs = sampler.draw(p.crashKexec, u[CrashSlot.CrashKexec]!);
+  out.crashKexecUs = sampler.draw(p.crashKexec, u, CrashSlot.CrashKexec);
   return u[CrashSlot.CaptureKernelLoaded]! < p.captureKernelLoaded;
 }
 
@@ -46,8 +46,8 @@ export function followCrashPath(
 ): boolean {
   const detected = detectCrash(m, u, sampler, out);
   // Back to production through firmware, should the capture fail or be done.
-  const postUs = sampler.draw(p.firmwarePost, u[CrashSlot.FirmwarePost]!);
-  const bootUs = sampler.draw(p.kernelBoot, u[CrashSlot.KernelBoot]!);
+  const postUs = sampler.draw(p.firmwarePost, u, CrashSlot.FirmwarePost);
+  const bootUs = sampler.draw(p.kernelBoot, u, CrashSlot.KernelBoot);
   const backViaFirmwareUs = postUs + bootUs + cleanDevicesUs;
   out.firmwarePostUs = postUs;
   out.kernelBootUs = bootUs;

@@ -245,7 +245,7 @@ export class DeviceBringUp {
     let clean = 0;
     for (let d = 0; d < n; d++) {
       const i = d * DISTS_PER_DEVICE + DevDist.Init;
-      const t = this.sampler.draw(p.devDist[i]!, uniforms[deviceBase(d) + DeviceSlot.Init]!);
+      const t = this.sampler.draw(p.devDist[i]!, uniforms, deviceBase(d) + DeviceSlot.Init);
       this.initUs[d] = t;
       cache[i] = t;
       clean += t;
@@ -304,7 +304,7 @@ export class DeviceBringUp {
   private busResetTime(p: CompiledProfile, b: number): number {
     let t = this.busTimeCache[b]!;
     if (t < 0) {
-      t = this.sampler.draw(p.busResetDist[b]!, this.uniforms[busSlot(p.deviceCount, b)]!);
+      t = this.sampler.draw(p.busResetDist[b]!, this.uniforms, busSlot(p.deviceCount, b));
       this.busTimeCache[b] = t;
     }
     return t;
@@ -318,7 +318,7 @@ export class DeviceBringUp {
     const i = d * DISTS_PER_DEVICE + slot;
     let t = this.timeCache[i]!;
     if (t < 0) {
-      t = this.sampler.draw(p.devDist[i]!, this.uniforms[deviceBase(d) + DeviceSlot.Init + slot]!);
+      t = this.sampler.draw(p.devDist[i]!, this.uniforms, deviceBase(d) + DeviceSlot.Init + slot);
       this.timeCache[i] = t;
     }
     return t;

@@ -101,6 +101,11 @@ export function normalQuantileFast(u: number): number {
   return lo + (x - i) * (NORMAL_TABLE[i + 1]! - lo);
 }
 
+/** {@link normalQuantile} of `uniforms[slot]` (see {@link sampleMicrosAt} for why). */
+function normalQuantileAt(uniforms: Float64Array, slot: number): number {
+  return normalQuantile(uniforms[slot]!);
+}
+
 /**
  * A compiled distribution: a kind code and two parameters, plus a sorted table
  * for empirical ones. Plain data so it can be copied into worker threads.
@@ -196,11 +201,29 @@ function requirePositive(v: number, where: string): void {
   }
 }
 
+/** A one-slot array for {@link sampleMicros}: the draw itself reads its uniform from an array. */
+const ONE_UNIFORM = new Float64Array(1);
+
 /**
  * Draws one value in integer microseconds by inverting the distribution at `u`.
  * @param u a uniform in (0, 1)
  */
 export function sampleMicros(d: CompiledDistribution, u: number): number {
+  ONE_UNIFORM[0] = u;
+  return sampleMicrosAt(d, ONE_UNIFORM, 0);
+}
+
+/**
+ * {@link sampleMicros} at the uniform `uniforms[slot]`. The hot path's form: a
+ * uniform is never a small integer, so handing one to a function V8 did not
+ * inline boxes it in a fresh heap number; an array and an index do not.
+ */
+export function sampleMicrosAt(
+  d: CompiledDistribution,
+  uniforms: Float64Array,
+  slot: number,
+): number {
+  const u = uniforms[slot]!;
   // Values are never negative, so floor(x + 0.5) rounds as Math.round does, and costs
   // a fraction of it on V8. Kind codes are literals: module constants would be
   // property loads on every draw.
@@ -211,8 +234,19 @@ export function sampleMicros(d: CompiledDistribution, u: number): number {
       return Math.floor(d.a + d.b * u + 0.5);
     case 2: // exponential
       return Math.floor(d.c - d.a * Math.log(u) + 0.5);
-    case 3: // lognormal
-      return Math.floor(d.c + Math.exp(d.a + d.b * normalQuantileFast(u)) + 0.5);
+    case 3: {
+      // lognormal; Φ⁻¹ as normalQuantileFast has it, written out so that u stays unboxed
+      const x = u * NORMAL_TABLE_INTERVALS;
+      const i = x | 0;
+      let z: number;
+      if (i < TABLE_FIRST || i >= NORMAL_TABLE_INTERVALS - TABLE_FIRST) {
+        z = normalQuantileAt(uniforms, slot);
+      } else {
+        const lo = NORMAL_TABLE[i]!;
+        z = lo + (x - i) * (NORMAL_TABLE[i + 1]! - lo);
+      }
+      return Math.floor(d.c + Math.exp(d.a + d.b * z) + 0.5);
+    }
     default: {
       const v = d.values;
       return Math.floor(v[Math.floor(u * v.length)]! + 0.5);

@@ -28,7 +28,7 @@ export function machineCrashShutdown(
   out: JobOutcome,
 ): boolean {
   const stale = u[CrashSlot.StaleCpu]! < m.causeStaleCpu[out.cause]!;
-  const cpuStopUs = stale ? 0 : sampler.draw(p.cpuStop, u[CrashSlot.CpuStop]!);
+  const cpuStopUs = stale ? 0 : sampler.draw(p.cpuStop, u, CrashSlot.CpuStop);
   out.staleCpu = stale;
   out.machineShutdownUs = crashShutdownMicros(stale, cpuStopUs, p.nmiShootdownLimitUs);
   return stale && u[CrashSlot.StaleCpuBreaksCapture]! < p.staleCpuBreaksCapture;

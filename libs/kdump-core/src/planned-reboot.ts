@@ -61,8 +61,8 @@ export class PlannedReboot {
     viaKexec: boolean,
     out: JobOutcome,
   ): void {
-    const postUs = this.sampler.draw(p.firmwarePost, u[CrashSlot.FirmwarePost]!);
-    const bootUs = this.sampler.draw(p.kernelBoot, u[CrashSlot.KernelBoot]!);
+    const postUs = this.sampler.draw(p.firmwarePost, u, CrashSlot.FirmwarePost);
+    const bootUs = this.sampler.draw(p.kernelBoot, u, CrashSlot.KernelBoot);
     out.bootPath = viaKexec ? 'kexec' : 'firmware';
     // A kexec reboot skips firmware: no POST.
     out.firmwarePostUs = viaKexec ? -1 : postUs;

@@ -109,7 +109,12 @@ export class FleetEngine {
     };
   }
 
-  /** Simulates servers [serverStart, serverEnd) into `into` (a fresh aggregate by default). */
+  /**
+   * Simulates servers [serverStart, serverEnd) into `into` (a fresh aggregate by
+   * default). `into` may hold earlier shards' results (adds are exact); its
+   * fleet-wide boot, dump and downtime histograms and counters are rewritten at
+   * the end as the sum of its per-profile blocks ({@link fleetFromProfiles}).
+   */
   runShard(task: ShardTask, into: Aggregate = emptyAggregate(this.layout)): Aggregate {
     const m = this.model;
     if (

@@ -15,14 +15,11 @@ import {
 } from './failure-domains';
 import { histogramCount, sumMicros } from './histogram';
 import { planShards } from './shard-plan';
-import { validateSpec, type ResolvedSpec } from './spec';
+import { parseSpecOrThrow, type ResolvedSpec } from './spec';
 
+/** A spec written as an object, checked as the CLI would (JSON is YAML). */
 function resolve(spec: unknown): ResolvedSpec {
-  const r = validateSpec(spec);
-  if (!r.ok) {
-    throw new Error(JSON.stringify(r.errors));
-  }
-  return r.resolved;
+  return parseSpecOrThrow(JSON.stringify(spec));
 }
 
 /** Eight servers in one rack, six of them in a storm, two NFS sessions, a 30 s wait limit. */

@@ -13,14 +13,11 @@ import {
 } from './failure-domains';
 import { formatReportTable } from './report-format';
 import { KeyedStream, StreamPurpose } from './prng';
-import { parseSpecText, validateSpec, type ResolvedSpec } from './spec';
+import { parseSpecOrThrow, parseSpecText, type ResolvedSpec } from './spec';
 
+/** A spec written as an object, checked as the CLI would (JSON is YAML). */
 function resolve(spec: unknown): ResolvedSpec {
-  const r = validateSpec(spec);
-  if (!r.ok) {
-    throw new Error(JSON.stringify(r.errors));
-  }
-  return r.resolved;
+  return parseSpecOrThrow(JSON.stringify(spec));
 }
 
 const US_PER_YEAR = 365 * 86_400e6;

@@ -375,7 +375,7 @@ function addLimbs(slots: Float64Array, lo: number, v: number): void {
  * `plus`, Σd⁻ = `minus`, and Σd² as its 20-bit halves (each |d| = h·2^20 + l):
  * `hh` = Σh², `hl` = Σh·l, `ll` = Σl². Every argument must be an integer below
  * 2^53 (at most 8,192 differences of |d| < 2^40 keep them there). The slots end
- * exactly as adding each difference with {@link addPairedDifference} would leave them.
+ * exactly as adding the differences one at a time ({@link addPairedDifference}) would leave them.
  */
 export function addPairedSums(
   slots: Float64Array,
@@ -405,22 +405,11 @@ export function addPairedSums(
  * paired sum at `base`: its count, Σd⁺ or Σd⁻, and Σd² exactly (split into 20-bit halves).
  */
 export function addPairedDifference(slots: Float64Array, base: number, d: number): void {
-  slots[base + PairedSlot.Count]! += 1;
   const a = Math.abs(d);
-  if (a === 0) {
-    return;
-  }
-  addLimbs(slots, base + (d > 0 ? PairedSlot.PlusLo : PairedSlot.MinusLo), a);
-  // a = h·2^20 + l; a² = h²·2^40 + 2hl·2^20 + l², each part split into the 2^32 limbs exactly.
+  // a = h·2^20 + l: a² = h²·2^40 + 2hl·2^20 + l², which addPairedSums splits into the limbs exactly.
   const h = Math.floor(a / 1048576);
   const l = a - h * 1048576;
-  const sq = base + PairedSlot.SquareLo;
-  slots[sq + 1]! += h * h * 256;
-  const t = 2 * h * l;
-  const tHigh = Math.floor(t / 4096);
-  slots[sq + 1]! += tHigh;
-  addLimbs(slots, sq, (t - tHigh * 4096) * 1048576);
-  addLimbs(slots, sq, l * l);
+  addPairedSums(slots, base, 1, d > 0 ? a : 0, d < 0 ? a : 0, h * h, h * l, l * l);
 }
 
 /** The exact paired sums at `base`: jobs, Σd (µs) and Σd² (µs²) as bigints. */

@@ -72,6 +72,9 @@ export function normalQuantile(u: number): number {
   );
 }
 
+/** A one-slot array for the value-taking forms: the implementations read their uniform from an array. */
+const ONE_UNIFORM = new Float64Array(1);
+
 /** Intervals of the standard normal quantile table. */
 const NORMAL_TABLE_INTERVALS = 4096;
 /** The table serves u in [1/64, 1 − 1/64]; the tails, where Φ⁻¹ curves hard, are computed exactly. */
@@ -92,6 +95,16 @@ const NORMAL_TABLE = (() => {
  * function on every draw.
  */
 export function normalQuantileFast(u: number): number {
+  ONE_UNIFORM[0] = u;
+  return normalQuantileFastAt(ONE_UNIFORM, 0);
+}
+
+/**
+ * {@link normalQuantileFast} of `uniforms[slot]`: the one implementation, which
+ * the lognormal draw calls with the job's uniforms (see {@link sampleMicrosAt}).
+ */
+function normalQuantileFastAt(uniforms: Float64Array, slot: number): number {
+  const u = uniforms[slot]!;
   const x = u * NORMAL_TABLE_INTERVALS;
   const i = x | 0;
   if (i < TABLE_FIRST || i >= NORMAL_TABLE_INTERVALS - TABLE_FIRST) {
@@ -99,11 +112,6 @@ export function normalQuantileFast(u: number): number {
   }
   const lo = NORMAL_TABLE[i]!;
   return lo + (x - i) * (NORMAL_TABLE[i + 1]! - lo);
-}
-
-/** {@link normalQuantile} of `uniforms[slot]` (see {@link sampleMicrosAt} for why). */
-function normalQuantileAt(uniforms: Float64Array, slot: number): number {
-  return normalQuantile(uniforms[slot]!);
 }
 
 /**
@@ -201,9 +209,6 @@ function requirePositive(v: number, where: string): void {
   }
 }
 
-/** A one-slot array for {@link sampleMicros}: the draw itself reads its uniform from an array. */
-const ONE_UNIFORM = new Float64Array(1);
-
 /**
  * Draws one value in integer microseconds by inverting the distribution at `u`.
  * @param u a uniform in (0, 1)
@@ -234,19 +239,8 @@ export function sampleMicrosAt(
       return Math.floor(d.a + d.b * u + 0.5);
     case 2: // exponential
       return Math.floor(d.c - d.a * Math.log(u) + 0.5);
-    case 3: {
-      // lognormal; Φ⁻¹ as normalQuantileFast has it, written out so that u stays unboxed
-      const x = u * NORMAL_TABLE_INTERVALS;
-      const i = x | 0;
-      let z: number;
-      if (i < TABLE_FIRST || i >= NORMAL_TABLE_INTERVALS - TABLE_FIRST) {
-        z = normalQuantileAt(uniforms, slot);
-      } else {
-        const lo = NORMAL_TABLE[i]!;
-        z = lo + (x - i) * (NORMAL_TABLE[i + 1]! - lo);
-      }
-      return Math.floor(d.c + Math.exp(d.a + d.b * z) + 0.5);
-    }
+    case 3: // lognormal
+      return Math.floor(d.c + Math.exp(d.a + d.b * normalQuantileFastAt(uniforms, slot)) + 0.5);
     default: {
       const v = d.values;
       return Math.floor(v[Math.floor(u * v.length)]! + 0.5);

@@ -83,19 +83,6 @@ export class CaptureKernel {
     let dumpUs = -1;
     const { leader, nextInClass } = this.classes[profile]!;
     const resets = this.resets[profile]!;
-    // The outcome's arrays in locals: the loop calls out, and a field would be reloaded after each call.
-    const reinitFrom = out.reinitFrom;
-    const reinitAt = out.reinitAt;
-    const reasons = out.reason;
-    const culprits = out.culprit;
-    const boots = out.bootUs;
-    const kernelUp = out.kernelUp;
-    const dumps = out.dumpUs;
-    const downtimes = out.downtimeUs;
-    const returns = out.returnToService;
-    const cpusOf = out.captureCpus;
-    const probed = out.probedUntil;
-    const loadedBases = out.loadedBase;
     const keepDevices = out.keepDevices;
     for (let s = 0; s < strategies.length; s++) {
       if (leader[s] !== s) {
@@ -166,21 +153,24 @@ export class CaptureKernel {
       const until = r.probedUntil;
       const table = b.reinitTable();
       const offset = b.reinitOffset();
-      const up = dumped || reason === Reason.DumpTargetMissing ? 1 : 0;
+      const up = dumped || reason === Reason.DumpTargetMissing;
       const strategyDumpUs = dumped ? dumpUs : -1;
       for (let member = s; member >= 0; member = nextInClass[member]!) {
-        reasons[member] = reason;
-        culprits[member] = culprit;
-        boots[member] = kernelBootUs;
-        kernelUp[member] = up;
-        dumps[member] = strategyDumpUs;
-        downtimes[member] = downtimeUs;
-        returns[member] = back;
-        cpusOf[member] = p.captureCpus[member]!;
-        reinitFrom[member] = table;
-        reinitAt[member] = offset;
-        probed[member] = until;
-        loadedBases[member] = s * n;
+        out.setOutcome(
+          member,
+          reason,
+          culprit,
+          kernelBootUs,
+          up,
+          strategyDumpUs,
+          downtimeUs,
+          back,
+          p.captureCpus[member]!,
+          table,
+          offset,
+          until,
+          s * n,
+        );
         if (keepDevices) {
           b.recordDevices(p, out, member);
         }

@@ -205,6 +205,40 @@ export class JobOutcome implements DeviceRecordTable {
     }
   }
 
+  /**
+   * Writes strategy `s`'s outcome: the rooms call it for every strategy of a
+   * bring-up class, with the class's one bring-up (its device times at
+   * `reinitTable[reinitOffset + d]`, the loaded devices below `probedUntil` probed).
+   */
+  setOutcome(
+    s: number,
+    reason: number,
+    culprit: number,
+    bootUs: number,
+    up: boolean,
+    dumpUs: number,
+    downtimeUs: number,
+    back: number,
+    captureCpus: number,
+    reinitTable: Float64Array,
+    reinitOffset: number,
+    probedUntil: number,
+    loadedBase: number,
+  ): void {
+    this.reason[s] = reason;
+    this.culprit[s] = culprit;
+    this.bootUs[s] = bootUs;
+    this.kernelUp[s] = up ? 1 : 0;
+    this.dumpUs[s] = dumpUs;
+    this.downtimeUs[s] = downtimeUs;
+    this.returnToService[s] = back;
+    this.captureCpus[s] = captureCpus;
+    this.reinitFrom[s] = reinitTable;
+    this.reinitAt[s] = reinitOffset;
+    this.probedUntil[s] = probedUntil;
+    this.loadedBase[s] = loadedBase;
+  }
+
   /** Strategy `s`'s reinitialisation time of device `d`, µs: a device it probed (below {@link probedUntil}). */
   reinitMicros(s: number, d: number): number {
     return this.reinitFrom[s]![this.reinitAt[s]! + d]!;

@@ -100,18 +100,21 @@ export class PlannedReboot {
     const kernelBootUs = bootUs + r.elapsedUs;
     const downtimeUs = postUs + bootUs + r.elapsedUs;
     for (let s = 0; s < this.model.strategies.length; s++) {
-      out.reason[s] = -1;
-      out.culprit[s] = -1;
-      out.bootUs[s] = kernelBootUs;
-      out.kernelUp[s] = 1;
-      out.dumpUs[s] = -1;
-      out.downtimeUs[s] = downtimeUs;
-      out.returnToService[s] = ReturnToService.None;
-      out.captureCpus[s] = 0;
-      out.reinitFrom[s] = table;
-      out.reinitAt[s] = offset;
-      out.probedUntil[s] = until;
-      out.loadedBase[s] = -1;
+      out.setOutcome(
+        s,
+        -1,
+        -1,
+        kernelBootUs,
+        true,
+        -1,
+        downtimeUs,
+        ReturnToService.None,
+        0,
+        table,
+        offset,
+        until,
+        -1,
+      );
       if (out.keepDevices) {
         b.recordDevices(p, out, s);
       }
@@ -146,19 +149,6 @@ export class PlannedReboot {
     b.prepareDevices(p, states);
     const { leader, nextInClass } = this.classes[profile]!;
     const resets = this.resets[profile]!;
-    // The outcome's arrays in locals: the loop calls out, and a field would be reloaded after each call.
-    const reinitFrom = out.reinitFrom;
-    const reinitAt = out.reinitAt;
-    const reasons = out.reason;
-    const culprits = out.culprit;
-    const boots = out.bootUs;
-    const kernelUp = out.kernelUp;
-    const dumps = out.dumpUs;
-    const downtimes = out.downtimeUs;
-    const returns = out.returnToService;
-    const cpusOf = out.captureCpus;
-    const probed = out.probedUntil;
-    const loadedBases = out.loadedBase;
     const keepDevices = out.keepDevices;
     for (let s = 0; s < strategies.length; s++) {
       if (leader[s] !== s) {
@@ -186,18 +176,21 @@ export class PlannedReboot {
       const table = b.reinitTable();
       const offset = b.reinitOffset();
       for (let member = s; member >= 0; member = nextInClass[member]!) {
-        reasons[member] = reason;
-        culprits[member] = culprit;
-        boots[member] = kernelBootUs;
-        kernelUp[member] = kernelDied ? 0 : 1;
-        dumps[member] = -1;
-        downtimes[member] = downtimeUs;
-        returns[member] = ReturnToService.None;
-        cpusOf[member] = 0;
-        reinitFrom[member] = table;
-        reinitAt[member] = offset;
-        probed[member] = until;
-        loadedBases[member] = -1;
+        out.setOutcome(
+          member,
+          reason,
+          culprit,
+          kernelBootUs,
+          !kernelDied,
+          -1,
+          downtimeUs,
+          ReturnToService.None,
+          0,
+          table,
+          offset,
+          until,
+          -1,
+        );
         if (keepDevices) {
           b.recordDevices(p, out, member);
         }
